@@ -1,0 +1,58 @@
+package io.github.nsfs4j;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * A handle on a mount namespace. See {@link Namespace} for ownership, thread safety and identity.
+ */
+public final class MountNamespace extends Namespace {
+
+    MountNamespace(int fd, long device, long inode, OptionalLong id) {
+        super(fd, NamespaceType.MNT, device, inode, id);
+    }
+
+    /**
+     * Opens a mount namespace file.
+     *
+     * @throws WrongNamespaceTypeException if the file is a namespace of another type
+     * @see Namespace#open(Path)
+     */
+    public static MountNamespace open(Path path) throws NamespaceException {
+        return (MountNamespace) openAs(path.toString(), NamespaceType.MNT);
+    }
+
+    /** Opens the mount namespace of a process ({@code /proc/<pid>/ns/mnt}). */
+    public static MountNamespace ofProcess(long pid) throws NamespaceException {
+        return (MountNamespace) openAs(procPath(pid, NamespaceType.MNT), NamespaceType.MNT);
+    }
+
+    /** Opens the calling thread's mount namespace. */
+    public static MountNamespace current() throws NamespaceException {
+        return (MountNamespace) openAs(threadSelfPath(NamespaceType.MNT), NamespaceType.MNT);
+    }
+
+    /** The mount namespace id (NS_GET_MNTNS_ID, Linux 6.11); equal to {@link #id()} on 6.18+. */
+    public long mountNamespaceId() throws NamespaceException {
+        return callWriting(NsIoctl.NS_GET_MNTNS_ID).get(JAVA_LONG, 0);
+    }
+
+    /** The id and number of mounts (NS_MNT_GET_INFO, Linux 6.12). */
+    public MountNamespaceInfo info() throws NamespaceException {
+        return MountNamespace.readInfo(callWriting(NsIoctl.NS_MNT_GET_INFO), this);
+    }
+
+    static MountNamespaceInfo readInfo(java.lang.foreign.MemorySegment buf, Object target) throws NamespaceException {
+        int size = buf.get(JAVA_INT, MountNamespaceInfo.SIZE_OFFSET);
+        if (size < MountNamespaceInfo.SIZE_VER0) {
+            throw new NamespaceException(NsIoctl.NS_MNT_GET_INFO.name(), String.valueOf(target), 0,
+                    "the kernel filled only " + size + " bytes of struct mnt_ns_info, expected "
+                            + MountNamespaceInfo.SIZE_VER0);
+        }
+        return new MountNamespaceInfo(buf.get(JAVA_LONG, MountNamespaceInfo.MNT_NS_ID_OFFSET),
+                Integer.toUnsignedLong(buf.get(JAVA_INT, MountNamespaceInfo.NR_MOUNTS_OFFSET)));
+    }
+}

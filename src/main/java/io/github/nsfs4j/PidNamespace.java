@@ -1,0 +1,132 @@
+package io.github.nsfs4j;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * A handle on a pid namespace, with translation of pids between it and the caller's own pid
+ * namespace (Linux 6.11). See {@link Namespace} for ownership, thread safety and identity.
+ *
+ * <p>"The caller's pid namespace" is the pid namespace of the calling process, the one
+ * {@link ProcessHandle#pid()} is counted in. A pid that does not exist, or whose answer is not
+ * visible on the other side, translates to an empty result; that is not an error.
+ */
+public final class PidNamespace extends Namespace {
+
+    PidNamespace(int fd, long device, long inode, OptionalLong id) {
+        super(fd, NamespaceType.PID, device, inode, id);
+    }
+
+    /**
+     * Opens a pid namespace file.
+     *
+     * @throws WrongNamespaceTypeException if the file is a namespace of another type
+     * @see Namespace#open(Path)
+     */
+    public static PidNamespace open(Path path) throws NamespaceException {
+        return (PidNamespace) openAs(path.toString(), NamespaceType.PID);
+    }
+
+    /** Opens the pid namespace of a process ({@code /proc/<pid>/ns/pid}). */
+    public static PidNamespace ofProcess(long pid) throws NamespaceException {
+        return (PidNamespace) openAs(procPath(pid, NamespaceType.PID), NamespaceType.PID);
+    }
+
+    /** Opens the calling thread's pid namespace. */
+    public static PidNamespace current() throws NamespaceException {
+        return (PidNamespace) openAs(threadSelfPath(NamespaceType.PID), NamespaceType.PID);
+    }
+
+    /**
+     * The parent pid namespace (NS_GET_PARENT, Linux 4.9), as a new handle the caller owns.
+     * Empty for the initial pid namespace, and where the parent lies outside the caller's
+     * view (the caller's own pid namespace or an ancestor of it): the kernel's EPERM.
+     */
+    public Optional<PidNamespace> parent() throws NamespaceException {
+        return related(NsIoctl.NS_GET_PARENT, NamespaceType.PID).map(PidNamespace.class::cast);
+    }
+
+    /**
+     * The four translations, for {@link #translate(Translation, int)}.
+     */
+    public enum Translation {
+        /** A pid of this namespace, as seen in the caller's (NS_GET_PID_FROM_PIDNS). */
+        PID_FROM_NAMESPACE(NsIoctl.NS_GET_PID_FROM_PIDNS),
+        /** The thread-group leader of a pid of this namespace, as seen in the caller's (NS_GET_TGID_FROM_PIDNS). */
+        TGID_FROM_NAMESPACE(NsIoctl.NS_GET_TGID_FROM_PIDNS),
+        /** A pid of the caller's namespace, as seen in this one (NS_GET_PID_IN_PIDNS). */
+        PID_IN_NAMESPACE(NsIoctl.NS_GET_PID_IN_PIDNS),
+        /** The thread-group leader of a caller-namespace pid, as seen in this one (NS_GET_TGID_IN_PIDNS). */
+        TGID_IN_NAMESPACE(NsIoctl.NS_GET_TGID_IN_PIDNS);
+
+        private final NsIoctl request;
+
+        Translation(NsIoctl request) {
+            this.request = request;
+        }
+
+        /** The request that makes this translation. */
+        public NsIoctl request() {
+            return request;
+        }
+    }
+
+    /**
+     * Translates one pid, allocating nothing: one ioctl on the open handle.
+     *
+     * @param pid a positive pid, in this namespace ({@code *_FROM_NAMESPACE}) or in the caller's ({@code *_IN_NAMESPACE})
+     * @return the translated pid, or 0 when the pid does not exist or its answer is not visible on the other side
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws UnsupportedRequestException on kernels before 6.11
+     */
+    public int translate(Translation translation, int pid) throws NamespaceException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, got " + pid);
+        }
+        NsIoctl request = translation.request;
+        int result = call(request, pid);
+        if (result >= 0) {
+            return result;
+        }
+        // Some 6.11-6.17 kernels say ENOTTY for a pid they do not find: only a kernel
+        // without the request (probed once) makes ENOTTY an error.
+        if (result == -Errnos.ESRCH || (result == -Errnos.ENOTTY && request.isSupported())) {
+            return 0;
+        }
+        throw failure(request, toString(), -result);
+    }
+
+    /** A pid of this namespace, as seen in the caller's; empty if it does not exist or is not visible there. */
+    public OptionalInt pidFromNamespace(int pid) throws NamespaceException {
+        return optional(translate(Translation.PID_FROM_NAMESPACE, pid));
+    }
+
+    /** The thread-group leader of a pid (thread id) of this namespace, as seen in the caller's. */
+    public OptionalInt tgidFromNamespace(int pid) throws NamespaceException {
+        return optional(translate(Translation.TGID_FROM_NAMESPACE, pid));
+    }
+
+    /** A pid of the caller's namespace, as seen in this one; empty if it does not exist or is not visible here. */
+    public OptionalInt pidInNamespace(int pid) throws NamespaceException {
+        return optional(translate(Translation.PID_IN_NAMESPACE, pid));
+    }
+
+    /** The thread-group leader of a caller-namespace pid (thread id), as seen in this namespace. */
+    public OptionalInt tgidInNamespace(int pid) throws NamespaceException {
+        return optional(translate(Translation.TGID_IN_NAMESPACE, pid));
+    }
+
+    /**
+     * The caller-namespace pid of this namespace's init (its pid 1): the question LXCFS asks.
+     * Empty when the namespace has no init left, or it is not visible from the caller.
+     */
+    public OptionalInt initPid() throws NamespaceException {
+        return pidFromNamespace(1);
+    }
+
+    private static OptionalInt optional(int pid) {
+        return pid > 0 ? OptionalInt.of(pid) : OptionalInt.empty();
+    }
+}

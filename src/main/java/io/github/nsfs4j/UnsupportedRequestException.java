@@ -1,0 +1,24 @@
+package io.github.nsfs4j;
+
+/** The running kernel lacks the request; {@link #since()} is the kernel version that has it. */
+public final class UnsupportedRequestException extends NamespaceException {
+    private static final long serialVersionUID = 1L;
+
+    private final NsIoctl request;
+
+    public UnsupportedRequestException(NsIoctl request, String target) {
+        super(request.name(), target, 0, "the running kernel (" + KernelVersion.running() + ") lacks "
+                + request.name() + "; it needs Linux " + request.since() + " or newer");
+        this.request = request;
+    }
+
+    /** The request the kernel lacks. */
+    public NsIoctl request() {
+        return request;
+    }
+
+    /** The first kernel version that has the request. */
+    public KernelVersion since() {
+        return request.since();
+    }
+}

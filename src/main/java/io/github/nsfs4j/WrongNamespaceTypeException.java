@@ -1,0 +1,25 @@
+package io.github.nsfs4j;
+
+/** A namespace of one type was found where another type was required. */
+public final class WrongNamespaceTypeException extends NamespaceException {
+    private static final long serialVersionUID = 1L;
+
+    private final NamespaceType expected;
+    private final NamespaceType actual;
+
+    public WrongNamespaceTypeException(String operation, String target, NamespaceType expected, NamespaceType actual) {
+        super(operation, target, 0, "expected a " + expected + " namespace but this is a " + actual + " namespace");
+        this.expected = expected;
+        this.actual = actual;
+    }
+
+    /** The type that was required. */
+    public NamespaceType expected() {
+        return expected;
+    }
+
+    /** The type that was found. */
+    public NamespaceType actual() {
+        return actual;
+    }
+}
