@@ -30,6 +30,7 @@ final class LibC {
     static final int AT_EMPTY_PATH = 0x1000;
     static final int STATX_INO = 0x100;
     static final int SYS_pidfd_open = 434;
+    static final int SYS_pidfd_send_signal = 424;
     static final long NSFS_MAGIC = 0x6e736673L;
 
     /** {@code struct statfs}: only {@code f_type} (a long at offset 0) is read. */
@@ -92,6 +93,8 @@ final class LibC {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
         static final MethodHandle syscall3 = link("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), 1);
+        static final MethodHandle syscall5 = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), 1);
 
         /**
          * Links one libc function, capturing errno. {@code firstVariadic} is the index of
@@ -206,6 +209,38 @@ final class LibC {
             throw linkageFailure("pidfd_open", t);
         }
     }
+
+    /**
+     * pidfd_send_signal(2) with no siginfo, through syscall(2): 0, or -errno. Signal 0 only
+     * checks that the process still exists. See https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html
+     */
+    static int pidfd_send_signal(int pidfd, int signal, int flags) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            long result = (long) Handles.syscall5.invokeExact(state, (long) SYS_pidfd_send_signal, pidfd, signal,
+                    MemorySegment.NULL, flags);
+            return result >= 0 ? (int) result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("pidfd_send_signal", t);
+        }
+    }
+
+    /** {@code PIDFD_GET_<TYPE>_NAMESPACE}: {@code _IO(0xFF, n)}, Linux 6.11. */
+    static long PIDFD_GET_NAMESPACE(NamespaceType type) {
+        int nr = switch (type) {
+            case CGROUP -> 1;
+            case IPC -> 2;
+            case MNT -> 3;
+            case NET -> 4;
+            case PID -> 5;
+            case TIME -> 7;
+            case USER -> 9;
+            case UTS -> 10;
+        };
+        return IoctlCodes._IO(PIDFS_IOCTL_MAGIC, nr);
+    }
+
+    static final int PIDFS_IOCTL_MAGIC = 0xFF;
 
     private static Error linkageFailure(String function, Throwable t) {
         if (t instanceof Error e) {

@@ -4,8 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,33 +48,15 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
     private static final int F_SETFD = 2;
     private static final int FD_CLOEXEC = 1;
 
-    private final int fd;
+    private final FdGuard fd;
     private final NamespaceType type;
     private final long device;
     private final long inode;
     private final long id;
     private final boolean hasId;
 
-    /**
-     * Closed flag (sign bit) and the number of calls in flight (the other bits). The fd is
-     * closed by whoever moves it to exactly CLOSED: close() with no call in flight, or the
-     * last call to leave after close().
-     */
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
-    private static final int CLOSED = Integer.MIN_VALUE;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(Namespace.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     Namespace(int fd, NamespaceType type, long device, long inode, OptionalLong id) {
-        this.fd = fd;
+        this.fd = new FdGuard(fd);
         this.type = type;
         this.device = device;
         this.inode = inode;
@@ -110,6 +90,18 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      */
     public static Namespace ofProcess(long pid, NamespaceType type) throws NamespaceException {
         return openAs(procPath(pid, type), type);
+    }
+
+    /**
+     * Opens a namespace of the process a {@link ProcessHandle} names, race-free: through a
+     * pidfd ({@link Pidfd#of}), so a pid reused by another process is detected, not opened.
+     *
+     * @throws NoSuchNamespaceException if the process has exited
+     */
+    public static Namespace ofProcess(ProcessHandle process, NamespaceType type) throws NamespaceException {
+        try (Pidfd pidfd = Pidfd.of(process)) {
+            return pidfd.namespace(type);
+        }
     }
 
     /** Opens the calling thread's own namespace of a type ({@code /proc/thread-self/ns/<type>}). */
@@ -344,21 +336,21 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      * Returns the result or -errno; throws only if the handle is closed.
      */
     final int call(NsIoctl request, long arg) throws ClosedNamespaceException {
-        acquire(request);
+        int raw = acquire(request);
         try {
-            return LibC.ioctl(fd, request.request(), arg);
+            return LibC.ioctl(raw, request.request(), arg);
         } finally {
-            release();
+            fd.release();
         }
     }
 
     /** As {@link #call(NsIoctl, long)}, with a pointer argument. */
     final int call(NsIoctl request, MemorySegment arg) throws ClosedNamespaceException {
-        acquire(request);
+        int raw = acquire(request);
         try {
-            return LibC.ioctl(fd, request.request(), arg);
+            return LibC.ioctl(raw, request.request(), arg);
         } finally {
-            release();
+            fd.release();
         }
     }
 
@@ -372,22 +364,12 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
         return buf;
     }
 
-    private void acquire(NsIoctl request) throws ClosedNamespaceException {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if (s < 0) {
-                throw new ClosedNamespaceException(request.name(), toString());
-            }
-            if (STATE.compareAndSet(this, s, s + 1)) {
-                return;
-            }
+    private int acquire(NsIoctl request) throws ClosedNamespaceException {
+        int raw = fd.acquire();
+        if (raw < 0) {
+            throw new ClosedNamespaceException(request.name(), toString());
         }
-    }
-
-    private void release() {
-        if ((int) STATE.getAndAdd(this, -1) - 1 == CLOSED) {
-            LibC.close(fd);
-        }
+        return raw;
     }
 
     /** The exception for a failed request on this handle or an fd being opened. */
@@ -407,7 +389,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
 
     /** Whether the handle is still open (no {@link #close()} yet). */
     public final boolean isOpen() {
-        return (int) STATE.getVolatile(this) >= 0;
+        return fd.isOpen();
     }
 
     /**
@@ -416,18 +398,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      */
     @Override
     public final void close() {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if (s < 0) {
-                return;
-            }
-            if (STATE.compareAndSet(this, s, s | CLOSED)) {
-                if (s == 0) {
-                    LibC.close(fd);
-                }
-                return;
-            }
-        }
+        fd.close();
     }
 
     /**

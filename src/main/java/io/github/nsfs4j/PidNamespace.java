@@ -12,6 +12,14 @@ import java.util.OptionalLong;
  * <p>"The caller's pid namespace" is the pid namespace of the calling process, the one
  * {@link ProcessHandle#pid()} is counted in. A pid that does not exist, or whose answer is not
  * visible on the other side, translates to an empty result; that is not an error.
+ *
+ * <p><b>Older kernels:</b> where the running kernel lacks the translation requests (before
+ * 6.11), the same methods answer from the {@code NSpid:}/{@code NStgid:} lines of
+ * {@code /proc/<pid>/status}, chosen once, automatically. The system property
+ * {@code nsfs4j.pidTranslation} ({@code auto}, {@code ioctl} or {@code procfs}) forces a
+ * path. That fallback needs {@code /proc} mounted for the caller's own pid namespace, sees
+ * only the tasks that procfs shows, and costs a scan of every task for the
+ * {@code *_FROM_NAMESPACE} directions (instead of one ioctl).
  */
 public final class PidNamespace extends Namespace {
 
@@ -85,6 +93,9 @@ public final class PidNamespace extends Namespace {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid must be positive, got " + pid);
         }
+        if (ProcfsPidTranslation.Mode.PROCFS) {
+            return ProcfsPidTranslation.translate(this, translation, pid);
+        }
         NsIoctl request = translation.request;
         int result = call(request, pid);
         if (result >= 0) {
@@ -96,6 +107,26 @@ public final class PidNamespace extends Namespace {
             return 0;
         }
         throw failure(request, toString(), -result);
+    }
+
+    /** {@link #translate} through {@code /proc/<pid>/status}, whatever the kernel has; for tests and comparisons. */
+    int translateViaProcfs(Translation translation, int pid) throws NamespaceException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, got " + pid);
+        }
+        return ProcfsPidTranslation.translate(this, translation, pid);
+    }
+
+    /**
+     * Translates many pids on this one handle: element {@code i} of the result is
+     * {@code translate(translation, pids[i])}, 0 where unresolved.
+     */
+    public int[] translate(Translation translation, int... pids) throws NamespaceException {
+        int[] results = new int[pids.length];
+        for (int i = 0; i < pids.length; i++) {
+            results[i] = translate(translation, pids[i]);
+        }
+        return results;
     }
 
     /** A pid of this namespace, as seen in the caller's; empty if it does not exist or is not visible there. */

@@ -1,0 +1,171 @@
+package io.github.nsfs4j;
+
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A process held by a pidfd (pidfd_open(2), Linux 5.3): a reference that, unlike a pid,
+ * cannot come to name another process when the first one exits and its pid is reused.
+ *
+ * <p>Use it to open a process's namespaces without a race ({@link #namespace}: one
+ * {@code PIDFD_GET_<TYPE>_NAMESPACE} ioctl on Linux 6.11+; before that, {@code /proc/<pid>/ns}
+ * with a check that the process was still alive after the open), and to translate its pid
+ * with proof that the answer still names the same process ({@link #pidIn}).
+ *
+ * <p>Owns its fd (O_CLOEXEC); thread-safe; {@link #close()} is idempotent and never
+ * releases the fd under a call in flight.
+ */
+public final class Pidfd implements AutoCloseable {
+    private final FdGuard fd;
+    private final long pid;
+
+    private Pidfd(int fd, long pid) {
+        this.fd = new FdGuard(fd);
+        this.pid = pid;
+    }
+
+    /**
+     * Opens a pidfd on a process of the caller's pid namespace.
+     *
+     * @throws IllegalArgumentException if {@code pid} is not positive or does not fit a pid
+     * @throws NoSuchNamespaceException if there is no such process
+     */
+    public static Pidfd open(long pid) throws NamespaceException {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid must be a positive int, got " + pid);
+        }
+        LibC.requireNativeAccess();
+        int fd = LibC.pidfd_open((int) pid, 0);
+        if (fd < 0) {
+            throw Errnos.failure("pidfd_open", "process " + pid, -fd,
+                    -fd == Errnos.ESRCH ? "no such process" : "cannot open a pidfd");
+        }
+        return new Pidfd(fd, pid);
+    }
+
+    /**
+     * Opens a pidfd on the process a {@link ProcessHandle} names, and checks after the open
+     * that the handle's process is still alive (the JDK checks its start time), so that the
+     * pidfd holds that very process and not a later one with the same pid.
+     *
+     * @throws NoSuchNamespaceException if the process has exited
+     */
+    public static Pidfd of(ProcessHandle process) throws NamespaceException {
+        Objects.requireNonNull(process, "process");
+        Pidfd pidfd = open(process.pid());
+        if (!process.isAlive()) {
+            pidfd.close();
+            throw new NoSuchNamespaceException("pidfd_open", "process " + process.pid(), 0, "the process has exited");
+        }
+        return pidfd;
+    }
+
+    /** The process's pid in the caller's pid namespace, as given when opened. */
+    public long pid() {
+        return pid;
+    }
+
+    /**
+     * Whether the process still exists (it may be a zombie not yet reaped, whose pid is not
+     * yet free for reuse).
+     */
+    public boolean isAlive() throws NamespaceException {
+        int raw = acquire("pidfd_send_signal");
+        try {
+            int rc = LibC.pidfd_send_signal(raw, 0, 0);
+            return rc == 0 || rc == -Errnos.EPERM;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Opens one of the process's namespaces: {@code PIDFD_GET_<TYPE>_NAMESPACE} on Linux 6.11+,
+     * else {@code /proc/<pid>/ns/<type>} followed by a check that the process is still alive.
+     *
+     * @throws NoSuchNamespaceException if the process has exited
+     * @throws NamespaceAccessDeniedException if the caller may not inspect the process
+     */
+    public Namespace namespace(NamespaceType type) throws NamespaceException {
+        Objects.requireNonNull(type, "type");
+        int raw = acquire("PIDFD_GET_" + type.name() + "_NAMESPACE");
+        int nsFd;
+        try {
+            nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(type), 0L);
+        } finally {
+            fd.release();
+        }
+        String operation = "PIDFD_GET_" + type.name() + "_NAMESPACE";
+        if (nsFd >= 0) {
+            return Namespace.adoptOrClose(nsFd, "process " + pid, type);
+        }
+        if (-nsFd != Errnos.ENOTTY) {
+            throw Errnos.failure(operation, "process " + pid, -nsFd, -nsFd == Errnos.ESRCH
+                    ? "the process has exited" : "cannot open the process's namespace");
+        }
+        // Kernel before 6.11: go through /proc, then make sure the pid still named our process.
+        Namespace ns = Namespace.openAs(Namespace.procPath(pid, type), type);
+        if (!isAlive()) {
+            ns.close();
+            throw new NoSuchNamespaceException("open", Namespace.procPath(pid, type), 0,
+                    "the process exited while its namespace was being opened");
+        }
+        return ns;
+    }
+
+    /** The process's pid namespace; see {@link #namespace}. */
+    public PidNamespace pidNamespace() throws NamespaceException {
+        return (PidNamespace) namespace(NamespaceType.PID);
+    }
+
+    /** The process's user namespace; see {@link #namespace}. */
+    public UserNamespace userNamespace() throws NamespaceException {
+        return (UserNamespace) namespace(NamespaceType.USER);
+    }
+
+    /** The process's mount namespace; see {@link #namespace}. */
+    public MountNamespace mountNamespace() throws NamespaceException {
+        return (MountNamespace) namespace(NamespaceType.MNT);
+    }
+
+    /**
+     * This process's pid as seen in {@code ns}, with proof: the translation is made, then the
+     * process is checked to be still alive, so the answer names this process and not a later
+     * holder of the same pid.
+     *
+     * @return the pid inside {@code ns}; empty if the process is not visible there
+     * @throws NoSuchNamespaceException if the process has exited
+     */
+    public OptionalInt pidIn(PidNamespace ns) throws NamespaceException {
+        OptionalInt result = ns.pidInNamespace((int) pid);
+        if (!isAlive()) {
+            throw new NoSuchNamespaceException("pidfd", "process " + pid, Errnos.ESRCH, "the process has exited");
+        }
+        return result;
+    }
+
+    /** Whether {@link #close()} has not been called yet. */
+    public boolean isOpen() {
+        return fd.isOpen();
+    }
+
+    /** Closes the pidfd; idempotent. */
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    private int acquire(String operation) throws ClosedNamespaceException {
+        int raw = fd.acquire();
+        if (raw < 0) {
+            throw new ClosedNamespaceException(operation, toString());
+        }
+        return raw;
+    }
+
+    /** {@code pidfd:1234}, with a mark when closed. */
+    @Override
+    public String toString() {
+        return "pidfd:" + pid + (isOpen() ? "" : " (closed)");
+    }
+}

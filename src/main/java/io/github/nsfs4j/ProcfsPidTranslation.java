@@ -1,0 +1,208 @@
+package io.github.nsfs4j;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Pid translation from the {@code NSpid:} and {@code NStgid:} lines of
+ * {@code /proc/<pid>/status}: the way before Linux 6.11, used where the kernel lacks the
+ * translation requests or when the system property {@value #PROPERTY} is {@code procfs}.
+ *
+ * <p>Those lines list a task's ids from the pid namespace of the procfs mount down to the
+ * task's own namespace. This requires {@code /proc} to be mounted for the caller's own pid
+ * namespace, and costs a scan of every task for the {@code *_FROM_NAMESPACE} directions.
+ */
+final class ProcfsPidTranslation {
+    private ProcfsPidTranslation() {}
+
+    /** System property choosing the translation path: {@code auto} (default), {@code ioctl} or {@code procfs}. */
+    static final String PROPERTY = "nsfs4j.pidTranslation";
+
+    private static final Path PROC = Path.of("/proc");
+
+    /** Whether translations go through procfs, decided once. */
+    static final class Mode {
+        private Mode() {}
+
+        static final boolean PROCFS = chooseProcfs(System.getProperty(PROPERTY, "auto"));
+
+        static boolean chooseProcfs(String setting) {
+            return switch (setting.toLowerCase(Locale.ROOT)) {
+                case "procfs" -> true;
+                case "ioctl" -> false;
+                case "auto", "" -> !NsIoctl.NS_GET_PID_FROM_PIDNS.isSupported();
+                default -> throw new IllegalArgumentException("system property " + PROPERTY + "=" + setting
+                        + ": expected auto, ioctl or procfs");
+            };
+        }
+    }
+
+    /** One translation; 0 when the pid does not exist or is not visible on the other side. */
+    static int translate(PidNamespace ns, PidNamespace.Translation translation, int pid) throws NamespaceException {
+        String operation = translation.request().name() + " (procfs)";
+        checkProcIsCallers(operation, ns);
+        int depth = depthBelowCaller(ns);
+        if (depth < 0) {
+            return 0; // not the caller's namespace nor below it: nothing there is visible
+        }
+        boolean tgid = translation == PidNamespace.Translation.TGID_FROM_NAMESPACE
+                || translation == PidNamespace.Translation.TGID_IN_NAMESPACE;
+        Map<Long, Boolean> memberCache = new HashMap<>();
+        return switch (translation) {
+            case PID_IN_NAMESPACE, TGID_IN_NAMESPACE -> {
+                Task task = Task.read(PROC.resolve(Integer.toString(pid)));
+                yield task != null && task.isIn(ns, depth, memberCache) ? task.id(tgid, depth) : 0;
+            }
+            case PID_FROM_NAMESPACE, TGID_FROM_NAMESPACE -> findFrom(ns, depth, pid, tgid, memberCache);
+        };
+    }
+
+    /** Scans every task for the one whose id at {@code depth} is {@code pid}. */
+    private static int findFrom(PidNamespace ns, int depth, int pid, boolean tgid, Map<Long, Boolean> memberCache)
+            throws NamespaceException {
+        try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC, ProcfsPidTranslation::isNumeric)) {
+            for (Path process : processes) {
+                try (DirectoryStream<Path> tasks = Files.newDirectoryStream(process.resolve("task"))) {
+                    for (Path taskDir : tasks) {
+                        Task task = Task.read(taskDir);
+                        if (task != null && task.nspid.length > depth && task.nspid[depth] == pid
+                                && task.isIn(ns, depth, memberCache)) {
+                            return task.id(tgid, 0);
+                        }
+                    }
+                } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                    // the process exited mid-scan, or is hidden from us: not the one
+                }
+            }
+        } catch (IOException e) {
+            throw new NamespaceException("scan /proc", ns.toString(), 0, "cannot list /proc: " + e.getMessage());
+        }
+        return 0;
+    }
+
+    /** The NSpid and NStgid ids of one task, and where its pid namespace link is. */
+    private record Task(Path dir, int[] nspid, int[] nstgid) {
+        static Task read(Path dir) {
+            try {
+                int[] nspid = null;
+                int[] nstgid = null;
+                for (String line : Files.readAllLines(dir.resolve("status"))) {
+                    if (line.startsWith("NSpid:")) {
+                        nspid = ids(line);
+                    } else if (line.startsWith("NStgid:")) {
+                        nstgid = ids(line);
+                    }
+                }
+                return nspid == null || nstgid == null ? null : new Task(dir, nspid, nstgid);
+            } catch (IOException e) {
+                return null; // gone, or not readable: not found
+            }
+        }
+
+        int id(boolean tgid, int column) {
+            int[] ids = tgid ? nstgid : nspid;
+            return column < ids.length ? ids[column] : 0;
+        }
+
+        /** Whether this task's pid namespace is {@code ns} or below it ({@code ns} sits at column {@code depth}). */
+        boolean isIn(PidNamespace ns, int depth, Map<Long, Boolean> cache) {
+            int below = nspid.length - 1 - depth;
+            if (below < 0) {
+                return false;
+            }
+            long ownInode = linkInode(dir.resolve("ns/pid"));
+            if (ownInode < 0) {
+                return false;
+            }
+            if (below == 0) {
+                return ownInode == ns.inode();
+            }
+            return cache.computeIfAbsent(ownInode, inode -> ancestorIs(dir.resolve("ns/pid"), below, ns));
+        }
+    }
+
+    private static boolean ancestorIs(Path nsFile, int hops, PidNamespace expected) {
+        try {
+            PidNamespace current = PidNamespace.open(nsFile);
+            try {
+                for (int i = 0; i < hops; i++) {
+                    Optional<PidNamespace> parent = current.parent();
+                    current.close();
+                    if (parent.isEmpty()) {
+                        return false;
+                    }
+                    current = parent.get();
+                }
+                return current.inode() == expected.inode();
+            } finally {
+                current.close();
+            }
+        } catch (NamespaceException e) {
+            return false;
+        }
+    }
+
+    /** How many NS_GET_PARENT steps lead from {@code ns} to the caller's pid namespace; -1 if none do. */
+    private static int depthBelowCaller(PidNamespace ns) throws NamespaceException {
+        long callerInode = linkInode(PROC.resolve("self/ns/pid"));
+        if (ns.inode() == callerInode) {
+            return 0;
+        }
+        Optional<PidNamespace> parent = ns.parent();
+        for (int depth = 1; parent.isPresent(); depth++) {
+            try (PidNamespace p = parent.get()) {
+                if (p.inode() == callerInode) {
+                    return depth;
+                }
+                parent = p.parent();
+            }
+        }
+        return -1;
+    }
+
+    private static void checkProcIsCallers(String operation, PidNamespace ns) throws NamespaceException {
+        Task self = Task.read(PROC.resolve("self"));
+        if (self == null || self.nspid.length != 1 || self.nspid[0] != ProcessHandle.current().pid()) {
+            throw new NamespaceException(operation, ns.toString(), 0, "the /proc fallback needs /proc mounted for"
+                    + " the caller's own pid namespace (as unshare --mount-proc does); it is not");
+        }
+    }
+
+    /** The inode of a {@code type:[inode]} magic link, or -1 if it cannot be read. */
+    static long linkInode(Path link) {
+        try {
+            String target = Files.readSymbolicLink(link).toString();
+            int open = target.indexOf('[');
+            int close = target.indexOf(']', open + 1);
+            return open < 0 || close < 0 ? -1 : Long.parseLong(target, open + 1, close, 10);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static boolean isNumeric(Path path) {
+        String name = path.getFileName().toString();
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return !name.isEmpty();
+    }
+
+    private static int[] ids(String line) {
+        String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+        int[] ids = new int[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            ids[i] = Integer.parseInt(fields[i]);
+        }
+        return ids;
+    }
+}
