@@ -3,7 +3,9 @@ package io.github.nsfs4j;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -45,7 +47,40 @@ public final class MountNamespace extends Namespace {
         return MountNamespace.readInfo(callWriting(NsIoctl.NS_MNT_GET_INFO), this);
     }
 
-    static MountNamespaceInfo readInfo(java.lang.foreign.MemorySegment buf, Object target) throws NamespaceException {
+    /**
+     * The mount namespace with the next higher id (NS_MNT_GET_NEXT, Linux 6.12), as a new
+     * handle the caller owns; empty after the last one.
+     *
+     * @throws NamespaceAccessDeniedException unless the caller is in the initial pid namespace
+     *     with CAP_SYS_ADMIN in the initial user namespace (the kernel's rule for this walk)
+     */
+    public Optional<MountNamespace> next() throws NamespaceException {
+        return step(NsIoctl.NS_MNT_GET_NEXT);
+    }
+
+    /** The mount namespace with the next lower id (NS_MNT_GET_PREV, Linux 6.12); as {@link #next()}. */
+    public Optional<MountNamespace> previous() throws NamespaceException {
+        return step(NsIoctl.NS_MNT_GET_PREV);
+    }
+
+    private Optional<MountNamespace> step(NsIoctl request) throws NamespaceException {
+        MemorySegment buf = LibC.scratch().fill((byte) 0);
+        int newFd = call(request, buf);
+        if (newFd == -Errnos.ENOENT) {
+            return Optional.empty();
+        }
+        if (newFd == -Errnos.EPERM) {
+            throw new NamespaceAccessDeniedException(request.name(), toString(), Errnos.EPERM,
+                    "walking mount namespaces needs CAP_SYS_ADMIN in the initial user namespace and a caller"
+                            + " in the initial pid namespace");
+        }
+        if (newFd < 0) {
+            throw failure(request, toString(), -newFd);
+        }
+        return Optional.of((MountNamespace) adoptOrClose(newFd, request.name() + " of " + this, NamespaceType.MNT));
+    }
+
+    static MountNamespaceInfo readInfo(MemorySegment buf, Object target) throws NamespaceException {
         int size = buf.get(JAVA_INT, MountNamespaceInfo.SIZE_OFFSET);
         if (size < MountNamespaceInfo.SIZE_VER0) {
             throw new NamespaceException(NsIoctl.NS_MNT_GET_INFO.name(), String.valueOf(target), 0,
