@@ -66,12 +66,22 @@ public final class Pidfd implements AutoCloseable {
     }
 
     /**
-     * Whether the process still exists (it may be a zombie not yet reaped, whose pid is not
-     * yet free for reuse).
+     * Whether the process is still running. A process that has exited counts as gone even
+     * while it is a zombie not yet reaped. Linux 6.11+ answers through
+     * {@code PIDFD_GET_PID_NAMESPACE}; older kernels through {@code pidfd_send_signal(2)}
+     * with signal 0, which still sees a zombie as present (its pid is not free for reuse yet).
      */
     public boolean isAlive() throws NamespaceException {
         int raw = acquire("pidfd_send_signal");
         try {
+            int nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(NamespaceType.PID), 0L);
+            if (nsFd >= 0) {
+                LibC.close(nsFd);
+                return true;
+            }
+            if (nsFd == -Errnos.ESRCH) {
+                return false;
+            }
             int rc = LibC.pidfd_send_signal(raw, 0, 0);
             return rc == 0 || rc == -Errnos.EPERM;
         } finally {
