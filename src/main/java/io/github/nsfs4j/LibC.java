@@ -91,6 +91,10 @@ final class LibC {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1);
         static final MethodHandle fcntl = link("fcntl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+        static final MethodHandle name_to_handle_at = link("name_to_handle_at",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), -1);
+        static final MethodHandle open_by_handle_at = link("open_by_handle_at",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
         static final MethodHandle syscall3 = link("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), 1);
         static final MethodHandle syscall5 = link("syscall",
@@ -198,6 +202,40 @@ final class LibC {
             throw linkageFailure("fcntl", t);
         }
     }
+
+    /**
+     * name_to_handle_at(2) of an open fd ({@code AT_EMPTY_PATH}): 0, or -errno. {@code handle}
+     * is a {@code struct file_handle} with {@code handle_bytes} set; {@code mountId} an int.
+     * See https://man7.org/linux/man-pages/man2/open_by_handle_at.2.html
+     */
+    static int name_to_handle_at(int fd, MemorySegment handle, MemorySegment mountId) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Handles.name_to_handle_at.invokeExact(state, fd, EMPTY_STRING, handle, mountId,
+                    AT_EMPTY_PATH);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("name_to_handle_at", t);
+        }
+    }
+
+    /** open_by_handle_at(2): the new fd, or -errno. */
+    static int open_by_handle_at(int mountFd, MemorySegment handle, int flags) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Handles.open_by_handle_at.invokeExact(state, mountFd, handle, flags);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("open_by_handle_at", t);
+        }
+    }
+
+    /** {@code FD_NSFS_ROOT}: the "mount fd" that open_by_handle_at takes for nsfs handles (Linux 6.18). */
+    static final int FD_NSFS_ROOT = -10003;
+    /** {@code FILEID_NSFS}: the handle type of namespace file handles. */
+    static final int FILEID_NSFS = 0xf1;
+    /** {@code struct file_handle}: {@code u32 handle_bytes; int handle_type; unsigned char f_handle[]}. */
+    static final long FILE_HANDLE_HEADER = 8;
 
     /** pidfd_open(2), through syscall(2) so that glibc older than 2.36 works: the pidfd, or -errno. */
     static int pidfd_open(int pid, int flags) {

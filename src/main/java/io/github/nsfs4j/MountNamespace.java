@@ -3,10 +3,15 @@ package io.github.nsfs4j;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A handle on a mount namespace. See {@link Namespace} for ownership, thread safety and identity.
@@ -61,6 +66,86 @@ public final class MountNamespace extends Namespace {
     /** The mount namespace with the next lower id (NS_MNT_GET_PREV, Linux 6.12); as {@link #next()}. */
     public Optional<MountNamespace> previous() throws NamespaceException {
         return step(NsIoctl.NS_MNT_GET_PREV);
+    }
+
+    /**
+     * Every mount namespace, in id order, whichever this one is: rewinds with
+     * NS_MNT_GET_PREV to the first, then walks NS_MNT_GET_NEXT to the last (Linux 6.12,
+     * and the same privilege as {@link #next()}). Each element is a new handle that the
+     * consumer owns and closes; the stream's own cursor fd is closed when the walk ends or
+     * when the stream is closed, so close the stream (try-with-resources) if you may stop
+     * early. This handle is not consumed and stays open.
+     *
+     * <p>A failure during the walk (for example the kernel's EPERM for an unprivileged
+     * caller) surfaces as an {@link java.io.UncheckedIOException} whose cause is the
+     * {@link NamespaceException}.
+     */
+    public Stream<MountNamespace> walkAll() throws NamespaceException {
+        MountNamespace first = duplicateHandle();
+        boolean success = false;
+        try {
+            for (Optional<MountNamespace> prev = first.previous(); prev.isPresent(); prev = first.previous()) {
+                first.close();
+                first = prev.get();
+            }
+            MountWalk walk = new MountWalk(first);
+            success = true;
+            return StreamSupport.stream(walk, false).onClose(walk::close);
+        } finally {
+            if (!success) {
+                first.close();
+            }
+        }
+    }
+
+    /** A second handle on this namespace, through F_DUPFD_CLOEXEC. */
+    private MountNamespace duplicateHandle() throws NamespaceException {
+        int copy = callOnFd(fd -> LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC)");
+        if (copy < 0) {
+            throw Errnos.failure("fcntl(F_DUPFD_CLOEXEC)", toString(), -copy, "cannot duplicate the fd");
+        }
+        return (MountNamespace) adoptOrClose(copy, toString(), NamespaceType.MNT);
+    }
+
+    /** The walk behind {@link #walkAll()}: holds a cursor, hands out duplicates of it. */
+    private static final class MountWalk extends Spliterators.AbstractSpliterator<MountNamespace> {
+        private MountNamespace cursor;
+        private boolean started;
+
+        MountWalk(MountNamespace first) {
+            super(Long.MAX_VALUE, ORDERED | DISTINCT | NONNULL);
+            this.cursor = first;
+        }
+
+        @Override
+        public boolean tryAdvance(Consumer<? super MountNamespace> action) {
+            if (cursor == null) {
+                return false;
+            }
+            try {
+                if (started) {
+                    Optional<MountNamespace> next = cursor.next();
+                    cursor.close();
+                    cursor = next.orElse(null);
+                    if (cursor == null) {
+                        return false;
+                    }
+                }
+                started = true;
+                action.accept(cursor.duplicateHandle());
+                return true;
+            } catch (NamespaceException e) {
+                close();
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void close() {
+            if (cursor != null) {
+                cursor.close();
+                cursor = null;
+            }
+        }
     }
 
     private Optional<MountNamespace> step(NsIoctl request) throws NamespaceException {

@@ -304,6 +304,14 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
         };
     }
 
+    /**
+     * A persistent reference to this namespace, to store and reopen later without holding an
+     * fd (nsfs file handles, Linux 6.18).
+     */
+    public final NamespaceReference reference() throws NamespaceException {
+        return NamespaceReference.of(this);
+    }
+
     // ---------------------------------------------------------------- relations
 
     /**
@@ -349,6 +357,19 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
         int raw = acquire(request);
         try {
             return LibC.ioctl(raw, request.request(), arg);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** Runs a C-layer call on this handle's fd, held open for the call: its result, or -errno. */
+    final int callOnFd(java.util.function.IntUnaryOperator syscall, String operation) throws ClosedNamespaceException {
+        int raw = fd.acquire();
+        if (raw < 0) {
+            throw new ClosedNamespaceException(operation, toString());
+        }
+        try {
+            return syscall.applyAsInt(raw);
         } finally {
             fd.release();
         }
