@@ -1,0 +1,83 @@
+package io.github.nsfs4j;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * One namespace found by {@link NamespaceDiscovery#scan}, as it was at the moment of the scan.
+ *
+ * @param type the namespace's type
+ * @param inode its inode number, as in {@code type:[inode]}
+ * @param id its 64-bit id (NS_GET_ID, Linux 6.18+), empty where the kernel has none
+ * @param processCount how many processes (not threads) are in it; 0 if only an fd or a mount holds it
+ * @param lowestPid the lowest pid among them, empty if none
+ * @param user the user name (or uid) owning that lowest-pid process, empty if none
+ * @param command that process's command line (or {@code comm} for a kernel thread), empty if none
+ * @param parentInode the parent's inode for pid and user namespaces; 0 if none, none visible, or no hierarchy
+ * @param ownerInode the owning user namespace's inode; 0 if not visible to the caller
+ * @param heldBy what keeps it alive: processes in it, open fds, bind mounts (for ancestors
+ *     found only through NS_GET_PARENT / NS_GET_USERNS: {@link Holder#DESCENDANT})
+ * @param path a path that opened it during the scan: {@code /proc/PID/ns/TYPE}, {@code /proc/PID/fd/N},
+ *     or {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation
+ */
+public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong id, int processCount,
+        OptionalInt lowestPid, String user, String command, long parentInode, long ownerInode,
+        Set<Holder> heldBy, Path path) {
+
+    /** What keeps a namespace alive. */
+    public enum Holder {
+        /** One or more processes are in it. */
+        PROCESS,
+        /** A process holds an fd on it. */
+        FD,
+        /** A bind mount of its file exists. */
+        MOUNT,
+        /** Only known as the parent or owner of another namespace. */
+        DESCENDANT
+    }
+
+    public DiscoveredNamespace {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(lowestPid, "lowestPid");
+        user = user == null ? "" : user;
+        command = command == null ? "" : command;
+        heldBy = Set.copyOf(heldBy);
+    }
+
+    /**
+     * Opens the namespace again through {@link #path()}, and checks that it is still the same
+     * one (type and inode, and id where known), so a namespace that died and whose inode was
+     * reused is not mistaken for this one.
+     *
+     * @throws NoSuchNamespaceException if it is gone, or was found only as an ancestor (no path)
+     */
+    public Namespace open() throws NamespaceException {
+        if (path == null) {
+            throw new NoSuchNamespaceException("open", describe(), 0,
+                    "found only as the parent or owner of another namespace; open that one and ask for it");
+        }
+        Namespace ns = Namespace.openAs(path.toString(), type);
+        if (ns.inode() != inode || (id.isPresent() && ns.id().isPresent() && ns.id().getAsLong() != id.getAsLong())) {
+            ns.close();
+            throw new NoSuchNamespaceException("open", describe(), 0,
+                    "the namespace is gone: " + path + " now names another one");
+        }
+        return ns;
+    }
+
+    /** {@code net:[4026531833]}, as readlink shows it. */
+    public String describe() {
+        return type.procName() + ":[" + inode + "]";
+    }
+
+    @Override
+    public String toString() {
+        return describe() + (id.isPresent() ? " id=" + Long.toUnsignedString(id.getAsLong()) : "")
+                + " nprocs=" + processCount + (lowestPid.isPresent() ? " pid=" + lowestPid.getAsInt() : "")
+                + (command.isEmpty() ? "" : " command=" + command) + " heldBy=" + heldBy;
+    }
+}
