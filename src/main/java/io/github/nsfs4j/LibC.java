@@ -31,6 +31,7 @@ final class LibC {
     static final int STATX_INO = 0x100;
     static final int SYS_pidfd_open = 434;
     static final int SYS_pidfd_send_signal = 424;
+    static final int SYS_listns = 470;
     static final long NSFS_MAGIC = 0x6e736673L;
 
     /** {@code struct statfs}: only {@code f_type} (a long at offset 0) is read. */
@@ -95,6 +96,8 @@ final class LibC {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), -1);
         static final MethodHandle open_by_handle_at = link("open_by_handle_at",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+        static final MethodHandle syscallListns = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), 1);
         static final MethodHandle syscall3 = link("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), 1);
         static final MethodHandle syscall5 = link("syscall",
@@ -228,6 +231,40 @@ final class LibC {
         } catch (Throwable t) {
             throw linkageFailure("open_by_handle_at", t);
         }
+    }
+
+    /**
+     * listns(2) (Linux 6.19), through syscall(2): the number of ids written, or -errno
+     * (ENOSYS before 6.19). {@code request} is a {@code struct ns_id_req}; see {@link #nsIdRequest}.
+     */
+    static int listns(MemorySegment request, MemorySegment ids, long capacity, int flags) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            long result = (long) Handles.syscallListns.invokeExact(state, (long) SYS_listns, request, ids, capacity,
+                    flags);
+            return result >= 0 ? (int) result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("listns", t);
+        }
+    }
+
+    /** {@code sizeof(struct ns_id_req)}, version 0. */
+    static final int NS_ID_REQ_SIZE = 32;
+    /** {@code user_ns_id} value meaning "owned by the caller's own user namespace". */
+    static final long LISTNS_CURRENT_USER = -1L;
+
+    /**
+     * Fills a {@code struct ns_id_req {u32 size; u32 spare; u64 ns_id; u32 ns_type; u32 spare2;
+     * u64 user_ns_id}}: {@code cursor} is the last id already seen (0 to start), {@code typeMask}
+     * an OR of CLONE_NEW* flags (0 for all), {@code userNsId} 0 for any owner.
+     */
+    static MemorySegment nsIdRequest(MemorySegment req, long cursor, int typeMask, long userNsId) {
+        req.fill((byte) 0);
+        req.set(JAVA_INT, 0, NS_ID_REQ_SIZE);
+        req.set(JAVA_LONG, 8, cursor);
+        req.set(JAVA_INT, 16, typeMask);
+        req.set(JAVA_LONG, 24, userNsId);
+        return req;
     }
 
     /** {@code FD_NSFS_ROOT}: the "mount fd" that open_by_handle_at takes for nsfs handles (Linux 6.18). */

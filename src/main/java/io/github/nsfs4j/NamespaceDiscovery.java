@@ -58,6 +58,64 @@ public final class NamespaceDiscovery {
         return scan.snapshot();
     }
 
+    /**
+     * The ids of every active namespace of the given types (all types if empty), optionally
+     * only those owned by one user namespace, in ascending order. Uses listns(2) where the
+     * kernel has it (Linux 6.19); on ENOSYS falls back to {@link #scan}, which sees what
+     * {@code /proc}, fds and bind mounts show the caller. Ids need Linux 6.18 (NS_GET_ID); on
+     * older kernels the fallback finds none.
+     *
+     * @param owner the owning user namespace, or null for any owner
+     */
+    public static List<Long> activeIds(Set<NamespaceType> types, UserNamespace owner) throws NamespaceException {
+        Objects.requireNonNull(types, "types");
+        LibC.requireNativeAccess();
+        int mask = 0;
+        for (NamespaceType type : types) {
+            mask |= type.cloneFlag();
+        }
+        long ownerId = 0;
+        if (owner != null) {
+            ownerId = owner.id().orElseThrow(() -> new UnsupportedRequestException(NsIoctl.NS_GET_ID, owner.toString()));
+        }
+        List<Long> ids = new ArrayList<>();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment req = arena.allocate(LibC.NS_ID_REQ_SIZE, 8);
+            int batch = 256;
+            java.lang.foreign.MemorySegment out = arena.allocate((long) batch * Long.BYTES, 8);
+            long cursor = 0;
+            for (;;) {
+                int n = LibC.listns(LibC.nsIdRequest(req, cursor, mask, ownerId), out, batch, 0);
+                if (n == -Errnos.ENOSYS) {
+                    return activeIdsByScan(types, owner);
+                }
+                if (n < 0) {
+                    throw Errnos.failure("listns", "the namespaces of this machine", -n, "cannot list namespaces");
+                }
+                for (int i = 0; i < n; i++) {
+                    ids.add(out.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i));
+                }
+                if (n < batch) {
+                    return ids;
+                }
+                cursor = ids.get(ids.size() - 1);
+            }
+        }
+    }
+
+    /** The fallback of {@link #activeIds}: ids of what a scan finds. */
+    static List<Long> activeIdsByScan(Set<NamespaceType> types, UserNamespace owner) throws NamespaceException {
+        NamespaceSnapshot snapshot = scan(types.isEmpty() ? EnumSet.allOf(NamespaceType.class) : types);
+        List<Long> ids = new ArrayList<>();
+        for (DiscoveredNamespace ns : snapshot.namespaces()) {
+            if (ns.id().isPresent() && (owner == null || ns.ownerInode() == owner.inode())) {
+                ids.add(ns.id().getAsLong());
+            }
+        }
+        ids.sort(Long::compareUnsigned);
+        return ids;
+    }
+
     /** A namespace as it is being found. */
     private static final class Found {
         final NamespaceType type;
