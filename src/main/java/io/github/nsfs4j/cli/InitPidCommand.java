@@ -36,7 +36,8 @@ final class InitPidCommand implements Command {
                 Output: one line per NSREF, "NSREF INIT_PID", with - where the namespace has no
                 init left. With --json:
                   {"results":[{"ns":..,"id":..,"init_pid":4238}, ...]}
-                A NSREF that cannot be opened is left out, with a message on stderr.
+                A NSREF that cannot be opened is left out, with a message on stderr (and when
+                none can be opened, nothing is printed on stdout).
 
                 Options:
                   -J, --json     print one JSON object on stdout
@@ -84,6 +85,9 @@ final class InitPidCommand implements Command {
                 err.println(prefix() + ": " + Main.oneLine(failure.getMessage()));
                 status = Math.max(status, failure.exitCode());
             }
+        }
+        if (results.isEmpty()) {
+            return status; // every NSREF failed: like any failure, nothing on stdout
         }
         if (args.json()) {
             Map<String, Object> doc = Json.object();

@@ -1,12 +1,15 @@
 package io.github.nsfs4j.cli;
 
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import io.github.nsfs4j.MountNamespace;
 import io.github.nsfs4j.MountNamespaceInfo;
+import io.github.nsfs4j.NamespaceAccessDeniedException;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.UnsupportedRequestException;
 
@@ -58,9 +61,26 @@ final class MntnsCommand implements Command {
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         try (MountNamespace own = MountNamespace.current()) {
-            rows.add(row(own, err));
-            err.println(prefix() + ": showing only your own mount namespace: walking the others"
-                    + " (NS_MNT_GET_NEXT/PREV) is not available in this version of nsfs4j");
+            String partial = null;
+            try (Stream<MountNamespace> all = own.walkAll()) {
+                for (MountNamespace ns : (Iterable<MountNamespace>) all::iterator) {
+                    try (ns) {
+                        rows.add(row(ns, err));
+                    }
+                }
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NamespaceException cause)) {
+                    throw e;
+                }
+                partial = whyPartial(cause);
+            } catch (NamespaceException e) {
+                partial = whyPartial(e);
+            }
+            if (partial != null) {
+                rows.clear();
+                rows.add(row(own, err));
+                err.println(prefix() + ": showing only your own mount namespace: " + partial);
+            }
         }
         if (args.json()) {
             Map<String, Object> doc = Json.object();
@@ -74,6 +94,18 @@ final class MntnsCommand implements Command {
             out.print(Text.table(List.of("ID", "NS", "NR_MOUNTS"), table));
         }
         return 0;
+    }
+
+    /** Why the walk stopped, for an expected refusal; rethrows anything else. */
+    private static String whyPartial(NamespaceException e) throws NamespaceException {
+        return switch (e) {
+            case NamespaceAccessDeniedException denied -> "the kernel refuses the walk (NS_MNT_GET_NEXT/PREV: "
+                    + denied.errnoName().orElse("EPERM") + ") unless the caller is in the initial pid namespace"
+                    + " with CAP_SYS_ADMIN in the initial user namespace; run nsfs as root on the host";
+            case UnsupportedRequestException unsupported -> "walking the others " + Errors.describe(unsupported)
+                    .getMessage();
+            default -> throw e;
+        };
     }
 
     /** The row of one mount namespace: id and mount count from NS_MNT_GET_INFO. */

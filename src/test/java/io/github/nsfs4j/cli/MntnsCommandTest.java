@@ -1,0 +1,110 @@
+package io.github.nsfs4j.cli;
+
+import static io.github.nsfs4j.cli.CliRun.big;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.Map;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** {@code nsfs mntns}: the caller's own mount namespace is always listed, with the truth about it. */
+class MntnsCommandTest {
+
+    private static final long SELF = ProcessHandle.current().pid();
+
+    @SuppressWarnings("unchecked")
+    @Test
+    void listsOurOwnMountNamespace() throws Exception {
+        CliRun run = CliRun.of("mntns", "--json");
+        assertEquals(0, run.status(), run::toString);
+        Map<String, Object> doc = run.json();
+        assertEquals(List.of("mount_namespaces"), List.copyOf(doc.keySet()));
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) (List<?>) doc.get("mount_namespaces");
+        assertFalse(rows.isEmpty());
+        Object ownId = CliRun.of("info", "--json", "mnt:" + SELF).json().get("id");
+        Map<String, Object> own = rows.stream().filter(r -> r.get("id").equals(ownId)).findFirst().orElseThrow();
+        assertEquals(List.of("id", "ns", "nr_mounts"), List.copyOf(own.keySet()));
+        assertEquals(big(Truth.inode(SELF, "mnt")), own.get("ns"));
+        long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+        assertEquals(BigInteger.valueOf(mounts), own.get("nr_mounts"));
+        // In id order.
+        for (int i = 1; i < rows.size(); i++) {
+            assertTrue(((BigInteger) rows.get(i - 1).get("id")).compareTo((BigInteger) rows.get(i).get("id")) < 0);
+        }
+        // Anything said about a partial walk is said on stderr, on one line each.
+        run.errLines().forEach(line -> assertTrue(line.startsWith("nsfs mntns: "), line));
+    }
+
+    @SuppressWarnings("unchecked")
+    @Test
+    void walkSeesEveryMountNamespaceLsnsSees() throws Exception {
+        Assumptions.assumeTrue(Truth.inode(SELF, "pid") == 0xEFFFFFFCL, "not in the initial pid namespace");
+        try (NsChild child = NsChild.start("--mount")) {
+            CliRun run = CliRun.of("mntns", "--json");
+            assertEquals(0, run.status(), run::toString);
+            assertEquals("", run.err(), run::toString);
+            Set<Object> walked = new HashSet<>();
+            for (Object row : (List<Object>) run.json().get("mount_namespaces")) {
+                walked.add(((Map<String, Object>) row).get("ns"));
+            }
+            long childMnt = Truth.inode(child.pid(), "mnt");
+            assertTrue(walked.contains(big(childMnt)), run::toString);
+            for (Truth.LsnsRow row : Truth.lsnsAll()) {
+                if (row.type().equals("mnt")) {
+                    assertTrue(walked.contains(big(row.ns())), "lsns lists mnt:[" + row.ns() + "]\n" + run);
+                }
+            }
+        }
+    }
+
+    /**
+     * Outside the initial pid namespace the kernel refuses the walk: nsfs runs there (a JVM
+     * started by unshare --pid --fork on this test's class path), prints its own mount
+     * namespace and says why on stderr.
+     */
+    @SuppressWarnings("unchecked")
+    @Test
+    void outsideTheInitialPidNamespaceOnlyOurOwnIsShown() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", java,
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "mntns", "--json").start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String report = "exit " + p.exitValue() + "\n" + out + err;
+            assertEquals(0, p.exitValue(), report);
+            List<Object> rows = (List<Object>) JsonReader.object(out).get("mount_namespaces");
+            assertEquals(1, rows.size(), report);
+            assertEquals(big(Truth.inode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
+            assertEquals(1, err.lines().count(), report);
+            assertTrue(err.startsWith("nsfs mntns: showing only your own mount namespace: the kernel refuses"
+                    + " the walk (NS_MNT_GET_NEXT/PREV: EPERM)"), report);
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    @Test
+    void textOutputIsATable() throws Exception {
+        CliRun run = CliRun.of("mntns");
+        assertEquals(0, run.status(), run::toString);
+        List<String> lines = run.out().lines().toList();
+        assertTrue(lines.getFirst().matches(" *ID +NS +NR_MOUNTS"), run::toString);
+        String inode = Long.toUnsignedString(Truth.inode(SELF, "mnt"));
+        assertTrue(lines.stream().anyMatch(l -> l.contains(" " + inode + " ")), run::toString);
+    }
+}
