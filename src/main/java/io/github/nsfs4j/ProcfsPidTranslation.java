@@ -47,10 +47,16 @@ final class ProcfsPidTranslation {
     /** One translation; 0 when the pid does not exist or is not visible on the other side. */
     static int translate(PidNamespace ns, PidNamespace.Translation translation, int pid) throws NamespaceException {
         String operation = translation.request().name() + " (procfs)";
+        if (!ns.isOpen()) {
+            throw new ClosedNamespaceException(operation, ns.toString());
+        }
         checkProcIsCallers(operation, ns);
         int depth = depthBelowCaller(ns);
         if (depth < 0) {
-            return 0; // not the caller's namespace nor below it: nothing there is visible
+            // An ancestor (whose answers the kernel would give) and a sibling (whose answers
+            // are all "not visible") look the same from here: NS_GET_PARENT is EPERM for both.
+            throw new NamespaceException(operation, ns.toString(), 0, "the /proc fallback answers only for the"
+                    + " caller's own pid namespace and those below it; this one is not among them");
         }
         boolean tgid = translation == PidNamespace.Translation.TGID_FROM_NAMESPACE
                 || translation == PidNamespace.Translation.TGID_IN_NAMESPACE;

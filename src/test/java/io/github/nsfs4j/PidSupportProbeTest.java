@@ -1,0 +1,84 @@
+package io.github.nsfs4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Support#probe} with a fake native layer: kernels are simulated by what the fake
+ * ioctl answers.
+ */
+class PidSupportProbeTest {
+
+    static final int ENOTTY = 25, EINVAL = 22, ESRCH = 3;
+    static final long OWN_PID = 4242;
+
+    static final List<NsIoctl> TRANSLATIONS = List.of(NsIoctl.NS_GET_PID_FROM_PIDNS, NsIoctl.NS_GET_TGID_FROM_PIDNS,
+            NsIoctl.NS_GET_PID_IN_PIDNS, NsIoctl.NS_GET_TGID_IN_PIDNS);
+
+    @Test
+    void errnoConstantsAreLinuxs() {
+        assertEquals(ENOTTY, Errnos.ENOTTY);
+        assertEquals(EINVAL, Errnos.EINVAL);
+        assertEquals(ESRCH, Errnos.ESRCH);
+    }
+
+    /** 6.11-6.17 quirk: ENOTTY for any pid that is not found. The own pid is found, so: supported. */
+    @Test
+    void enottyForUnknownPidsButTheOwnPidWorksIsSupported() {
+        for (NsIoctl request : TRANSLATIONS) {
+            List<Long> args = new ArrayList<>();
+            boolean supported = Support.probe(request, OWN_PID, (req, arg) -> {
+                assertEquals(request, req);
+                args.add(arg);
+                return arg == OWN_PID ? (int) OWN_PID : -ENOTTY;
+            });
+            assertTrue(supported, request.name());
+            assertEquals(List.of(OWN_PID), args, request + " must be probed once, with the own pid");
+        }
+    }
+
+    /** A kernel without the requests: ENOTTY for everything. */
+    @Test
+    void enottyForEverythingIsUnsupported() {
+        for (NsIoctl request : TRANSLATIONS) {
+            assertFalse(Support.probe(request, OWN_PID, (req, arg) -> -ENOTTY), request.name());
+        }
+        assertFalse(Support.probe(NsIoctl.NS_GET_PARENT, OWN_PID, (req, arg) -> -ENOTTY));
+        assertFalse(Support.probe(NsIoctl.NS_GET_ID, OWN_PID, (req, arg) -> -ENOTTY));
+    }
+
+    /** NS_GET_PARENT probed on a uts namespace says EINVAL: the request exists. */
+    @Test
+    void einvalForNsGetParentIsSupported() {
+        assertEquals(NamespaceType.UTS, Support.probeType(NsIoctl.NS_GET_PARENT));
+        List<Long> args = new ArrayList<>();
+        assertTrue(Support.probe(NsIoctl.NS_GET_PARENT, OWN_PID, (req, arg) -> {
+            args.add(arg);
+            return req == NsIoctl.NS_GET_PARENT ? -EINVAL : -ENOTTY;
+        }));
+        assertEquals(List.of(0L), args, "NS_GET_PARENT takes no argument: 0 is passed");
+    }
+
+    @Test
+    void translationsAreProbedOnThePidNamespace() {
+        for (NsIoctl request : TRANSLATIONS) {
+            assertEquals(NamespaceType.PID, Support.probeType(request), request.name());
+            assertEquals(NsIoctl.Argument.PID_VALUE, request.argument());
+        }
+    }
+
+    /** The real kernel (6.18) has all four, and the real probe says so. */
+    @Test
+    void realKernelHasTheTranslations() {
+        KernelVersion running = KernelVersion.running();
+        for (NsIoctl request : TRANSLATIONS) {
+            assertEquals(running.atLeast(request.since()), request.isSupported(), request + " on " + running);
+        }
+    }
+}
