@@ -1,0 +1,131 @@
+package io.github.nsfs4j.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+/** The test harness itself: the JSON reader, and that {@link Unshared} builds and tears down what it says. */
+class HarnessTest {
+
+    // ------------------------------------------------------------------ Json
+
+    @Test
+    void jsonReadsEveryKindOfValue() {
+        Object v = Json.parse(" {\"a\": [1, -2, 3.5, 1e3, true, false, null, \"x\\\"y\\\\z\\n\\u00e9\\/\"],"
+                + " \"b\": {}, \"c\": [], \"big\": 18446744073709551615, \"zero\": 0} ");
+        Map<String, Object> m = Json.asObject(v);
+        assertEquals(List.of("a", "b", "c", "big", "zero"), List.copyOf(m.keySet()), "key order kept");
+        List<Object> a = Json.asArray(m.get("a"));
+        assertEquals(1L, a.get(0));
+        assertEquals(-2L, a.get(1));
+        assertEquals(3.5, a.get(2));
+        assertEquals(1000.0, a.get(3));
+        assertEquals(Boolean.TRUE, a.get(4));
+        assertEquals(Boolean.FALSE, a.get(5));
+        assertNull(a.get(6));
+        assertEquals("x\"y\\z\n\u00e9/", a.get(7));
+        assertEquals(Map.of(), m.get("b"));
+        assertEquals(List.of(), m.get("c"));
+        assertEquals(new BigInteger("18446744073709551615"), m.get("big"));
+        assertEquals(0L, m.get("zero"));
+    }
+
+    @Test
+    void jsonRejectsMalformedInput() {
+        for (String bad : new String[] {"", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "01", "1.", "-", "tru", "\"abc",
+                "\"\\x\"", "\"\\u12\"", "{} {}", "[1] x", "{\"a\":1,\"a\":2}", "{a:1}", "\"a\nb\""}) {
+            assertThrows(IllegalArgumentException.class, () -> Json.parse(bad), bad);
+        }
+    }
+
+    @Test
+    void jsonNumbersAndNumericStringsAsLong() {
+        assertEquals(4026531837L, Json.asLong(4026531837L));
+        assertEquals(4026531837L, Json.asLong("4026531837"));
+        assertEquals(0L, Json.asLong(null));
+        assertEquals(0L, Json.asLong(""));
+        assertThrows(IllegalArgumentException.class, () -> Json.asLong(true));
+    }
+
+    /** The real lsns output parses, and lists the JVM's own namespaces with the types readlink shows. */
+    @Test
+    void lsnsListsTheOwnNamespaces() {
+        Unshared.requireCommand("lsns");
+        Map<Long, Lsns.Entry> lsns = Lsns.snapshot();
+        for (String type : Unshared.ALL_TYPES) {
+            long inode = Proc.selfNsInode(type);
+            Lsns.Entry e = lsns.get(inode);
+            assertTrue(e != null, "lsns lists " + type + ":[" + inode + "]");
+            assertEquals(type, e.type());
+        }
+    }
+
+    // ------------------------------------------------------------------ Unshared
+
+    @Test
+    void commandLineNestsLevels() {
+        List<String> cmd = Unshared.builder().types("user", "pid").levels(2).command();
+        assertEquals(List.of("unshare", "--user", "--pid", "--map-root-user", "--fork", "--kill-child", "sh", "-c",
+                "\"$@\" & wait", "sh", "unshare", "--user", "--pid", "--map-root-user", "--fork", "--kill-child", "sh",
+                "-c", "echo ready; exec sleep 100000"), cmd);
+        List<String> one = Unshared.builder().types("mnt", "net").prefix("setpriv", "--reuid=1").command();
+        assertEquals(List.of("setpriv", "--reuid=1", "unshare", "--mount", "--net", "--fork", "--kill-child", "sh",
+                "-c", "echo ready; exec sleep 100000"), one);
+        assertThrows(IllegalArgumentException.class, () -> Unshared.builder().types("pid_for_children"));
+        assertThrows(IllegalArgumentException.class, () -> Unshared.builder().levels(0));
+    }
+
+    /** Level k's member has k more pid-namespace levels than the JVM and all-new namespaces per level. */
+    @Test
+    void levelsAreWhereTheHarnessSaysTheyAre() {
+        int ownDepth = Proc.nsPid(ProcessHandle.current().pid()).size();
+        try (Unshared tree = Unshared.builder().allTypes().levels(3).start()) {
+            assertEquals(6, tree.pids().size());
+            assertEquals(tree.pid(3), tree.leafPid());
+            assertEquals(tree.levelPids(), List.of(tree.pid(1), tree.pid(2), tree.pid(3)));
+            for (int k = 1; k <= 3; k++) {
+                long pid = tree.pid(k);
+                List<Long> nsPid = Proc.nsPid(pid);
+                assertEquals(ownDepth + k, nsPid.size(), "NSpid of level " + k + ": " + nsPid);
+                assertEquals(1L, nsPid.getLast(), "the level's member is its pid namespace's init");
+                assertEquals(pid, nsPid.getFirst());
+                for (String type : Unshared.ALL_TYPES) {
+                    long inner = Proc.nsInode(pid, type);
+                    long outer = k == 1 ? Proc.selfNsInode(type) : Proc.nsInode(tree.pid(k - 1), type);
+                    assertNotEquals(outer, inner, type + " namespace of level " + k + " is new");
+                }
+                // the unshare process of level k is already in its user namespace but not its pid namespace
+                long unshare = tree.unsharePid(k);
+                assertEquals(Proc.nsInode(pid, "user"), Proc.nsInode(unshare, "user"));
+                assertEquals(ownDepth + k - 1, Proc.nsPid(unshare).size());
+            }
+        }
+    }
+
+    @Test
+    void closeKillsEveryProcessAndIsIdempotent() {
+        Unshared tree = Unshared.builder().types("user", "net").levels(3).start();
+        List<Long> pids = tree.pids();
+        Set<Long> seen = new HashSet<>(pids);
+        assertEquals(pids.size(), seen.size());
+        for (long pid : pids) {
+            assertTrue(Proc.state(pid).isPresent(), "process " + pid + " runs");
+        }
+        assertFalse(tree.allGone());
+        tree.close();
+        assertTrue(tree.allGone(), "every process of the tree is gone");
+        tree.close();
+        assertTrue(tree.allGone());
+    }
+}

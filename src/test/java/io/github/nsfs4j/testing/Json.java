@@ -1,0 +1,271 @@
+package io.github.nsfs4j.testing;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small strict JSON reader for test truth (such as {@code lsns -J}). Objects become
+ * {@code Map<String, Object>} (insertion-ordered, unmodifiable), arrays {@code List<Object>},
+ * strings {@code String}, integers {@code Long} (or {@code BigInteger} when too large),
+ * other numbers {@code Double}, {@code true}/{@code false} {@code Boolean}, and {@code null}
+ * Java {@code null}. Malformed input throws {@link IllegalArgumentException} with the offset.
+ */
+public final class Json {
+    private final String text;
+    private int pos;
+
+    private Json(String text) {
+        this.text = text;
+    }
+
+    /** Parses one JSON value; only whitespace may follow it. */
+    public static Object parse(String text) {
+        Json json = new Json(text);
+        json.skipWhitespace();
+        Object value = json.value();
+        json.skipWhitespace();
+        if (json.pos != text.length()) {
+            throw json.error("trailing characters after the value");
+        }
+        return value;
+    }
+
+    /** A number or a numeric string (some {@code lsns} columns are strings) as a long; null and "" as 0. */
+    public static long asLong(Object value) {
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        if (value instanceof String s) {
+            return s.isEmpty() ? 0 : Long.parseLong(s.trim());
+        }
+        throw new IllegalArgumentException("not a number: " + value);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> asObject(Object value) {
+        if (value instanceof Map<?, ?> m) {
+            return (Map<String, Object>) m;
+        }
+        throw new IllegalArgumentException("not a JSON object: " + value);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static List<Object> asArray(Object value) {
+        if (value instanceof List<?> l) {
+            return (List<Object>) l;
+        }
+        throw new IllegalArgumentException("not a JSON array: " + value);
+    }
+
+    private Object value() {
+        if (pos >= text.length()) {
+            throw error("unexpected end of input");
+        }
+        char c = text.charAt(pos);
+        return switch (c) {
+            case '{' -> object();
+            case '[' -> array();
+            case '"' -> string();
+            case 't' -> literal("true", Boolean.TRUE);
+            case 'f' -> literal("false", Boolean.FALSE);
+            case 'n' -> literal("null", null);
+            default -> {
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    yield number();
+                }
+                throw error("unexpected character '" + c + "'");
+            }
+        };
+    }
+
+    private Map<String, Object> object() {
+        expect('{');
+        Map<String, Object> map = new LinkedHashMap<>();
+        skipWhitespace();
+        if (peek() == '}') {
+            pos++;
+            return Collections.unmodifiableMap(map);
+        }
+        for (;;) {
+            skipWhitespace();
+            if (peek() != '"') {
+                throw error("expected a string key");
+            }
+            String key = string();
+            skipWhitespace();
+            expect(':');
+            skipWhitespace();
+            Object value = value();
+            if (map.containsKey(key)) {
+                throw error("duplicate key '" + key + "'");
+            }
+            map.put(key, value);
+            skipWhitespace();
+            char c = next();
+            if (c == '}') {
+                return Collections.unmodifiableMap(map);
+            }
+            if (c != ',') {
+                throw error("expected ',' or '}' in an object");
+            }
+        }
+    }
+
+    private List<Object> array() {
+        expect('[');
+        List<Object> list = new ArrayList<>();
+        skipWhitespace();
+        if (peek() == ']') {
+            pos++;
+            return Collections.unmodifiableList(list);
+        }
+        for (;;) {
+            skipWhitespace();
+            list.add(value());
+            skipWhitespace();
+            char c = next();
+            if (c == ']') {
+                return Collections.unmodifiableList(list);
+            }
+            if (c != ',') {
+                throw error("expected ',' or ']' in an array");
+            }
+        }
+    }
+
+    private String string() {
+        expect('"');
+        StringBuilder sb = new StringBuilder();
+        for (;;) {
+            char c = next();
+            if (c == '"') {
+                return sb.toString();
+            }
+            if (c < 0x20) {
+                throw error("control character in a string");
+            }
+            if (c != '\\') {
+                sb.append(c);
+                continue;
+            }
+            char e = next();
+            switch (e) {
+                case '"', '\\', '/' -> sb.append(e);
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'n' -> sb.append('\n');
+                case 'r' -> sb.append('\r');
+                case 't' -> sb.append('\t');
+                case 'u' -> {
+                    if (pos + 4 > text.length()) {
+                        throw error("truncated \\u escape");
+                    }
+                    String hex = text.substring(pos, pos + 4);
+                    if (!hex.matches("[0-9a-fA-F]{4}")) {
+                        throw error("bad \\u escape '" + hex + "'");
+                    }
+                    sb.append((char) Integer.parseInt(hex, 16));
+                    pos += 4;
+                }
+                default -> throw error("bad escape '\\" + e + "'");
+            }
+        }
+    }
+
+    private Object number() {
+        int start = pos;
+        if (peek() == '-') {
+            pos++;
+        }
+        if (peek() == '0') {
+            pos++;
+        } else if (isDigit(peek())) {
+            while (isDigit(peek())) {
+                pos++;
+            }
+        } else {
+            throw error("expected a digit");
+        }
+        boolean integral = true;
+        if (peek() == '.') {
+            integral = false;
+            pos++;
+            if (!isDigit(peek())) {
+                throw error("expected a digit after '.'");
+            }
+            while (isDigit(peek())) {
+                pos++;
+            }
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            integral = false;
+            pos++;
+            if (peek() == '+' || peek() == '-') {
+                pos++;
+            }
+            if (!isDigit(peek())) {
+                throw error("expected a digit in the exponent");
+            }
+            while (isDigit(peek())) {
+                pos++;
+            }
+        }
+        String literal = text.substring(start, pos);
+        if (!integral) {
+            return Double.parseDouble(literal);
+        }
+        BigInteger big = new BigInteger(literal);
+        return big.bitLength() < 64 ? (Object) big.longValue() : big;
+    }
+
+    private Object literal(String word, Object value) {
+        if (!text.startsWith(word, pos)) {
+            throw error("expected '" + word + "'");
+        }
+        pos += word.length();
+        return value;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private char peek() {
+        return pos < text.length() ? text.charAt(pos) : '\0';
+    }
+
+    private char next() {
+        if (pos >= text.length()) {
+            throw error("unexpected end of input");
+        }
+        return text.charAt(pos++);
+    }
+
+    private void expect(char c) {
+        if (next() != c) {
+            pos--;
+            throw error("expected '" + c + "'");
+        }
+    }
+
+    private void skipWhitespace() {
+        while (pos < text.length()) {
+            char c = text.charAt(pos);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return;
+            }
+            pos++;
+        }
+    }
+
+    private IllegalArgumentException error(String what) {
+        return new IllegalArgumentException("bad JSON at offset " + pos + ": " + what);
+    }
+}
