@@ -76,9 +76,11 @@ public final class MountNamespace extends Namespace {
      * when the stream is closed, so close the stream (try-with-resources) if you may stop
      * early. This handle is not consumed and stays open.
      *
-     * <p>A failure during the walk (for example the kernel's EPERM for an unprivileged
-     * caller) surfaces as an {@link java.io.UncheckedIOException} whose cause is the
-     * {@link NamespaceException}.
+     * <p>A failure while rewinding (for example the kernel's EPERM for an unprivileged
+     * caller) is thrown by this method; a failure later in the walk surfaces from the stream
+     * as an {@link java.io.UncheckedIOException} whose cause is the {@link NamespaceException}.
+     *
+     * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
      */
     public Stream<MountNamespace> walkAll() throws NamespaceException {
         MountNamespace first = duplicateHandle();

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * @param inode the namespace's inode number (unsigned 32-bit)
  */
 public record NamespaceReference(NamespaceType type, long id, long inode) {
-    private static final Pattern TEXT = Pattern.compile("nsfs:([a-z]+):id=(\\d{1,20}):ino=(\\d{1,10})");
+    private static final Pattern TEXT = Pattern.compile("nsfs:([a-z]+):id=(0|[1-9]\\d{0,19}):ino=(0|[1-9]\\d{0,9})");
     private static final int HANDLE_BYTES = 16;
 
     public NamespaceReference {
