@@ -1,10 +1,14 @@
 package io.github.nsfs4j;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * One namespace found by {@link NamespaceDiscovery#scan}, as it was at the moment of the scan.
@@ -14,12 +18,16 @@ import java.util.Set;
  * @param id its 64-bit id (NS_GET_ID, Linux 6.18+), empty where the kernel has none
  * @param processCount how many processes (not threads) are in it; 0 if only an fd or a mount holds it
  * @param lowestPid the lowest pid among them, empty if none
- * @param user the user name (or uid) owning that lowest-pid process, empty if none
- * @param command that process's command line (or {@code comm} for a kernel thread), empty if none
+ * @param user the user name (or uid) owning that lowest-pid process, as lsns shows it; with no
+ *     process in it, the user that created it (a user namespace) or its owning user
+ *     namespace; empty if unknown
+ * @param command that process's command line, NULs as spaces (or {@code comm} for a kernel
+ *     thread), as lsns shows it; empty if no process is in it
  * @param parentInode the parent's inode for pid and user namespaces; 0 if none, none visible, or no hierarchy
  * @param ownerInode the owning user namespace's inode; 0 if not visible to the caller
  * @param heldBy what keeps it alive: processes in it, open fds, bind mounts (for ancestors
- *     found only through NS_GET_PARENT / NS_GET_USERNS: {@link Holder#DESCENDANT})
+ *     found only through NS_GET_PARENT / NS_GET_USERNS: {@link Holder#DESCENDANT}); iterates
+ *     in the order of {@link Holder}
  * @param path a path that opened it during the scan: {@code /proc/PID/ns/TYPE}, {@code /proc/PID/fd/N},
  *     or {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation
  */
@@ -45,7 +53,9 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         Objects.requireNonNull(lowestPid, "lowestPid");
         user = user == null ? "" : user;
         command = command == null ? "" : command;
-        heldBy = Set.copyOf(heldBy);
+        EnumSet<Holder> holders = EnumSet.noneOf(Holder.class);
+        holders.addAll(heldBy);
+        heldBy = Collections.unmodifiableSet(holders);
     }
 
     /**
@@ -71,13 +81,28 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
 
     /** {@code net:[4026531833]}, as readlink shows it. */
     public String describe() {
-        return type.procName() + ":[" + inode + "]";
+        return type.procName() + ":[" + Long.toUnsignedString(inode) + "]";
     }
 
+    /**
+     * One line for jshell and logs: {@code net:[4026532200] id=4107 nprocs=1 pid=4242 user=root
+     * command=sleep 1000 held=process,fd}; the command is cut at 60 characters.
+     */
     @Override
     public String toString() {
-        return describe() + (id.isPresent() ? " id=" + Long.toUnsignedString(id.getAsLong()) : "")
-                + " nprocs=" + processCount + (lowestPid.isPresent() ? " pid=" + lowestPid.getAsInt() : "")
-                + (command.isEmpty() ? "" : " command=" + command) + " heldBy=" + heldBy;
+        StringBuilder sb = new StringBuilder(96).append(describe());
+        id.ifPresent(v -> sb.append(" id=").append(Long.toUnsignedString(v)));
+        sb.append(" nprocs=").append(processCount);
+        lowestPid.ifPresent(p -> sb.append(" pid=").append(p));
+        if (!user.isEmpty()) {
+            sb.append(" user=").append(user);
+        }
+        if (!command.isEmpty()) {
+            sb.append(" command=").append(command.length() <= 60 ? command : command.substring(0, 57) + "...");
+        }
+        sb.append(" held=");
+        StringJoiner held = new StringJoiner(",");
+        heldBy.forEach(h -> held.add(h.name().toLowerCase(Locale.ROOT)));
+        return sb.append(held.length() == 0 ? "-" : held).toString();
     }
 }

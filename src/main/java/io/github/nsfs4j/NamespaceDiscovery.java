@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +27,23 @@ import java.util.Set;
  * ({@code /proc/PID/fd/*}), and those kept alive by bind mounts ({@code nsfs} entries of
  * {@code /proc/PID/mountinfo}, read once per mount namespace). Each namespace found is
  * opened once, to read its id, parent and owner; ancestors that only those relations reveal
- * are added too, as lsns does.
+ * are added too, as lsns does in its tree views.
+ *
+ * <p>The counts follow util-linux lsns: a namespace's processes are the processes (not
+ * threads) whose {@code /proc/PID/ns/TYPE} names it; its representative is the lowest such
+ * pid, with that process's user (the owner of {@code /proc/PID}) and command line (NULs as
+ * spaces; {@code comm} for a kernel thread). A namespace no process is in has no pid and no
+ * command; its user is the one that created it (a user namespace) or its owning user
+ * namespace.
  *
  * <p>Processes that exit during the scan, {@code /proc} entries the caller may not read, and
  * namespaces that die before they are opened are skipped and counted in the snapshot, never
- * an error. What the caller may not inspect (for example another user's processes, for an
+ * an error; a process that exits half-way through being read is counted in no namespace.
+ * What the caller may not inspect (for example another user's processes, for an
  * unprivileged caller) is simply not seen.
+ *
+ * <p><b>Kernel:</b> Linux 4.11 (NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_PARENT); ids need 6.18
+ * (NS_GET_ID), else they are empty.
  *
  * <p>Thread-safe: each scan is independent and holds no fd after it returns.
  */
@@ -45,15 +58,32 @@ public final class NamespaceDiscovery {
     }
 
     /**
-     * Scans for namespaces of the given types.
+     * Scans for namespaces of the given types (an empty set finds none). Parents and owners
+     * of other types are not listed, but their inodes still appear as
+     * {@link DiscoveredNamespace#parentInode()} and {@link DiscoveredNamespace#ownerInode()}.
      *
      * @throws NamespaceException only if {@code /proc} itself cannot be listed
+     * @throws IllegalCallerException if native access is not enabled for nsfs4j
      */
     public static NamespaceSnapshot scan(Set<NamespaceType> types) throws NamespaceException {
+        return scan(types, () -> {}, () -> {});
+    }
+
+    /**
+     * {@link #scan(Set)}, with two pauses for tests: {@code afterListing} runs once /proc has
+     * been listed (processes that exit then vanish mid-scan), {@code afterProcesses} once every
+     * process has been read and before any namespace is opened (namespaces that die then
+     * vanish mid-scan).
+     */
+    static NamespaceSnapshot scan(Set<NamespaceType> types, Runnable afterListing, Runnable afterProcesses)
+            throws NamespaceException {
         Objects.requireNonNull(types, "types");
         LibC.requireNativeAccess();
         Scan scan = new Scan(types.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(types));
-        scan.processes();
+        int[] pids = pids();
+        afterListing.run();
+        scan.processes(pids);
+        afterProcesses.run();
         scan.resolve();
         return scan.snapshot();
     }
@@ -125,7 +155,10 @@ public final class NamespaceDiscovery {
         String user = "";
         String command = "";
         final EnumSet<DiscoveredNamespace.Holder> heldBy = EnumSet.noneOf(DiscoveredNamespace.Holder.class);
+        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
         Path path;
+        /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
+        Path backup;
         OptionalLong id = OptionalLong.empty();
         long parentInode;
         long ownerInode;
@@ -133,6 +166,14 @@ public final class NamespaceDiscovery {
         Found(NamespaceType type, long inode) {
             this.type = type;
             this.inode = inode;
+        }
+
+        void holder(Path where) {
+            if (path == null) {
+                path = where;
+            } else if (!where.equals(path)) {
+                backup = where;
+            }
         }
 
         DiscoveredNamespace freeze() {
@@ -143,44 +184,51 @@ public final class NamespaceDiscovery {
     }
 
     private static final class Scan {
-        final Set<NamespaceType> types;
+        final NamespaceType[] types;
+        final Set<NamespaceType> typeSet;
         final Map<Long, Found> found = new LinkedHashMap<>();
+        /** Mount namespaces whose mountinfo was read. */
+        final Set<Long> mountNamespacesRead = new HashSet<>();
+        Map<Integer, String> userNames;
         int processesScanned;
         int processesVanished;
         int processesDenied;
         int namespacesVanished;
 
         Scan(Set<NamespaceType> types) {
-            this.types = types;
+            this.typeSet = types;
+            this.types = types.toArray(NamespaceType[]::new);
         }
 
-        void processes() throws NamespaceException {
-            for (int pid : pids()) {
+        void processes(int[] pids) {
+            for (int pid : pids) {
                 Path dir = PROC.resolve(Integer.toString(pid));
                 try {
                     process(pid, dir);
                     processesScanned++;
-                } catch (NoSuchFileException e) {
-                    processesVanished++;
                 } catch (AccessDeniedException e) {
                     processesDenied++;
                 } catch (IOException e) {
-                    processesVanished++;
+                    processesVanished++; // NoSuchFileException, or ESRCH from a process being torn down
                 }
             }
         }
 
+        /**
+         * Reads one process's namespace links, then counts it in each: a process that exits
+         * half-way through is counted nowhere. Then its fds, and the nsfs bind mounts of its
+         * mount namespace if no process read before was in that one.
+         */
         private void process(int pid, Path dir) throws IOException {
+            long[] inodes = new long[types.length];
             boolean any = false;
             boolean denied = false;
-            boolean newMountNamespace = false;
-            String user = null;
-            String command = null;
-            for (NamespaceType type : types) {
-                Path link = dir.resolve("ns").resolve(type.procName());
-                long inode;
+            boolean first = false;
+            for (int i = 0; i < types.length; i++) {
+                inodes[i] = -1;
                 try {
-                    inode = nsInode(Files.readSymbolicLink(link).toString(), type);
+                    inodes[i] = nsInode(Files.readSymbolicLink(dir.resolve("ns").resolve(types[i].procName()))
+                            .toString(), types[i]);
                 } catch (AccessDeniedException e) {
                     denied = true;
                     continue;
@@ -188,47 +236,62 @@ public final class NamespaceDiscovery {
                     if (!Files.exists(dir)) {
                         throw e;
                     }
-                    continue; // this type is not configured in the kernel
+                    continue; // a zombie, or a type the kernel lacks
                 }
-                if (inode < 0) {
-                    continue;
+                if (inodes[i] >= 0) {
+                    any = true;
+                    Found f = found.get(inodes[i]);
+                    first |= f == null || f.processCount == 0;
                 }
-                any = true;
-                Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
-                if (f.processCount++ == 0) {
-                    if (user == null) {
-                        user = userOf(dir);
-                        command = commandOf(dir);
-                    }
-                    f.lowestPid = pid;
-                    f.user = user;
-                    f.command = command;
-                    f.path = link;
-                    newMountNamespace |= type == NamespaceType.MNT;
-                }
-                f.heldBy.add(DiscoveredNamespace.Holder.PROCESS);
             }
             if (!any && denied) {
                 throw new AccessDeniedException(dir.toString());
             }
+            String user = "";
+            String command = "";
+            if (first) {
+                user = userOf(dir);
+                command = commandOf(dir); // throws NoSuchFileException if the process is gone by now
+            }
+            for (int i = 0; i < types.length; i++) {
+                if (inodes[i] < 0) {
+                    continue;
+                }
+                NamespaceType type = types[i];
+                Found f = found.computeIfAbsent(inodes[i], ino -> new Found(type, ino));
+                Path link = dir.resolve("ns").resolve(type.procName());
+                if (f.processCount++ == 0) {
+                    f.lowestPid = pid;
+                    f.user = user;
+                    f.command = command;
+                    f.backup = f.path; // an fd or mount seen before stays the second choice
+                    f.path = link;
+                } else {
+                    f.backup = link; // the latest process: likely alive if the lowest one exits
+                }
+                f.heldBy.add(DiscoveredNamespace.Holder.PROCESS);
+            }
             fds(dir);
-            if (newMountNamespace || readsMountsOfNewMountNamespace(dir)) {
+            long mnt = -1;
+            for (int i = 0; i < types.length; i++) {
+                if (types[i] == NamespaceType.MNT) {
+                    mnt = inodes[i];
+                }
+            }
+            if (mnt < 0 && !typeSet.contains(NamespaceType.MNT)) {
+                mnt = mountNamespaceOf(dir);
+            }
+            if (mnt >= 0 && mountNamespacesRead.add(mnt)) {
                 mounts(dir);
             }
         }
 
-        /** Mount namespaces whose mountinfo was read, when mount namespaces are not scanned as such. */
-        private final java.util.HashSet<Long> mountNamespacesRead = new java.util.HashSet<>();
-
-        private boolean readsMountsOfNewMountNamespace(Path dir) {
-            if (types.contains(NamespaceType.MNT)) {
-                return false; // the scan above already saw whether this mount namespace is new
-            }
+        /** The inode of the process's mount namespace, or -1. */
+        private static long mountNamespaceOf(Path dir) {
             try {
-                long mnt = nsInode(Files.readSymbolicLink(dir.resolve("ns/mnt")).toString(), NamespaceType.MNT);
-                return mnt >= 0 && mountNamespacesRead.add(mnt);
+                return nsInode(Files.readSymbolicLink(dir.resolve("ns/mnt")).toString(), NamespaceType.MNT);
             } catch (IOException e) {
-                return false;
+                return -1;
             }
         }
 
@@ -242,17 +305,18 @@ public final class NamespaceDiscovery {
                         continue; // closed meanwhile
                     }
                     NamespaceType type = typeOfLink(target);
-                    if (type == null || !types.contains(type)) {
+                    if (type == null || !typeSet.contains(type)) {
                         continue;
                     }
                     long inode = nsInode(target, type);
-                    Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
-                    if (f.path == null) {
-                        f.path = fd;
+                    if (inode < 0) {
+                        continue;
                     }
+                    Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
+                    f.holder(fd);
                     f.heldBy.add(DiscoveredNamespace.Holder.FD);
                 }
-            } catch (IOException e) {
+            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
                 // no fd access (another user's process), or it exited: nothing held that we may see
             }
         }
@@ -261,7 +325,7 @@ public final class NamespaceDiscovery {
             List<String> lines;
             try {
                 lines = Files.readAllLines(dir.resolve("mountinfo"), StandardCharsets.UTF_8);
-            } catch (IOException e) {
+            } catch (IOException | java.io.UncheckedIOException e) {
                 return;
             }
             for (String line : lines) {
@@ -275,47 +339,58 @@ public final class NamespaceDiscovery {
                 }
                 String root = fields[3];
                 NamespaceType type = typeOfLink(root);
-                if (type == null || !types.contains(type)) {
+                if (type == null || !typeSet.contains(type)) {
                     continue;
                 }
                 long inode = nsInode(root, type);
-                Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
-                if (f.path == null) {
-                    f.path = Path.of(dir.resolve("root").toString() + unescapeMountPoint(fields[4]));
+                if (inode < 0) {
+                    continue;
                 }
+                Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
+                f.holder(Path.of(dir.resolve("root") + unescapeMountPoint(fields[4])));
                 f.heldBy.add(DiscoveredNamespace.Holder.MOUNT);
             }
         }
 
         /** Opens each namespace once: id, parent and owner; adds ancestors known only through those. */
         void resolve() {
-            List<Found> initial = new ArrayList<>(found.values());
-            for (Found f : initial) {
-                Namespace ns;
-                try {
-                    ns = Namespace.openAs(f.path.toString(), f.type);
-                } catch (NamespaceException | IllegalArgumentException e) {
-                    vanished(f);
+            List<Found> seen = new ArrayList<>(found.values());
+            for (Found f : seen) {
+                Namespace ns = open(f);
+                if (ns == null) {
+                    namespacesVanished++;
+                    found.remove(f.inode);
                     continue;
                 }
                 try (ns) {
-                    if (ns.inode() != f.inode) {
-                        vanished(f); // the holder now names another namespace
-                        continue;
-                    }
                     relations(f, ns);
                 } catch (NamespaceException e) {
-                    vanished(f);
+                    // it died between being opened and being asked: keep what the links said
                 }
             }
         }
 
-        private void vanished(Found f) {
-            namespacesVanished++;
-            found.remove(f.inode);
+        /** Opens {@code f} through its path, else its backup path; null if neither still names it. */
+        private static Namespace open(Found f) {
+            for (Path p : new Path[] {f.path, f.backup}) {
+                if (p == null) {
+                    continue;
+                }
+                try {
+                    Namespace ns = Namespace.openAs(p.toString(), f.type);
+                    if (ns.inode() == f.inode) {
+                        f.path = p;
+                        return ns;
+                    }
+                    ns.close(); // the holder now names another namespace
+                } catch (NamespaceException | IllegalArgumentException e) {
+                    // that holder is gone: try the other
+                }
+            }
+            return null;
         }
 
-        /** Fills id, parent and owner of {@code f} from {@code ns}, and adds unseen ancestors. */
+        /** Fills id, parent, owner (and, with no process in it, the user) of {@code f}; adds unseen ancestors. */
         private void relations(Found f, Namespace ns) throws NamespaceException {
             f.id = ns.id();
             Optional<? extends Namespace> parent = switch (ns) {
@@ -332,6 +407,15 @@ public final class NamespaceDiscovery {
             Optional<UserNamespace> owner = ns.owner();
             try {
                 f.ownerInode = owner.map(Namespace::inode).orElse(0L);
+                if (f.processCount == 0) {
+                    // As lsns shows a namespace no process is in: the user that created it
+                    // (a user namespace) or its owning user namespace.
+                    if (ns instanceof UserNamespace user) {
+                        f.user = userName(user.ownerUid());
+                    } else if (owner.isPresent()) {
+                        f.user = userName(owner.get().ownerUid());
+                    }
+                }
                 owner.ifPresent(this::ancestor);
             } finally {
                 owner.ifPresent(Namespace::close);
@@ -339,7 +423,7 @@ public final class NamespaceDiscovery {
         }
 
         private void ancestor(Namespace ns) {
-            if (found.containsKey(ns.inode()) || !types.contains(ns.type())) {
+            if (found.containsKey(ns.inode()) || !typeSet.contains(ns.type())) {
                 return;
             }
             Found f = new Found(ns.type(), ns.inode());
@@ -350,6 +434,29 @@ public final class NamespaceDiscovery {
             } catch (NamespaceException e) {
                 // its own relations are out of reach: keep what we know
             }
+        }
+
+        /** The user name of a uid, from /etc/passwd (read once per scan), else the number. */
+        private String userName(int uid) {
+            if (userNames == null) {
+                userNames = new HashMap<>();
+                try {
+                    for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
+                        String[] fields = line.split(":", 4);
+                        if (fields.length >= 3) {
+                            try {
+                                userNames.putIfAbsent(Integer.parseUnsignedInt(fields[2]), fields[0]);
+                            } catch (NumberFormatException e) {
+                                // not a passwd entry
+                            }
+                        }
+                    }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // no /etc/passwd: numbers only
+                }
+            }
+            String name = userNames.get(uid);
+            return name != null ? name : Integer.toUnsignedString(uid);
         }
 
         NamespaceSnapshot snapshot() {
@@ -443,8 +550,12 @@ public final class NamespaceDiscovery {
         }
     }
 
-    /** The command line with NULs as spaces, as lsns shows it; {@code comm} for a kernel thread. */
-    private static String commandOf(Path dir) {
+    /**
+     * The command line with NULs as spaces, as lsns shows it; {@code comm} for a kernel thread.
+     *
+     * @throws NoSuchFileException if the process is gone
+     */
+    private static String commandOf(Path dir) throws NoSuchFileException {
         try {
             byte[] raw = Files.readAllBytes(dir.resolve("cmdline"));
             int end = raw.length;
@@ -460,6 +571,8 @@ public final class NamespaceDiscovery {
                 return new String(raw, 0, end, StandardCharsets.UTF_8);
             }
             return Files.readString(dir.resolve("comm")).strip();
+        } catch (NoSuchFileException e) {
+            throw e;
         } catch (IOException e) {
             return "";
         }

@@ -1,15 +1,16 @@
 package io.github.nsfs4j;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * The result of one {@link NamespaceDiscovery#scan}: the namespaces found, in inode order,
  * and how many things were skipped because they vanished or were out of reach meanwhile.
+ * Immutable; a picture of one moment, holding no fd.
  *
  * @param namespaces every namespace found, ordered by inode
  * @param processesScanned processes whose namespaces were read
@@ -34,36 +35,52 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
         return Optional.empty();
     }
 
-    /** One node of a namespace tree. */
+    /**
+     * One node of a namespace tree.
+     *
+     * @param namespace the namespace
+     * @param children the namespaces under it, in inode order
+     */
     public record Node(DiscoveredNamespace namespace, List<Node> children) {
         public Node {
             children = List.copyOf(children);
+        }
+
+        /** {@code user:[4026531837] (9 children)}: the namespace and how many are right under it. */
+        @Override
+        public String toString() {
+            return namespace.describe() + " (" + children.size() + (children.size() == 1 ? " child)" : " children)");
         }
     }
 
     /**
      * Every namespace under the user namespace that owns it (user namespaces under the one
-     * they were created in). Roots are namespaces whose owner is not visible (the initial
-     * user namespace, for a caller in it).
+     * they were created in), as {@code lsns --tree=owner} draws it. Roots are namespaces
+     * whose owner is not visible (the initial user namespace, for a caller in it). Roots and
+     * children are in inode order.
      */
     public List<Node> treeByOwner() {
-        return tree(ns -> ns.ownerInode());
+        return tree(DiscoveredNamespace::ownerInode);
     }
 
     /**
-     * Pid and user namespaces under their parents; other types, which have no hierarchy,
-     * are roots.
+     * Pid and user namespaces under their parents, as {@code lsns --tree=parent} draws them;
+     * other types, which have no hierarchy, are roots. Roots and children are in inode order.
      */
     public List<Node> treeByParent() {
         return tree(ns -> ns.type().isHierarchical() ? ns.parentInode() : 0L);
     }
 
-    private List<Node> tree(java.util.function.ToLongFunction<DiscoveredNamespace> up) {
+    private List<Node> tree(ToLongFunction<DiscoveredNamespace> up) {
+        Map<Long, DiscoveredNamespace> byInode = new HashMap<>();
+        for (DiscoveredNamespace ns : namespaces) {
+            byInode.put(ns.inode(), ns);
+        }
         Map<Long, List<DiscoveredNamespace>> childrenOf = new HashMap<>();
         List<DiscoveredNamespace> roots = new ArrayList<>();
         for (DiscoveredNamespace ns : namespaces) {
             long above = up.applyAsLong(ns);
-            if (above != 0 && above != ns.inode() && byInode(above).isPresent()) {
+            if (above != 0 && above != ns.inode() && byInode.containsKey(above)) {
                 childrenOf.computeIfAbsent(above, k -> new ArrayList<>()).add(ns);
             } else {
                 roots.add(ns);
@@ -81,7 +98,28 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
         for (DiscoveredNamespace child : childrenOf.getOrDefault(ns.inode(), List.of())) {
             children.add(node(child, childrenOf));
         }
-        children.sort(Comparator.comparing((Node n) -> n.namespace().type()).thenComparingLong(n -> n.namespace().inode()));
         return new Node(ns, children);
+    }
+
+    /**
+     * A summary for jshell and logs, not the whole list (see {@link #namespaces()}):
+     * {@code NamespaceSnapshot[42 namespaces, 120 processes scanned, 1 denied]}, with the
+     * vanished counts where not zero.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("NamespaceSnapshot[").append(namespaces.size())
+                .append(namespaces.size() == 1 ? " namespace, " : " namespaces, ")
+                .append(processesScanned).append(" processes scanned");
+        if (processesVanished > 0) {
+            sb.append(", ").append(processesVanished).append(" vanished");
+        }
+        if (processesDenied > 0) {
+            sb.append(", ").append(processesDenied).append(" denied");
+        }
+        if (namespacesVanished > 0) {
+            sb.append(", ").append(namespacesVanished).append(" namespaces vanished");
+        }
+        return sb.append(']').toString();
     }
 }

@@ -1,6 +1,10 @@
 package io.github.nsfs4j.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,13 +30,16 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
-        for (Command c : List.of(PendingCommand.ls(), PendingCommand.tree(), new InfoCommand(), new PidCommand(),
+        for (Command c : List.of(new LsCommand(), new TreeCommand(), new InfoCommand(), new PidCommand(),
                 new InitPidCommand(), new MntnsCommand())) {
             COMMANDS.put(c.name(), c);
         }
     }
 
     public static void main(String[] args) {
+        // UTF-8 whatever the locale: the tree's box-drawing characters must survive LANG=C.
+        System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false, StandardCharsets.UTF_8));
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
@@ -190,6 +197,8 @@ public final class Main {
                 pid, a namespace that is gone); 2 usage error or failure, with one line on stderr.
 
                 Examples:
+                  nsfs ls
+                  nsfs tree --by parent
                   nsfs info net:$$
                   nsfs info --json /proc/1234/ns/pid
                   nsfs pid --from 1234 1

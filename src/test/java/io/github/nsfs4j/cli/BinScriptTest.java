@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -97,6 +98,42 @@ class BinScriptTest {
         }
     }
 
+    /**
+     * {@code nsfs ls --json} from the jar Maven built, between two lsns runs of one shell (all
+     * three count the shell and themselves), until every namespace lsns showed the same before
+     * and after agrees field by field; and {@code nsfs tree} drawn with box-drawing characters
+     * whatever the locale.
+     */
+    private void lsAndTreeThroughTheScript(Path cwd, Path nsfs) throws Exception {
+        if (onPath("lsns")) {
+            Path before = tmp.resolve("lsns-before.json");
+            Path ours = tmp.resolve("nsfs-ls.json");
+            Path after = tmp.resolve("lsns-after.json");
+            String lsns = String.join(" ", LsnsComparison.LSNS);
+            String script = lsns + " >" + before + " && \"$0\" ls --json >" + ours + " && " + lsns + " >" + after;
+            LsnsComparison.Result result = null;
+            for (int attempt = 1; attempt <= 8; attempt++) {
+                Result sh = run(cwd, Map.of(), "sh", "-c", script, nsfs.toString());
+                assertEquals(0, sh.status(), sh::toString);
+                assertEquals("", sh.err(), sh::toString);
+                result = LsnsComparison.compare(LsnsComparison.rows(Files.readString(before)),
+                        LsnsComparison.rows(Files.readString(ours)), LsnsComparison.rows(Files.readString(after)),
+                        Set.of());
+                System.out.println("bin/nsfs ls --json vs lsns (attempt " + attempt + "): " + result);
+                if (result.mismatches().isEmpty() && !result.compared().isEmpty()) {
+                    break;
+                }
+            }
+            LsnsComparison.Result last = result;
+            assertTrue(last.mismatches().isEmpty() && !last.compared().isEmpty(),
+                    () -> "bin/nsfs ls --json disagrees with lsns: " + last);
+        }
+        Result tree = run(cwd, Map.of("LANG", "C", "LC_ALL", "C"), nsfs.toString(), "tree");
+        assertEquals(0, tree.status(), tree::toString);
+        assertTrue(tree.out().startsWith("NS "), tree::toString);
+        assertTrue(tree.out().contains("\n\u2514\u2500") || tree.out().contains("\n\u251c\u2500"), tree::toString);
+    }
+
     @Test
     void findsAJdkBuildsOnFirstUseAndRunsFromAnywhere() throws Exception {
         Assumptions.assumeTrue(onPath("mvn"), "Maven (mvn) is not on PATH");
@@ -132,6 +169,14 @@ class BinScriptTest {
         assertEquals(big(Truth.inode(SELF, "net")), doc.get("ns"));
         assertEquals("net", doc.get("type"));
         assertEquals(built, Files.getLastModifiedTime(jar), "no rebuild without changes");
+
+        lsAndTreeThroughTheScript(elsewhere, link);
+
+        // bin/nsfs-jshell finds the same JDK and the jar just built (no rebuild), and runs a script.
+        NsfsJshellTest jshell = new NsfsJshellTest();
+        jshell.tmp = Files.createDirectories(tmp.resolve("jshell"));
+        NsfsJshellTest.checkScriptRun(jshell.tmp, repo.resolve("bin"), Map.of(), jshell);
+        assertEquals(built, Files.getLastModifiedTime(jar), "bin/nsfs-jshell used the jar as it was");
 
         // A JAVA_HOME that is too old is passed over.
         Path jdk17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -98,13 +100,43 @@ class MainTest {
         assertTrue(CliRun.of("info", "4242").assertFailure(2).err().contains("TYPE:4242"));
     }
 
+    @Test
+    void lsAndTreeUsageErrors() {
+        assertTrue(CliRun.of("ls", "-t", "bogus").assertFailure(2).err()
+                .startsWith("nsfs ls: unknown namespace type 'bogus' for -t; TYPE is one of cgroup ipc mnt net pid time user uts"));
+        CliRun.of("ls", "-t").assertFailure(2);
+        CliRun.of("ls", "--json", "extra").assertFailure(2);
+        assertTrue(CliRun.of("tree", "--by", "sideways").assertFailure(2).err()
+                .startsWith("nsfs tree: --by takes owner or parent, not 'sideways'"));
+        CliRun.of("tree", "--by").assertFailure(2);
+        CliRun.of("tree", "extra").assertFailure(2);
+    }
+
+    /** Without extra namespaces (and without root): ls and tree list at least this JVM's own. */
     @ParameterizedTest
     @ValueSource(strings = {"ls", "tree"})
-    void pendingSubcommandsSaySoAndExit2(String sub) {
-        for (CliRun run : new CliRun[] {CliRun.of(sub), CliRun.of(sub, "--json")}) {
-            run.assertFailure(2);
-            assertEquals("nsfs " + sub + ": not yet available in this version\n", run.err());
+    @SuppressWarnings("unchecked")
+    void lsAndTreeListOurOwnNamespaces(String sub) throws Exception {
+        long self = ProcessHandle.current().pid();
+        CliRun run = CliRun.of(sub, "--json");
+        assertEquals(0, run.status(), run::toString);
+        assertEquals("", run.err(), run::toString);
+        assertEquals(List.of("namespaces"), List.copyOf(run.json().keySet()));
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        java.util.ArrayDeque<Object> todo = new java.util.ArrayDeque<>((List<Object>) run.json().get("namespaces"));
+        while (!todo.isEmpty()) {
+            Map<String, Object> ns = (Map<String, Object>) todo.pop();
+            seen.add(ns.get("ns"));
+            if (sub.equals("tree")) {
+                todo.addAll((List<Object>) ns.get("children"));
+            }
         }
+        for (String type : new String[] {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}) {
+            assertTrue(seen.contains(CliRun.big(Truth.inode(self, type))), type);
+        }
+        CliRun text = CliRun.of(sub);
+        assertEquals(0, text.status(), text::toString);
+        assertTrue(text.out().lines().findFirst().orElseThrow().strip().startsWith("NS "), text::out);
     }
 
     @Test

@@ -1,0 +1,3 @@
+// bin/nsfs-jshell's startup (after jshell's DEFAULT one): the nsfs4j API and java.nio.file.
+import io.github.nsfs4j.*;
+import java.nio.file.*;

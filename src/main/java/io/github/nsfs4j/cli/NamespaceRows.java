@@ -1,0 +1,149 @@
+package io.github.nsfs4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import io.github.nsfs4j.DiscoveredNamespace;
+import io.github.nsfs4j.NamespaceDiscovery;
+import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.NamespaceSnapshot;
+import io.github.nsfs4j.NamespaceType;
+
+/** What {@code nsfs ls} and {@code nsfs tree} share: the scan, one namespace as JSON, the table. */
+final class NamespaceRows {
+    private NamespaceRows() {}
+
+    /** The text columns, lsns's first (NS TYPE NPROCS PID USER), then ours, COMMAND last as in lsns. */
+    static final List<String> HEADER = List.of("NS", "TYPE", "NPROCS", "PID", "USER", "ID", "HELD", "COMMAND");
+    /** Left-aligned columns of {@link #HEADER}: TYPE, USER, HELD, COMMAND (numbers are right-aligned). */
+    private static final int[] LEFT = {1, 4, 6, 7};
+
+    /** Scans the machine; a note on stderr when processes could not be read and the caller is not root. */
+    static NamespaceSnapshot scan(Set<NamespaceType> types, boolean json, PrintStream err, String prefix)
+            throws NamespaceException {
+        NamespaceSnapshot snapshot = NamespaceDiscovery.scan(types.isEmpty() ? EnumSet.allOf(NamespaceType.class) : types);
+        if (!json && snapshot.processesDenied() > 0 && !isRoot()) {
+            err.println(prefix + ": " + snapshot.processesDenied() + " process(es) could not be inspected"
+                    + " (permission refused); run as root to see every namespace");
+        }
+        return snapshot;
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown: say nothing
+        }
+        return true;
+    }
+
+    /**
+     * One namespace as a JSON object: {@code ns id type nprocs pid user command pns ons held_by
+     * path}. {@code pid} and {@code command} are null when no process is in it, as lsns prints them.
+     */
+    static Map<String, Object> json(DiscoveredNamespace ns) {
+        Map<String, Object> row = Json.object();
+        row.put("ns", Json.u64(ns.inode()));
+        row.put("id", ns.id().isPresent() ? Json.u64(ns.id().getAsLong()) : null);
+        row.put("type", ns.type().procName());
+        row.put("nprocs", ns.processCount());
+        row.put("pid", ns.lowestPid().isPresent() ? ns.lowestPid().getAsInt() : null);
+        row.put("user", ns.user().isEmpty() ? null : ns.user());
+        row.put("command", ns.processCount() == 0 ? null : ns.command());
+        row.put("pns", Json.u64(ns.parentInode()));
+        row.put("ons", Json.u64(ns.ownerInode()));
+        List<Object> held = Json.array();
+        for (DiscoveredNamespace.Holder h : ns.heldBy()) {
+            held.add(holder(h));
+        }
+        row.put("held_by", held);
+        row.put("path", ns.path() == null ? null : ns.path().toString());
+        return row;
+    }
+
+    static String holder(DiscoveredNamespace.Holder h) {
+        return h.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** One table row; {@code nsColumn} is the NS cell (the inode, or the tree's prefix and inode). */
+    static List<String> cells(DiscoveredNamespace ns, String nsColumn) {
+        List<String> held = new ArrayList<>();
+        ns.heldBy().forEach(h -> held.add(holder(h)));
+        return List.of(nsColumn, ns.type().procName(), String.valueOf(ns.processCount()),
+                ns.lowestPid().isPresent() ? String.valueOf(ns.lowestPid().getAsInt()) : "-",
+                ns.user().isEmpty() ? "-" : ns.user(),
+                ns.id().isPresent() ? Long.toUnsignedString(ns.id().getAsLong()) : "-",
+                held.isEmpty() ? "-" : String.join(",", held),
+                ns.processCount() == 0 || ns.command().isEmpty() ? "-" : printable(ns.command()));
+    }
+
+    /** The table; the NS column left-aligned when {@code nsLeft} (a tree), else right-aligned like numbers. */
+    static String table(List<List<String>> rows, boolean nsLeft, int width) {
+        int[] left = LEFT;
+        if (nsLeft) {
+            left = new int[LEFT.length + 1];
+            System.arraycopy(LEFT, 0, left, 1, LEFT.length);
+        }
+        String table = Text.table(HEADER, rows, left);
+        return width > 0 ? truncate(table, width) : table;
+    }
+
+    /** Control characters of a command line as {@code ?}, so that one row stays one line. */
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return sb.toString();
+    }
+
+    /** Every line cut to {@code width} characters (the COMMAND column last, so commands are cut, as lsns does). */
+    private static String truncate(String text, int width) {
+        StringBuilder sb = new StringBuilder(text.length());
+        text.lines().forEach(line -> sb.append(line.length() <= width ? line : line.substring(0, width).stripTrailing())
+                .append('\n'));
+        return sb.toString();
+    }
+
+    /**
+     * The terminal's width when {@code out} is this process's stdout on a terminal and
+     * truncation is wanted; 0 (do not cut) otherwise. Reads {@code COLUMNS}, else asks
+     * {@code stty size} on /dev/tty.
+     */
+    static int terminalWidth(PrintStream out, boolean noTruncate) {
+        if (noTruncate || out != System.out || System.console() == null || !System.console().isTerminal()) {
+            return 0;
+        }
+        try {
+            String columns = System.getenv("COLUMNS");
+            if (columns != null && columns.matches("[0-9]{1,5}")) {
+                return Math.max(Integer.parseInt(columns), 20);
+            }
+            Process p = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String size = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return 0;
+            }
+            String[] parts = size.split("\\s+");
+            return parts.length == 2 && parts[1].matches("[0-9]{1,5}") ? Math.max(Integer.parseInt(parts[1]), 20) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+}

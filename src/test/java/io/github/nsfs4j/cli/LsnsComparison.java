@@ -1,0 +1,110 @@
+package io.github.nsfs4j.cli;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Compares {@code nsfs ls --json} with {@code lsns -J -l -o NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS}
+ * taken just before and just after it. Other processes come and go on a shared machine, so
+ * only namespaces whose lsns row is the same before and after ("stable") are compared; for
+ * those, every field must agree.
+ */
+final class LsnsComparison {
+    private LsnsComparison() {}
+
+    static final String[] LSNS = {"lsns", "-J", "-l", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS"};
+
+    /** The fields both print. {@code pid} and {@code command} are null where no process is in it. */
+    record Row(long ns, String type, long nprocs, Long pid, String user, String command, long pns, long ons) {
+        Row withNprocs(long n) {
+            return new Row(ns, type, n, pid, user, command, pns, ons);
+        }
+    }
+
+    /** The rows of a {@code {"namespaces":[...]}} document, by inode. */
+    @SuppressWarnings("unchecked")
+    static Map<Long, Row> rows(String json) {
+        Map<Long, Row> rows = new LinkedHashMap<>();
+        for (Object o : (List<Object>) JsonReader.object(json).get("namespaces")) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            Row row = new Row(num(m.get("ns")), (String) m.get("type"), num(m.get("nprocs")),
+                    m.get("pid") == null ? null : num(m.get("pid")), (String) m.get("user"),
+                    (String) m.get("command"), num(m.get("pns")), num(m.get("ons")));
+            rows.put(row.ns(), row);
+        }
+        return rows;
+    }
+
+    private static long num(Object o) {
+        return o == null ? 0 : ((BigInteger) o).longValue();
+    }
+
+    /**
+     * The outcome of one comparison.
+     *
+     * @param compared inodes of stable namespaces that were compared
+     * @param unstable inodes whose lsns rows differed between before and after
+     * @param mismatches one line per disagreement
+     */
+    record Result(Set<Long> compared, Set<Long> unstable, List<String> mismatches) {
+        boolean agrees(Set<Long> mustCompare) {
+            return mismatches.isEmpty() && compared.containsAll(mustCompare);
+        }
+
+        @Override
+        public String toString() {
+            return compared.size() + " namespaces compared, " + unstable.size() + " changing (skipped) "
+                    + unstable + ", " + mismatches.size() + " mismatches" + (mismatches.isEmpty() ? ""
+                    : ":\n  " + String.join("\n  ", mismatches));
+        }
+    }
+
+    /**
+     * Compares. {@code lsnsOnly}: namespaces the lsns process itself was in, while nsfs ran
+     * in-process and so did not see it: lsns counts one process more there.
+     */
+    static Result compare(Map<Long, Row> before, Map<Long, Row> nsfs, Map<Long, Row> after, Set<Long> lsnsOnly) {
+        Set<Long> compared = new TreeSet<>();
+        Set<Long> unstable = new TreeSet<>();
+        List<String> mismatches = new ArrayList<>();
+        for (Row lsns : before.values()) {
+            if (!lsns.equals(after.get(lsns.ns()))) {
+                unstable.add(lsns.ns());
+                continue;
+            }
+            compared.add(lsns.ns());
+            Row expected = lsnsOnly.contains(lsns.ns()) ? lsns.withNprocs(lsns.nprocs() - 1) : lsns;
+            Row ours = nsfs.get(lsns.ns());
+            if (ours == null) {
+                mismatches.add("nsfs lacks " + lsns);
+            } else if (!expected.equals(ours)) {
+                mismatches.add(diff(expected, ours));
+            }
+        }
+        return new Result(compared, unstable, mismatches);
+    }
+
+    private static String diff(Row lsns, Row nsfs) {
+        StringBuilder sb = new StringBuilder(lsns.type() + ":[" + lsns.ns() + "]");
+        field(sb, "type", lsns.type(), nsfs.type());
+        field(sb, "nprocs", lsns.nprocs(), nsfs.nprocs());
+        field(sb, "pid", lsns.pid(), nsfs.pid());
+        field(sb, "user", lsns.user(), nsfs.user());
+        field(sb, "command", lsns.command(), nsfs.command());
+        field(sb, "pns", lsns.pns(), nsfs.pns());
+        field(sb, "ons", lsns.ons(), nsfs.ons());
+        return sb.toString();
+    }
+
+    private static void field(StringBuilder sb, String name, Object lsns, Object nsfs) {
+        if (!Objects.equals(lsns, nsfs)) {
+            sb.append(' ').append(name).append(": lsns ").append(lsns).append(", nsfs ").append(nsfs);
+        }
+    }
+}
