@@ -17,6 +17,7 @@ final class Errnos {
     static final int ENOSYS = Errno.ENOSYS.intValue();
     static final int EOPNOTSUPP = Errno.EOPNOTSUPP.intValue();
     static final int EOVERFLOW = Errno.EOVERFLOW.intValue();
+    static final int ENXIO = Errno.ENXIO.intValue();
 
     /** The symbolic name, such as {@code EPERM}, or {@code errno 1234} for a number jnr-constants lacks. */
     static String name(int errno) {

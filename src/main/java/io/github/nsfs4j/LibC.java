@@ -107,6 +107,7 @@ final class LibC {
          * Links one libc function, capturing errno. {@code firstVariadic} is the index of
          * the first variadic parameter, or -1 for a fixed-arity function.
          */
+        @SuppressWarnings("restricted") // the one place that links: native access is checked by requireNativeAccess
         private static MethodHandle link(String name, FunctionDescriptor descriptor, int firstVariadic) {
             Linker linker = Linker.nativeLinker();
             SymbolLookup libc = linker.defaultLookup();

@@ -34,6 +34,12 @@ import jnr.constants.platform.OpenFlags;
  * {@code close()} throw {@link ClosedNamespaceException}. No call ever acts on an fd number
  * that was released and reused. {@code close()} is idempotent.
  *
+ * <p><b>After close</b>, every operation throws: those that use the fd a
+ * {@link ClosedNamespaceException}, the accessors of the identity recorded at open
+ * ({@link #type()}, {@link #inode()}, {@link #device()}, {@link #id()}, {@link #isInitial()})
+ * an {@link IllegalStateException}. {@code toString}, {@code equals} and {@code hashCode}
+ * keep working.
+ *
  * <p><b>Identity:</b> {@link #equals} means "the same namespace": equal ids where the kernel
  * gives ids (Linux 6.18+, never reused within a boot), otherwise equal device and inode,
  * which is reliable while both handles are open (inodes are reused once a namespace dies).
@@ -167,6 +173,10 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
             throw new IllegalArgumentException("not a usable path: '" + path.replace("\0", "\\0") + "'");
         }
         int fd = LibC.open(path, OPEN_FLAGS);
+        if (fd < 0 && -fd == Errnos.ENXIO) {
+            throw new NotANamespaceException("open", path, -fd, "not a namespace file (a socket or a device without"
+                    + " a driver); use /proc/<pid>/ns/<type> or a bind mount of one");
+        }
         if (fd < 0) {
             int errno = -fd;
             throw Errnos.failure("open", path, errno, errno == Errnos.ENOENT
@@ -257,6 +267,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
 
     /** The namespace's type. */
     public final NamespaceType type() {
+        requireOpen("type()");
         return type;
     }
 
@@ -265,11 +276,13 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      * {@code type:[inode]}. Unique among living namespaces; reused after one dies.
      */
     public final long inode() {
+        requireOpen("inode()");
         return inode;
     }
 
     /** The device of the namespace filesystem, as {@code st_dev} (glibc encoding). */
     public final long device() {
+        requireOpen("device()");
         return device;
     }
 
@@ -279,6 +292,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      * kernel has neither: the library never invents an id.
      */
     public final OptionalLong id() {
+        requireOpen("id()");
         return hasId ? OptionalLong.of(id) : OptionalLong.empty();
     }
 
@@ -287,7 +301,20 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      * inode the kernel gives those ({@code enum init_ns_ino}).
      */
     public final boolean isInitial() {
+        requireOpen("isInitial()");
         return inode == initialInode(type);
+    }
+
+    /**
+     * The accessors of identity recorded at open throw once the handle is closed, like every
+     * other operation; unchecked, since they make no system call. {@link #toString()},
+     * {@link #equals} and {@link #hashCode} keep working, so a closed handle can still be
+     * logged and found in a collection.
+     */
+    private void requireOpen(String operation) {
+        if (!fd.isOpen()) {
+            throw new IllegalStateException(operation + " on " + this + ": the handle is closed");
+        }
     }
 
     /** The fixed inode of the initial namespace of a type ({@code include/uapi/linux/nsfs.h}). */

@@ -74,6 +74,18 @@ class HarnessTest {
     // ------------------------------------------------------------------ Unshared
 
     @Test
+    void unavailableSkipsUnlessNamespacesAreRequired() {
+        org.opentest4j.TestAbortedException skipped = assertThrows(org.opentest4j.TestAbortedException.class,
+                () -> Unshared.unavailable("no unshare", false));
+        assertTrue(skipped.getMessage().contains("no unshare"), skipped.getMessage());
+        org.opentest4j.AssertionFailedError failed = assertThrows(org.opentest4j.AssertionFailedError.class,
+                () -> Unshared.unavailable("no unshare", true));
+        assertTrue(failed.getMessage().contains("no unshare") && failed.getMessage().contains(Unshared.REQUIRE_ENV),
+                failed.getMessage());
+        assertEquals("1".equals(System.getenv(Unshared.REQUIRE_ENV)), Unshared.namespacesRequired());
+    }
+
+    @Test
     void commandLineNestsLevels() {
         List<String> cmd = Unshared.builder().types("user", "pid").levels(2).command();
         assertEquals(List.of("unshare", "--user", "--pid", "--map-root-user", "--fork", "--kill-child", "sh", "-c",

@@ -16,13 +16,20 @@ public final class Lsns {
     /** One namespace as lsns lists it. */
     public record Entry(long ns, String type, long pns, long ons) {}
 
-    /** Runs lsns and returns its namespaces by inode. */
+    /**
+     * Runs lsns and returns its namespaces by inode. lsns (util-linux 2.38) exits 1, silently,
+     * when a process it is reading exits meanwhile (other tests and builds start and end
+     * processes all the time), so a failed run is retried a few times.
+     */
     public static Map<Long, Entry> snapshot() {
-        Commands.Result result = Commands.run(List.of("lsns", "-J", "-l", "-o", "NS,TYPE,PNS,ONS"));
-        if (result.exitCode() != 0) {
-            throw new IllegalStateException("lsns failed: " + result);
+        Commands.Result result = null;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            result = Commands.run(List.of("lsns", "-J", "-l", "-o", "NS,TYPE,PNS,ONS"));
+            if (result.exitCode() == 0) {
+                return parse(result.stdout());
+            }
         }
-        return parse(result.stdout());
+        throw new IllegalStateException("lsns failed 8 times: " + result);
     }
 
     /** Parses {@code lsns -J} output with the columns NS, TYPE, PNS and ONS. */

@@ -1,0 +1,430 @@
+package io.github.nsfs4j;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.github.nsfs4j.testing.Proc;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every native binding of {@link LibC}, called directly, each result checked against what the
+ * kernel shows elsewhere (procfs, stat(2) through the JDK). A signature mismatch in a binding
+ * fails here rather than in a user's hands.
+ */
+class LibCBindingTest {
+
+    static final int O_RDONLY = 0, O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_RDWR = 2;
+    static final int F_GETFD = 1, F_GETFL = 3, FD_CLOEXEC = 1;
+    static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EBADF = 9, EFAULT = 14, EINVAL = 22, ENOTTY = 25,
+            ENOSYS = 38, ESTALE = 116;
+    static final int CLONE_NEWNET = 0x40000000;
+    static final long NSFS_MAGIC = 0x6e736673L;
+    static final int STATX_INO = 0x100;
+    static final int BAD_FD = 1 << 30;
+
+    static final long OWN_PID = ProcessHandle.current().pid();
+
+    /** The bindings this class exercises. A new binding must get a test here. */
+    @Test
+    void everyBindingIsCoveredByThisClass() throws Exception {
+        Set<String> handles = new TreeSet<>();
+        for (Field f : Class.forName("io.github.nsfs4j.LibC$Handles").getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == MethodHandle.class) {
+                handles.add(f.getName());
+            }
+        }
+        assertEquals(new TreeSet<>(List.of("open", "ioctlValue", "ioctlPointer", "close", "fstatfs", "statx", "fcntl",
+                "name_to_handle_at", "open_by_handle_at", "syscallListns", "syscall3", "syscall5")), handles,
+                "LibC's bindings changed: give each new one a test in LibCBindingTest");
+    }
+
+    // ------------------------------------------------------------------ open / close
+
+    @Test
+    void openGivesAnFdOnTheFileOrMinusErrno() {
+        int fd = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0, "open: " + fd);
+        try {
+            assertEquals(Optional.of(Proc.nsLink(OWN_PID, "net")), Proc.fdLink(fd));
+            assertEquals(FD_CLOEXEC, LibC.fcntl(fd, F_GETFD, 0), "O_CLOEXEC reached the kernel");
+        } finally {
+            assertEquals(0, LibC.close(fd));
+        }
+        assertEquals(-ENOENT, LibC.open("/nonexistent-nsfs4j-dir/file", O_RDONLY | O_CLOEXEC));
+        assertEquals(-ENOENT, LibC.open("", O_RDONLY | O_CLOEXEC));
+        assertEquals(-20 /* ENOTDIR */, LibC.open("/proc/self/status/x", O_RDONLY | O_CLOEXEC));
+    }
+
+    @Test
+    void closeReturnsZeroOrMinusEbadf() {
+        int fd = LibC.open("/dev/null", O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0);
+        assertEquals(0, LibC.close(fd));
+        assertEquals(-EBADF, LibC.close(BAD_FD));
+        assertEquals(-EBADF, LibC.close(-1));
+    }
+
+    // ------------------------------------------------------------------ ioctl, value form
+
+    @Test
+    void ioctlValueFormReturnsTheAnswer() {
+        int net = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        int pid = LibC.open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        int uts = LibC.open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+        int user = LibC.open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+        try {
+            assertEquals(CLONE_NEWNET, LibC.ioctl(net, NsIoctl.NS_GET_NSTYPE.request(), 0L));
+            assertEquals(-EINVAL, LibC.ioctl(net, NsIoctl.NS_GET_PARENT.request(), 0L), "net has no parent");
+            // the parent of the caller's own user namespace is out of its view
+            assertEquals(-EPERM, LibC.ioctl(user, NsIoctl.NS_GET_PARENT.request(), 0L));
+            // translations: the own pid in the own pid namespace is itself; pid 0 is ESRCH
+            long ownNsPid = Proc.nsPid(OWN_PID).getLast();
+            assertEquals(ownNsPid, LibC.ioctl(pid, NsIoctl.NS_GET_PID_IN_PIDNS.request(), OWN_PID));
+            assertEquals(OWN_PID, LibC.ioctl(pid, NsIoctl.NS_GET_PID_FROM_PIDNS.request(), ownNsPid));
+            assertEquals(-ESRCH, LibC.ioctl(pid, NsIoctl.NS_GET_PID_IN_PIDNS.request(), 0L));
+            assertEquals(-EINVAL, LibC.ioctl(net, NsIoctl.NS_GET_PID_IN_PIDNS.request(), OWN_PID));
+            // NS_GET_USERNS gives a new O_CLOEXEC fd on the owning user namespace
+            int owner = LibC.ioctl(uts, NsIoctl.NS_GET_USERNS.request(), 0L);
+            assertTrue(owner >= 0, "NS_GET_USERNS: " + owner);
+            try {
+                assertEquals(Optional.of(Proc.nsLink(OWN_PID, "user")), Proc.fdLink(owner));
+                assertTrue((Proc.fdFlags(owner).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0);
+            } finally {
+                LibC.close(owner);
+            }
+            // an unknown request on an ns fd is ENOTTY
+            assertEquals(-ENOTTY, LibC.ioctl(net, IoctlCodes._IO(0xb7, 0xfe), 0L));
+        } finally {
+            LibC.close(net);
+            LibC.close(pid);
+            LibC.close(uts);
+            LibC.close(user);
+        }
+    }
+
+    @Test
+    void ioctlOnWhatIsNotANamespaceFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("regular"), "x");
+        int fd = LibC.open(file.toString(), O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0);
+        try {
+            assertEquals(-ENOTTY, LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L));
+        } finally {
+            LibC.close(fd);
+        }
+        assertEquals(-EBADF, LibC.ioctl(BAD_FD, NsIoctl.NS_GET_NSTYPE.request(), 0L));
+    }
+
+    @Test
+    void oPathFdGivesEbadfForNamespaceIoctls() {
+        int fd = LibC.open("/proc/self/ns/net", O_PATH | O_CLOEXEC);
+        assertTrue(fd >= 0, "open O_PATH: " + fd);
+        try {
+            assertEquals(-EBADF, LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L));
+            assertTrue((LibC.fcntl(fd, F_GETFL, 0) & O_PATH) != 0, "F_GETFL shows O_PATH");
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    // ------------------------------------------------------------------ ioctl, pointer form
+
+    @Test
+    void ioctlPointerFormWritesThroughThePointer() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment u64 = arena.allocate(JAVA_LONG);
+            MemorySegment u64b = arena.allocate(JAVA_LONG);
+            MemorySegment uid = arena.allocate(JAVA_INT);
+            MemorySegment info = arena.allocate(16, 8);
+            int user = LibC.open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+            int mnt = LibC.open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+            int net = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+            try {
+                uid.set(JAVA_INT, 0, -1);
+                assertEquals(0, LibC.ioctl(user, NsIoctl.NS_GET_OWNER_UID.request(), uid));
+                if (Proc.selfNsInode("user") == 0xEFFFFFFDL) {
+                    assertEquals(0, uid.get(JAVA_INT, 0), "the initial user namespace belongs to root");
+                } else {
+                    assertNotEquals(-1, uid.get(JAVA_INT, 0));
+                }
+                assertEquals(-EINVAL, LibC.ioctl(net, NsIoctl.NS_GET_OWNER_UID.request(), uid), "not a user ns");
+
+                assertEquals(0, LibC.ioctl(mnt, NsIoctl.NS_GET_ID.request(), u64));
+                long id = u64.get(JAVA_LONG, 0);
+                assertNotEquals(0, id);
+                assertEquals(0, LibC.ioctl(mnt, NsIoctl.NS_GET_MNTNS_ID.request(), u64b));
+                assertEquals(id, u64b.get(JAVA_LONG, 0), "NS_GET_MNTNS_ID equals NS_GET_ID");
+                assertEquals(-EINVAL, LibC.ioctl(net, NsIoctl.NS_GET_MNTNS_ID.request(), u64b));
+
+                // the host's mount table may change meanwhile (other builds): count before and after
+                int before;
+                int after;
+                int attempts = 0;
+                do {
+                    before = Proc.readLines(Path.of("/proc/self/mountinfo")).size();
+                    info.fill((byte) 0);
+                    assertEquals(0, LibC.ioctl(mnt, NsIoctl.NS_MNT_GET_INFO.request(), info));
+                    after = Proc.readLines(Path.of("/proc/self/mountinfo")).size();
+                } while (before != after && ++attempts < 10);
+                assertEquals(16, info.get(JAVA_INT, 0), "size");
+                assertEquals(after, info.get(JAVA_INT, 4), "nr_mounts equals the lines of /proc/self/mountinfo");
+                assertEquals(id, info.get(JAVA_LONG, 8), "mnt_ns_id");
+
+                assertEquals(-EFAULT, LibC.ioctl(net, NsIoctl.NS_GET_ID.request(), MemorySegment.NULL));
+            } finally {
+                LibC.close(user);
+                LibC.close(mnt);
+                LibC.close(net);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ fstatfs / statx / fcntl
+
+    @Test
+    void fstatfsReportsTheNsfsMagic() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(LibC.STATFS_SIZE, 8);
+            int ns = LibC.open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+            int proc = LibC.open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+            try {
+                assertEquals(0, LibC.fstatfs(ns, buf));
+                assertEquals(NSFS_MAGIC, buf.get(JAVA_LONG, 0));
+                assertEquals(0, LibC.fstatfs(proc, buf));
+                assertEquals(0x9fa0L, buf.get(JAVA_LONG, 0), "PROC_SUPER_MAGIC");
+                assertEquals(-EBADF, LibC.fstatfs(BAD_FD, buf));
+            } finally {
+                LibC.close(ns);
+                LibC.close(proc);
+            }
+        }
+    }
+
+    @Test
+    void fstatxReportsInodeAndDeviceAsStatDoes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(LibC.STATX_SIZE, 8);
+            for (String type : List.of("net", "pid", "user", "mnt")) {
+                Path path = Path.of("/proc/self/ns/" + type);
+                int fd = LibC.open(path.toString(), O_RDONLY | O_CLOEXEC);
+                try {
+                    buf.fill((byte) 0);
+                    assertEquals(0, LibC.fstatx(fd, STATX_INO, buf));
+                    assertTrue((buf.get(JAVA_INT, 0) & STATX_INO) != 0, "stx_mask has STATX_INO");
+                    long ino = buf.get(JAVA_LONG, LibC.STATX_INO_OFFSET);
+                    assertEquals(Proc.selfNsInode(type), ino, "readlink's inode");
+                    assertEquals(Proc.statIno(path), ino, "stat's st_ino");
+                    long dev = Namespace.makedev(buf.get(JAVA_INT, LibC.STATX_DEV_MAJOR_OFFSET),
+                            buf.get(JAVA_INT, LibC.STATX_DEV_MINOR_OFFSET));
+                    assertEquals(Proc.statDev(path), dev, "stat's st_dev");
+                } finally {
+                    LibC.close(fd);
+                }
+            }
+            assertEquals(-EBADF, LibC.fstatx(BAD_FD, STATX_INO, buf));
+        }
+    }
+
+    @Test
+    void makedevMatchesGlibc() throws Exception {
+        // values printed by glibc's makedev(3)
+        assertEquals(0x103L, Namespace.makedev(1, 3));
+        assertEquals(0x120006783459aL, Namespace.makedev(0x12345, 0x6789a));
+        // st_rdev of /dev/null, as stat(2) reports it through the JDK
+        assertEquals(((Number) Files.getAttribute(Path.of("/dev/null"), "unix:rdev")).longValue(),
+                Namespace.makedev(1, 3));
+    }
+
+    @Test
+    void fcntlDuplicatesWithCloexecAndReadsFlags() {
+        int fd = LibC.open("/proc/self/ns/ipc", O_RDONLY); // no O_CLOEXEC on purpose
+        assertTrue(fd >= 0);
+        try {
+            assertEquals(0, LibC.fcntl(fd, F_GETFD, 0), "no FD_CLOEXEC");
+            assertEquals(0L, Proc.fdFlags(fd).orElseThrow() & Proc.FDINFO_O_CLOEXEC);
+            int copy = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0);
+            assertTrue(copy >= 0 && copy != fd, "F_DUPFD_CLOEXEC: " + copy);
+            try {
+                assertEquals(Proc.fdLink(fd), Proc.fdLink(copy));
+                assertEquals(FD_CLOEXEC, LibC.fcntl(copy, F_GETFD, 0));
+                assertTrue((Proc.fdFlags(copy).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0);
+            } finally {
+                LibC.close(copy);
+            }
+            assertEquals(0, LibC.fcntl(fd, F_GETFL, 0) & 3, "O_RDONLY");
+            assertEquals(-EBADF, LibC.fcntl(BAD_FD, F_GETFD, 0));
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    // ------------------------------------------------------------------ pidfd
+
+    @Test
+    void pidfdOpenOfTheOwnPidAndOfNone() {
+        int pidfd = LibC.pidfd_open((int) OWN_PID, 0);
+        assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
+        try {
+            assertTrue(Proc.fdInfo(pidfd).contains("Pid:\t" + OWN_PID), "fdinfo names the process: "
+                    + Proc.fdInfo(pidfd));
+            assertTrue((Proc.fdFlags(pidfd).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0, "pidfds are O_CLOEXEC");
+            assertEquals(0, LibC.pidfd_send_signal(pidfd, 0, 0), "signal 0: the process exists");
+            // a pidfd namespace ioctl (value form) gives the own net namespace
+            int net = LibC.ioctl(pidfd, LibC.PIDFD_GET_NAMESPACE(NamespaceType.NET), 0L);
+            assertTrue(net >= 0, "PIDFD_GET_NET_NAMESPACE: " + net);
+            try {
+                assertEquals(Optional.of(Proc.nsLink(OWN_PID, "net")), Proc.fdLink(net));
+            } finally {
+                LibC.close(net);
+            }
+        } finally {
+            LibC.close(pidfd);
+        }
+        long noSuchPid = Proc.pidMax() + 1;
+        assertEquals(-ESRCH, LibC.pidfd_open((int) noSuchPid, 0));
+        assertEquals(-EINVAL, LibC.pidfd_open(0, 0));
+        assertEquals(-EBADF, LibC.pidfd_send_signal(BAD_FD, 0, 0));
+    }
+
+    @Test
+    void pidfdSendSignalSeesAnExitedProcessAsGone() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "100").start();
+        int pidfd = LibC.pidfd_open((int) sleeper.pid(), 0);
+        assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
+        try {
+            assertEquals(0, LibC.pidfd_send_signal(pidfd, 0, 0));
+            sleeper.destroyForcibly();
+            assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(-ESRCH, LibC.pidfd_send_signal(pidfd, 0, 0), "reaped");
+            assertEquals(-ESRCH, LibC.ioctl(pidfd, LibC.PIDFD_GET_NAMESPACE(NamespaceType.NET), 0L));
+        } finally {
+            LibC.close(pidfd);
+        }
+    }
+
+    // ------------------------------------------------------------------ file handles, listns
+
+    @Test
+    void nameToHandleAndOpenByHandleRoundTrip() {
+        Assumptions.assumeTrue(Proc.kernelAtLeast(6, 18), "nsfs file handles need Linux 6.18");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment handle = arena.allocate(LibC.FILE_HANDLE_HEADER + 128, 8);
+            MemorySegment mountId = arena.allocate(JAVA_INT);
+            MemorySegment id = arena.allocate(JAVA_LONG);
+            int ns = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+            try {
+                handle.set(JAVA_INT, 0, 128);
+                assertEquals(0, LibC.name_to_handle_at(ns, handle, mountId));
+                assertEquals(16, handle.get(JAVA_INT, 0), "handle_bytes");
+                assertEquals(LibC.FILEID_NSFS, handle.get(JAVA_INT, 4), "handle_type FILEID_NSFS");
+                assertEquals(0, LibC.ioctl(ns, NsIoctl.NS_GET_ID.request(), id));
+                assertEquals(id.get(JAVA_LONG, 0), handle.get(JAVA_LONG, 8), "ns_id");
+                assertEquals(CLONE_NEWNET, handle.get(JAVA_INT, 16), "ns_type");
+                assertEquals(Proc.selfNsInode("net"), Integer.toUnsignedLong(handle.get(JAVA_INT, 20)), "ns_inum");
+
+                int reopened = LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, O_RDONLY | O_CLOEXEC);
+                assertTrue(reopened >= 0, "open_by_handle_at: " + reopened);
+                try {
+                    assertEquals(Optional.of(Proc.nsLink(OWN_PID, "net")), Proc.fdLink(reopened));
+                } finally {
+                    LibC.close(reopened);
+                }
+                assertEquals(-EPERM, LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, O_RDWR | O_CLOEXEC),
+                        "write access");
+                handle.set(JAVA_INT, 20, handle.get(JAVA_INT, 20) + 1);
+                assertEquals(-ESTALE, LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, O_RDONLY | O_CLOEXEC),
+                        "a wrong inode");
+                assertEquals(-EBADF, LibC.name_to_handle_at(BAD_FD, handle, mountId));
+            } finally {
+                LibC.close(ns);
+            }
+        }
+    }
+
+    @Test
+    void listnsIsEnosysBefore619() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment req = LibC.nsIdRequest(arena.allocate(LibC.NS_ID_REQ_SIZE, 8), 0, 0, 0);
+            MemorySegment ids = arena.allocate(JAVA_LONG, 64);
+            int rc = LibC.listns(req, ids, 64, 0);
+            if (Proc.kernelAtLeast(6, 19)) {
+                assertTrue(rc > 0, "listns: " + rc);
+            } else {
+                assertEquals(-ENOSYS, rc);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ errno is per call
+
+    /** Threads failing with different errnos at once each see their own errno. */
+    @Test
+    void errnoIsCapturedPerCallAcrossThreads() throws Exception {
+        int net = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                results.add(pool.submit(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    for (int i = 0; i < 5000; i++) {
+                        int choice = random.nextInt(4);
+                        int rc;
+                        int expected;
+                        switch (choice) {
+                            case 0 -> {
+                                rc = LibC.close(BAD_FD);
+                                expected = -EBADF;
+                            }
+                            case 1 -> {
+                                rc = LibC.open("/nonexistent-nsfs4j/" + i, O_RDONLY | O_CLOEXEC);
+                                expected = -ENOENT;
+                            }
+                            case 2 -> {
+                                rc = LibC.ioctl(net, NsIoctl.NS_GET_PARENT.request(), 0L);
+                                expected = -EINVAL;
+                            }
+                            default -> {
+                                rc = LibC.ioctl(net, NsIoctl.NS_GET_NSTYPE.request(), 0L);
+                                expected = CLONE_NEWNET;
+                            }
+                        }
+                        if (rc != expected) {
+                            return "call " + choice + " gave " + rc + ", expected " + expected;
+                        }
+                    }
+                    return "ok";
+                }));
+            }
+            for (Future<String> f : results) {
+                assertEquals("ok", f.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+            LibC.close(net);
+        }
+    }
+}
