@@ -26,29 +26,7 @@ import io.github.nsfs4j.PidTreeFixture.TaskInfo;
  * The four pid translations (ioctl path) on three nested pid namespaces and two siblings,
  * for every process and thread, compared with the kernel's NSpid/NStgid lines.
  */
-class PidTranslationTest {
-
-    static PidTreeFixture tree;
-    static Snapshot truth;
-    static final Map<String, PidNamespace> handles = new LinkedHashMap<>();
-
-    @BeforeAll
-    static void startTree() throws Exception {
-        tree = PidTreeFixture.start();
-        truth = tree.snapshot();
-        for (NsInfo ns : truth.namespaces.values()) {
-            handles.put(ns.name(), PidNamespace.ofProcess(ns.member().tgid()));
-        }
-    }
-
-    @AfterAll
-    static void stopTree() {
-        handles.values().forEach(Namespace::close);
-        handles.clear();
-        if (tree != null) {
-            tree.close();
-        }
-    }
+class PidTranslationTest extends PidTreeTestBase {
 
     /** The scenario itself, so that the comparisons below cannot pass on a degenerate tree. */
     @Test

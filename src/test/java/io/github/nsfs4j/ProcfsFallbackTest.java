@@ -30,29 +30,7 @@ import io.github.nsfs4j.PidTreeFixture.TaskInfo;
  * {@code translateViaProcfs} gives the ioctl path's answers, which are NSpid's; and a JVM
  * started with {@code -Dnsfs4j.pidTranslation=procfs} answers through it in the public API.
  */
-class ProcfsFallbackTest {
-
-    static PidTreeFixture tree;
-    static Snapshot truth;
-    static final Map<String, PidNamespace> handles = new LinkedHashMap<>();
-
-    @BeforeAll
-    static void startTree() throws Exception {
-        tree = PidTreeFixture.start();
-        truth = tree.snapshot();
-        for (NsInfo ns : truth.namespaces.values()) {
-            handles.put(ns.name(), PidNamespace.ofProcess(ns.member().tgid()));
-        }
-    }
-
-    @AfterAll
-    static void stopTree() {
-        handles.values().forEach(Namespace::close);
-        handles.clear();
-        if (tree != null) {
-            tree.close();
-        }
-    }
+class ProcfsFallbackTest extends PidTreeTestBase {
 
     /** The test JVM runs in auto mode on a 6.18 kernel (unless forced): the public API is the ioctl path. */
     @Test

@@ -1,5 +1,7 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Json;
+
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -165,7 +167,7 @@ class BinScriptTest {
         Result info = run(elsewhere, Map.of(), link.toString(), "info", "--json", "net:" + SELF);
         assertEquals(0, info.status(), info::toString);
         assertEquals("", info.err(), info::toString);
-        Map<String, Object> doc = JsonReader.object(info.out());
+        Map<String, Object> doc = Json.object(info.out());
         assertEquals(big(Truth.inode(SELF, "net")), doc.get("ns"));
         assertEquals("net", doc.get("type"));
         assertEquals(built, Files.getLastModifiedTime(jar), "no rebuild without changes");
@@ -197,7 +199,7 @@ class BinScriptTest {
         Thread.sleep(2_100);
         Result again = run(elsewhere, Map.of(), link.toString(), "--json", "init-pid");
         assertEquals(0, again.status(), again::toString);
-        assertEquals(1, ((List<?>) JsonReader.object(again.out()).get("results")).size());
+        assertEquals(1, ((List<?>) Json.object(again.out()).get("results")).size());
         assertNotEquals(built, Files.getLastModifiedTime(jar), "the changed source was rebuilt");
         assertFalse(Files.getLastModifiedTime(source).compareTo(Files.getLastModifiedTime(jar)) > 0);
     }

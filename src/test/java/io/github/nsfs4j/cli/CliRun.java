@@ -1,5 +1,7 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -30,7 +32,7 @@ record CliRun(int status, String out, String err) {
 
     /** stdout as one JSON object (fails if stdout holds anything else). */
     Map<String, Object> json() {
-        return JsonReader.object(out);
+        return Json.object(out);
     }
 
     /** stderr's lines. */

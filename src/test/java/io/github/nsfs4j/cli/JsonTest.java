@@ -19,7 +19,7 @@ class JsonTest {
         String nasty = "a\"b\\c/d\n\r\t\b\f\u0001\u001f\u007f é ✓ \uD83D\uDE00 \u2028";
         String doc = Json.write(Map.of("s", nasty));
         assertTrue(doc.chars().allMatch(c -> c >= 0x20 && c < 0x7f || c == '\n' || c == ' '), doc);
-        assertEquals(nasty, JsonReader.object(doc).get("s"));
+        assertEquals(nasty, io.github.nsfs4j.testing.Json.object(doc).get("s"));
         assertEquals("\"\\\"\\\\\\n\\u0001\\u00e9\"", Json.quote("\"\\\n\u0001é"));
     }
 
@@ -30,7 +30,7 @@ class JsonTest {
         o.put("inode", Json.u64(4026531836L));
         o.put("neg", -5);
         o.put("long", Long.MIN_VALUE);
-        Map<String, Object> back = JsonReader.object(Json.write(o));
+        Map<String, Object> back = io.github.nsfs4j.testing.Json.object(Json.write(o));
         assertEquals(new BigInteger("18446744073709551615"), back.get("max"));
         assertEquals(BigInteger.valueOf(4026531836L), back.get("inode"));
         assertEquals(BigInteger.valueOf(-5), back.get("neg"));
@@ -46,7 +46,7 @@ class JsonTest {
         o.put("list", Arrays.asList(1, null, true, "x", List.of(Map.of("k", false))));
         String doc = Json.write(o);
         assertTrue(doc.endsWith("}\n"), doc);
-        Map<String, Object> back = JsonReader.object(doc);
+        Map<String, Object> back = io.github.nsfs4j.testing.Json.object(doc);
         assertEquals(List.of("z", "a", "m", "list"), List.copyOf(back.keySet()));
         assertEquals(Arrays.asList(BigInteger.ONE, null, true, "x", List.of(Map.of("k", false))), back.get("list"));
         assertEquals("{}\n", Json.write(Json.object()));
@@ -54,9 +54,9 @@ class JsonTest {
 
     @Test
     void readerIsStrict() {
-        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("{} x"));
-        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("{\"a\":1,}"));
-        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("\"a\nb\""));
-        assertThrows(IllegalArgumentException.class, () -> JsonReader.parse("{\"a\":1}\n{\"b\":2}"));
+        assertThrows(IllegalArgumentException.class, () -> io.github.nsfs4j.testing.Json.parse("{} x"));
+        assertThrows(IllegalArgumentException.class, () -> io.github.nsfs4j.testing.Json.parse("{\"a\":1,}"));
+        assertThrows(IllegalArgumentException.class, () -> io.github.nsfs4j.testing.Json.parse("\"a\nb\""));
+        assertThrows(IllegalArgumentException.class, () -> io.github.nsfs4j.testing.Json.parse("{\"a\":1}\n{\"b\":2}"));
     }
 }

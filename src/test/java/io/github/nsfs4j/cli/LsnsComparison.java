@@ -1,5 +1,7 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Json;
+
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +33,7 @@ final class LsnsComparison {
     @SuppressWarnings("unchecked")
     static Map<Long, Row> rows(String json) {
         Map<Long, Row> rows = new LinkedHashMap<>();
-        for (Object o : (List<Object>) JsonReader.object(json).get("namespaces")) {
+        for (Object o : (List<Object>) Json.object(json).get("namespaces")) {
             Map<String, Object> m = (Map<String, Object>) o;
             Row row = new Row(num(m.get("ns")), (String) m.get("type"), num(m.get("nprocs")),
                     m.get("pid") == null ? null : num(m.get("pid")), (String) m.get("user"),

@@ -1,5 +1,7 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Json;
+
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -92,7 +94,7 @@ class MntnsCommandTest {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             String report = "exit " + p.exitValue() + "\n" + out + err;
             assertEquals(0, p.exitValue(), report);
-            List<Object> rows = (List<Object>) JsonReader.object(out).get("mount_namespaces");
+            List<Object> rows = (List<Object>) Json.object(out).get("mount_namespaces");
             assertEquals(1, rows.size(), report);
             assertEquals(big(Truth.inode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
             assertEquals(1, err.lines().count(), report);

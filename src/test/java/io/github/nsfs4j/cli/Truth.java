@@ -1,5 +1,7 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Json;
+
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +47,7 @@ final class Truth {
     static List<LsnsRow> lsnsAll() throws IOException, InterruptedException {
         String json = run("lsns", "-J", "-l", "-o", "NS,TYPE,PNS,ONS");
         List<LsnsRow> rows = new ArrayList<>();
-        for (Object o : (List<Object>) JsonReader.object(json).get("namespaces")) {
+        for (Object o : (List<Object>) Json.object(json).get("namespaces")) {
             Map<String, Object> m = (Map<String, Object>) o;
             rows.add(new LsnsRow(num(m.get("ns")), (String) m.get("type"), num(m.get("pns")), num(m.get("ons"))));
         }

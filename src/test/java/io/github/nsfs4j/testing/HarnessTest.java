@@ -27,10 +27,10 @@ class HarnessTest {
         Map<String, Object> m = Json.asObject(v);
         assertEquals(List.of("a", "b", "c", "big", "zero"), List.copyOf(m.keySet()), "key order kept");
         List<Object> a = Json.asArray(m.get("a"));
-        assertEquals(1L, a.get(0));
-        assertEquals(-2L, a.get(1));
-        assertEquals(3.5, a.get(2));
-        assertEquals(1000.0, a.get(3));
+        assertEquals(BigInteger.ONE, a.get(0));
+        assertEquals(BigInteger.valueOf(-2), a.get(1));
+        assertEquals(new java.math.BigDecimal("3.5"), a.get(2));
+        assertEquals(0, new java.math.BigDecimal("1000").compareTo((java.math.BigDecimal) a.get(3)));
         assertEquals(Boolean.TRUE, a.get(4));
         assertEquals(Boolean.FALSE, a.get(5));
         assertNull(a.get(6));
@@ -38,7 +38,7 @@ class HarnessTest {
         assertEquals(Map.of(), m.get("b"));
         assertEquals(List.of(), m.get("c"));
         assertEquals(new BigInteger("18446744073709551615"), m.get("big"));
-        assertEquals(0L, m.get("zero"));
+        assertEquals(BigInteger.ZERO, m.get("zero"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.github.nsfs4j.testing;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,8 +11,8 @@ import java.util.Map;
 /**
  * A small strict JSON reader for test truth (such as {@code lsns -J}). Objects become
  * {@code Map<String, Object>} (insertion-ordered, unmodifiable), arrays {@code List<Object>},
- * strings {@code String}, integers {@code Long} (or {@code BigInteger} when too large),
- * other numbers {@code Double}, {@code true}/{@code false} {@code Boolean}, and {@code null}
+ * strings {@code String}, integers {@code BigInteger} (inodes and ids are unsigned 64-bit),
+ * other numbers {@code BigDecimal}, {@code true}/{@code false} {@code Boolean}, and {@code null}
  * Java {@code null}. Malformed input throws {@link IllegalArgumentException} with the offset.
  */
 public final class Json {
@@ -32,6 +33,11 @@ public final class Json {
             throw json.error("trailing characters after the value");
         }
         return value;
+    }
+
+    /** Parses a document that must be an object. */
+    public static Map<String, Object> object(String text) {
+        return asObject(parse(text));
     }
 
     /** A number or a numeric string (some {@code lsns} columns are strings) as a long; null and "" as 0. */
@@ -218,11 +224,8 @@ public final class Json {
             }
         }
         String literal = text.substring(start, pos);
-        if (!integral) {
-            return Double.parseDouble(literal);
-        }
-        BigInteger big = new BigInteger(literal);
-        return big.bitLength() < 64 ? (Object) big.longValue() : big;
+        // BigInteger for every integer: inodes and ids are unsigned 64-bit values
+        return integral ? new BigInteger(literal) : new BigDecimal(literal);
     }
 
     private Object literal(String word, Object value) {
