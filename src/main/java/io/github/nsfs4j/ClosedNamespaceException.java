@@ -4,6 +4,12 @@ package io.github.nsfs4j;
 public final class ClosedNamespaceException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param operation what was attempted on the closed handle
+     * @param target the handle, as its {@code toString()} shows it
+     */
     public ClosedNamespaceException(String operation, String target) {
         super(operation, target, 0, "the handle is closed");
     }

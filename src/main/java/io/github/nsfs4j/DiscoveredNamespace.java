@@ -47,6 +47,9 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         DESCENDANT
     }
 
+    /**
+     * Checks the fields and copies {@code heldBy}; a null {@code user} or {@code command} becomes empty.
+     */
     public DiscoveredNamespace {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(id, "id");

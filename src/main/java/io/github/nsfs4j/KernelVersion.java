@@ -12,6 +12,11 @@ import java.util.regex.Pattern;
 public record KernelVersion(int major, int minor) implements Comparable<KernelVersion> {
     private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
+    /**
+     * Checks the numbers.
+     *
+     * @throws IllegalArgumentException if either is negative
+     */
     public KernelVersion {
         if (major < 0 || minor < 0) {
             throw new IllegalArgumentException("negative kernel version " + major + "." + minor);

@@ -119,6 +119,16 @@ public final class MountNamespace extends Namespace {
             this.cursor = first;
         }
 
+        /**
+         * Never splits: the inherited split opens a batch of handles ahead of the consumer, and
+         * those a short-circuiting parallel stream never reaches would leak (stream close only
+         * closes the cursor). A parallel stream walks sequentially.
+         */
+        @Override
+        public java.util.Spliterator<MountNamespace> trySplit() {
+            return null;
+        }
+
         @Override
         public boolean tryAdvance(Consumer<? super MountNamespace> action) {
             if (cursor == null) {

@@ -306,6 +306,15 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
     }
 
     /**
+     * The inode recorded at open, also after close: for a long operation (the {@code /proc}
+     * pid translation) that a concurrent {@link #close()} must not break half-way with an
+     * IllegalStateException.
+     */
+    final long recordedInode() {
+        return inode;
+    }
+
+    /**
      * The accessors of identity recorded at open throw once the handle is closed, like every
      * other operation; unchecked, since they make no system call. {@link #toString()},
      * {@link #equals} and {@link #hashCode} keep working, so a closed handle can still be
@@ -345,7 +354,9 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      * The user namespace that owns this namespace (NS_GET_USERNS, Linux 4.9); for a user
      * namespace, the one it was created in. Empty when that namespace lies outside the
      * caller's view (the kernel's EPERM: it is not the caller's own user namespace nor one of
-     * its descendants), which includes the owner of anything in the initial user namespace.
+     * its descendants): for the initial user namespace, which has no owner, and, for a caller
+     * inside a child user namespace, for anything its ancestors own (a caller in the initial
+     * user namespace does get the initial user namespace as the owner of the host's namespaces).
      * The returned handle is new and the caller's to close.
      */
     public final Optional<UserNamespace> owner() throws NamespaceException {

@@ -95,7 +95,11 @@ public final class NamespaceDiscovery {
      * {@code /proc}, fds and bind mounts show the caller. Ids need Linux 6.18 (NS_GET_ID); on
      * older kernels the fallback finds none.
      *
+     * @param types the types to list; an empty set lists every type
      * @param owner the owning user namespace, or null for any owner
+     * @return the ids, unsigned, ascending
+     * @throws UnsupportedRequestException if {@code owner} is given but has no id (before Linux 6.18)
+     * @throws NamespaceException if listns(2) refuses, or the fallback cannot list {@code /proc}
      */
     public static List<Long> activeIds(Set<NamespaceType> types, UserNamespace owner) throws NamespaceException {
         Objects.requireNonNull(types, "types");
@@ -118,6 +122,9 @@ public final class NamespaceDiscovery {
                 int n = LibC.listns(LibC.nsIdRequest(req, cursor, mask, ownerId), out, batch, 0);
                 if (n == -Errnos.ENOSYS) {
                     return activeIdsByScan(types, owner);
+                }
+                if (n == -Errnos.ENOENT && cursor != 0) {
+                    return ids; // the kernel's answer for a cursor with nothing after it: the last page was full
                 }
                 if (n < 0) {
                     throw Errnos.failure("listns", "the namespaces of this machine", -n, "cannot list namespaces");

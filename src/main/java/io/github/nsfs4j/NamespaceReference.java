@@ -28,6 +28,11 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
     private static final Pattern TEXT = Pattern.compile("nsfs:([a-z]+):id=(0|[1-9]\\d{0,19}):ino=(0|[1-9]\\d{0,9})");
     private static final int HANDLE_BYTES = 16;
 
+    /**
+     * Checks the fields; no system call. {@link #open()} finds out whether they name a namespace.
+     *
+     * @throws IllegalArgumentException if {@code inode} does not fit 32 bits unsigned
+     */
     public NamespaceReference {
         Objects.requireNonNull(type, "type");
         if (inode < 0 || inode > 0xffffffffL) {

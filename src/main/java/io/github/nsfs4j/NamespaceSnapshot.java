@@ -21,6 +21,7 @@ import java.util.function.ToLongFunction;
 public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int processesScanned,
         int processesVanished, int processesDenied, int namespacesVanished) {
 
+    /** Copies {@code namespaces} into an unmodifiable list. */
     public NamespaceSnapshot {
         namespaces = List.copyOf(namespaces);
     }
@@ -42,6 +43,7 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
      * @param children the namespaces under it, in inode order
      */
     public record Node(DiscoveredNamespace namespace, List<Node> children) {
+        /** Copies {@code children} into an unmodifiable list. */
         public Node {
             children = List.copyOf(children);
         }

@@ -18,8 +18,9 @@ import java.util.OptionalLong;
  * {@code /proc/<pid>/status}, chosen once, automatically. The system property
  * {@code nsfs4j.pidTranslation} ({@code auto}, {@code ioctl} or {@code procfs}) forces a
  * path. That fallback needs {@code /proc} mounted for the caller's own pid namespace, sees
- * only the tasks that procfs shows, answers only for the caller's own pid namespace and
- * those below it (a {@link NamespaceException} for any other), and costs a scan of every
+ * only the tasks that procfs shows (in a namespace below the caller's, only those whose
+ * {@code /proc/<pid>/ns/pid} link the caller may read), answers only for the caller's own pid
+ * namespace and those below it (a {@link NamespaceException} for any other), and costs a scan of every
  * task for the {@code *_FROM_NAMESPACE} directions (instead of one ioctl): milliseconds
  * where the ioctl takes about a microsecond.
  */
@@ -51,8 +52,9 @@ public final class PidNamespace extends Namespace {
 
     /**
      * The parent pid namespace (NS_GET_PARENT, Linux 4.9), as a new handle the caller owns.
-     * Empty for the initial pid namespace, and where the parent lies outside the caller's
-     * view (the caller's own pid namespace or an ancestor of it): the kernel's EPERM.
+     * Empty when asked of the initial pid namespace, of the caller's own pid namespace or of
+     * an ancestor of it: the parent then lies outside the caller's view (the kernel's EPERM).
+     * The parent of a namespace below the caller's, up to the caller's own, is returned.
      */
     public Optional<PidNamespace> parent() throws NamespaceException {
         return related(NsIoctl.NS_GET_PARENT, NamespaceType.PID).map(PidNamespace.class::cast);
@@ -84,12 +86,17 @@ public final class PidNamespace extends Namespace {
     }
 
     /**
-     * Translates one pid, allocating nothing: one ioctl on the open handle.
+     * Translates one pid, allocating nothing: one ioctl on the open handle (on the
+     * {@code /proc} fallback, see the class comment, a read of {@code /proc} instead).
      *
+     * @param translation which of the four translations
      * @param pid a positive pid, in this namespace ({@code *_FROM_NAMESPACE}) or in the caller's ({@code *_IN_NAMESPACE})
      * @return the translated pid, or 0 when the pid does not exist or its answer is not visible on the other side
-     * @throws IllegalArgumentException if {@code pid} is not positive
-     * @throws UnsupportedRequestException on kernels before 6.11
+     * @throws IllegalArgumentException if {@code pid} is not positive, or the system property
+     *     {@code nsfs4j.pidTranslation} has a value other than {@code auto}, {@code ioctl} or {@code procfs}
+     * @throws UnsupportedRequestException on a kernel without the request (before 6.11) when
+     *     {@code nsfs4j.pidTranslation=ioctl} forbids the {@code /proc} fallback
+     * @throws ClosedNamespaceException if the handle is closed
      */
     public int translate(Translation translation, int pid) throws NamespaceException {
         if (pid <= 0) {

@@ -72,7 +72,7 @@ public final class Pidfd implements AutoCloseable {
      * with signal 0, which still sees a zombie as present (its pid is not free for reuse yet).
      */
     public boolean isAlive() throws NamespaceException {
-        int raw = acquire("pidfd_send_signal");
+        int raw = acquire("isAlive");
         try {
             int nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(NamespaceType.PID), 0L);
             if (nsFd >= 0) {
@@ -115,8 +115,15 @@ public final class Pidfd implements AutoCloseable {
         }
         // Kernel before 6.11: go through /proc, then make sure the pid still named our process.
         Namespace ns = Namespace.openAs(Namespace.procPath(pid, type), type);
-        if (!isAlive()) {
-            ns.close();
+        boolean alive = false;
+        try {
+            alive = isAlive(); // throws if this pidfd was closed meanwhile: ns must not leak then
+        } finally {
+            if (!alive) {
+                ns.close();
+            }
+        }
+        if (!alive) {
             throw new NoSuchNamespaceException("open", Namespace.procPath(pid, type), 0,
                     "the process exited while its namespace was being opened");
         }

@@ -1,9 +1,9 @@
 package io.github.nsfs4j;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -31,7 +31,26 @@ final class ProcfsPidTranslation {
     static final class Mode {
         private Mode() {}
 
-        static final boolean PROCFS = chooseProcfs(System.getProperty(PROPERTY, "auto"));
+        /**
+         * Why the property's value is unusable, or null. An unusable value sends translations
+         * here, where each throws an IllegalArgumentException saying so (rather than an
+         * ExceptionInInitializerError once, then NoClassDefFoundError without a word).
+         */
+        static final String BAD_SETTING;
+        static final boolean PROCFS;
+
+        static {
+            String bad = null;
+            boolean procfs;
+            try {
+                procfs = chooseProcfs(System.getProperty(PROPERTY, "auto"));
+            } catch (IllegalArgumentException e) {
+                bad = e.getMessage();
+                procfs = true;
+            }
+            BAD_SETTING = bad;
+            PROCFS = procfs;
+        }
 
         static boolean chooseProcfs(String setting) {
             return switch (setting.toLowerCase(Locale.ROOT)) {
@@ -46,6 +65,9 @@ final class ProcfsPidTranslation {
 
     /** One translation; 0 when the pid does not exist or is not visible on the other side. */
     static int translate(PidNamespace ns, PidNamespace.Translation translation, int pid) throws NamespaceException {
+        if (Mode.BAD_SETTING != null) {
+            throw new IllegalArgumentException(Mode.BAD_SETTING);
+        }
         String operation = translation.request().name() + " (procfs)";
         if (!ns.isOpen()) {
             throw new ClosedNamespaceException(operation, ns.toString());
@@ -83,11 +105,12 @@ final class ProcfsPidTranslation {
                             return task.id(tgid, 0);
                         }
                     }
-                } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
-                    // the process exited mid-scan, or is hidden from us: not the one
+                } catch (IOException | DirectoryIteratorException e) {
+                    // the process exited mid-scan (ENOENT, or ESRCH while it is being torn down),
+                    // or is hidden from us: not the one
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException e) {
             throw new NamespaceException("scan /proc", ns.toString(), 0, "cannot list /proc: " + e.getMessage());
         }
         return 0;
@@ -123,12 +146,18 @@ final class ProcfsPidTranslation {
             if (below < 0) {
                 return false;
             }
+            if (depth == 0) {
+                // ns is the caller's pid namespace, the one of this procfs: every task it shows is
+                // in ns or below it. No need to read the task's ns link, which needs ptrace access
+                // (an unprivileged caller may not read it for another user's process).
+                return true;
+            }
             long ownInode = linkInode(dir.resolve("ns/pid"));
             if (ownInode < 0) {
                 return false;
             }
             if (below == 0) {
-                return ownInode == ns.inode();
+                return ownInode == ns.recordedInode();
             }
             return cache.computeIfAbsent(ownInode, inode -> ancestorIs(dir.resolve("ns/pid"), below, ns));
         }
@@ -146,7 +175,7 @@ final class ProcfsPidTranslation {
                     }
                     current = parent.get();
                 }
-                return current.inode() == expected.inode();
+                return current.inode() == expected.recordedInode();
             } finally {
                 current.close();
             }
@@ -158,7 +187,7 @@ final class ProcfsPidTranslation {
     /** How many NS_GET_PARENT steps lead from {@code ns} to the caller's pid namespace; -1 if none do. */
     private static int depthBelowCaller(PidNamespace ns) throws NamespaceException {
         long callerInode = linkInode(PROC.resolve("self/ns/pid"));
-        if (ns.inode() == callerInode) {
+        if (ns.recordedInode() == callerInode) {
             return 0;
         }
         Optional<PidNamespace> parent = ns.parent();

@@ -6,6 +6,12 @@ public final class UnsupportedRequestException extends NamespaceException {
 
     private final NsIoctl request;
 
+    /**
+     * Creates the exception; the message names the running kernel and the version needed.
+     *
+     * @param request the request the running kernel lacks
+     * @param target the namespace it was asked of
+     */
     public UnsupportedRequestException(NsIoctl request, String target) {
         super(request.name(), target, 0, "the running kernel (" + KernelVersion.running() + ") lacks "
                 + request.name() + "; it needs Linux " + request.since() + " or newer");

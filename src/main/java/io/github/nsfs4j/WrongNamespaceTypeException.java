@@ -7,6 +7,14 @@ public final class WrongNamespaceTypeException extends NamespaceException {
     private final NamespaceType expected;
     private final NamespaceType actual;
 
+    /**
+     * Creates the exception; the message names both types.
+     *
+     * @param operation what was attempted, for example {@code open}
+     * @param target the namespace or path it was attempted on
+     * @param expected the type that was required
+     * @param actual the type that was found
+     */
     public WrongNamespaceTypeException(String operation, String target, NamespaceType expected, NamespaceType actual) {
         super(operation, target, 0, "expected a " + expected + " namespace but this is a " + actual + " namespace");
         this.expected = expected;
