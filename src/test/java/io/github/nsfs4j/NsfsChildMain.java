@@ -79,7 +79,7 @@ public final class NsfsChildMain {
 
     private static void nativeAccess() {
         try (Namespace ns = Namespace.current(NamespaceType.NET)) {
-            print("result", "ok");
+            print("result", ns.isOpen() ? "ok" : "closed");
         } catch (IllegalCallerException e) {
             print("result", "exception");
             print("exception", e.getClass().getSimpleName());

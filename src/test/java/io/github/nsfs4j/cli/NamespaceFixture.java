@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Assumptions;
  * {@link #close()} kills and reaps every process and unmounts the bind mount, also after a
  * partial start.
  */
+@SuppressWarnings("try") // close() may be interrupted while it reaps: that is reported, not hidden
 final class NamespaceFixture implements AutoCloseable {
 
     /** With this environment variable set to 1, a machine that cannot make namespaces fails the tests. */
