@@ -1,0 +1,153 @@
+/*
+ * The physical limit: the nsfs ioctls in a tight C loop on one open fd, and the same over
+ * every namespace of a targets file.
+ *
+ *   ioctl_loop one PID ITERATIONS ROUNDS WARMUP_ROUNDS
+ *       On /proc/PID/ns/pid (PID: the host pid of a pid namespace's init): for each of
+ *       NS_GET_NSTYPE, NS_GET_ID, NS_GET_PID_FROM_PIDNS(1) and NS_GET_PID_IN_PIDNS(PID),
+ *       ROUNDS rounds of ITERATIONS calls after WARMUP_ROUNDS unmeasured ones; a sample is
+ *       the mean time of one call in one round. Then open + NS_GET_PID_FROM_PIDNS + close.
+ *   ioctl_loop all TARGETS_FILE ROUNDS
+ *       Per round: the init pid of every listed namespace, on fds opened beforehand; and
+ *       open + ioctl + close for each. A sample is the time of one round (all N).
+ *
+ * Every answer is checked against the expected one; a wrong answer exits 1.
+ */
+#include "common.h"
+
+static volatile long sink;
+
+static double loop(int fd, unsigned long request, unsigned long arg, long expect, long iterations)
+{
+	long acc = 0;
+	uint64_t t0 = now_ns();
+	for (long i = 0; i < iterations; i++)
+		acc += ioctl(fd, request, arg);
+	uint64_t t1 = now_ns();
+	if (acc != expect * iterations)
+		fail("%s: ioctl gave %ld, expected %ld per call", "ioctl_loop", acc / iterations, expect);
+	sink = acc;
+	return (double)(t1 - t0) / (double)iterations;
+}
+
+static double loop_id(int fd, long iterations)
+{
+	uint64_t id = 0, acc = 0;
+	uint64_t t0 = now_ns();
+	for (long i = 0; i < iterations; i++) {
+		if (ioctl(fd, B_NS_GET_ID, &id) != 0)
+			die("ioctl(NS_GET_ID)");
+		acc += id;
+	}
+	uint64_t t1 = now_ns();
+	sink = (long)acc;
+	return (double)(t1 - t0) / (double)iterations;
+}
+
+static double loop_open(int pid, long iterations)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/pid", pid);
+	uint64_t t0 = now_ns();
+	for (long i = 0; i < iterations; i++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die(path);
+		int r = ioctl(fd, B_NS_GET_PID_FROM_PIDNS, 1UL);
+		close(fd);
+		if (r != pid)
+			fail("%s: open+ioctl+close gave %ld, expected %ld", "ioctl_loop", r, pid);
+	}
+	return (double)(now_ns() - t0) / (double)iterations;
+}
+
+static int one(int pid, long iterations, int rounds, int warmup)
+{
+	int fd = open_pidns(pid);
+	if (rounds < 1)
+		rounds = 1;
+	double *s = malloc(sizeof(double) * rounds);
+	struct {
+		const char *name;
+		unsigned long request;
+		unsigned long arg;
+		long expect;
+	} cases[] = {
+		{"c.NS_GET_NSTYPE", B_NS_GET_NSTYPE, 0, B_CLONE_NEWPID},
+		{"c.NS_GET_ID", B_NS_GET_ID, 0, 0},
+		{"c.NS_GET_PID_FROM_PIDNS", B_NS_GET_PID_FROM_PIDNS, 1, pid},
+		{"c.NS_GET_PID_IN_PIDNS", B_NS_GET_PID_IN_PIDNS, (unsigned long)pid, 1},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		for (int r = -warmup; r < rounds; r++) {
+			double t = cases[c].request == B_NS_GET_ID
+					   ? loop_id(fd, iterations)
+					   : loop(fd, cases[c].request, cases[c].arg, cases[c].expect, iterations);
+			if (r >= 0)
+				s[r] = t;
+		}
+		emit(cases[c].name, 1, s, rounds);
+	}
+	close(fd);
+	long open_iterations = iterations / 4 > 0 ? iterations / 4 : 1;
+	for (int r = -warmup; r < rounds; r++) {
+		double t = loop_open(pid, open_iterations);
+		if (r >= 0)
+			s[r] = t;
+	}
+	emit("c.open_ioctl_close", 1, s, rounds);
+	free(s);
+	return 0;
+}
+
+static int all(const char *file, int rounds)
+{
+	int *pids;
+	int n = read_targets(file, &pids);
+	int *fds = malloc(sizeof(int) * n);
+	if (rounds < 1)
+		rounds = 1;
+	double *s = malloc(sizeof(double) * rounds);
+	for (int i = 0; i < n; i++)
+		fds[i] = open_pidns(pids[i]);
+	for (int r = -1; r < rounds; r++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < n; i++) {
+			int got = ioctl(fds[i], B_NS_GET_PID_FROM_PIDNS, 1UL);
+			if (got != pids[i])
+				fail("%s: init pid %ld, expected %ld", "ioctl_loop all", got, pids[i]);
+		}
+		if (r >= 0)
+			s[r] = (double)(now_ns() - t0);
+	}
+	emit("c.scale.ioctl_open_handles", n, s, rounds);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	for (int r = -1; r < rounds; r++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < n; i++) {
+			int fd = open_pidns(pids[i]);
+			int got = ioctl(fd, B_NS_GET_PID_FROM_PIDNS, 1UL);
+			close(fd);
+			if (got != pids[i])
+				fail("%s: init pid %ld, expected %ld", "ioctl_loop all", got, pids[i]);
+		}
+		if (r >= 0)
+			s[r] = (double)(now_ns() - t0);
+	}
+	emit("c.scale.open_ioctl_close", n, s, rounds);
+	free(s);
+	free(fds);
+	free(pids);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 6 && strcmp(argv[1], "one") == 0)
+		return one(atoi(argv[2]), atol(argv[3]), atoi(argv[4]), atoi(argv[5]));
+	if (argc == 4 && strcmp(argv[1], "all") == 0)
+		return all(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: %s one PID ITERATIONS ROUNDS WARMUP_ROUNDS | all TARGETS_FILE ROUNDS\n", argv[0]);
+	return 2;
+}

@@ -1,0 +1,171 @@
+package io.github.nsfs4j;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.github.nsfs4j.PidNamespace.Translation;
+import io.github.nsfs4j.bench.Targets;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 6, items 1 and 2: the cost of one nsfs request on an open handle, on the pid
+ * namespace of the first target (a child pid namespace made by {@code bench/run}).
+ *
+ * <ul>
+ * <li>{@code nsfs4j_*}: through the library's handle ({@link Namespace#call} and
+ *     {@link PidNamespace#translate}, the allocation-free int path): fd guard, request
+ *     lookup, downcall with errno capture.
+ * <li>{@code api_*}: the public convenience methods a user would call
+ *     ({@code initPid()}, {@code pidInNamespace()}, returning {@code OptionalInt}, read with
+ *     {@code orElse}), and the {@code type()}/{@code id()} accessors, which are answered from
+ *     what was read at open.
+ * <li>{@code libc_*}: the library's package-private C layer on a raw fd: the downcall alone,
+ *     without the handle, to split the library's own overhead from java.lang.foreign's.
+ * </ul>
+ * The C loop ({@code bench/ioctl_loop.c}) and JNA ({@code bench.JnaCallBenchmark}) make
+ * the same requests on the same namespace.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class NsfsCallBenchmark {
+
+    /** For JMH. */
+    public NsfsCallBenchmark() {}
+
+    private PidNamespace ns;
+    private int initHostPid;
+    private int fd = -1;
+    private MemorySegment idBuffer;
+    private Arena arena;
+
+    private static final long NS_GET_NSTYPE = NsIoctl.NS_GET_NSTYPE.request();
+    private static final long NS_GET_ID = NsIoctl.NS_GET_ID.request();
+    private static final long NS_GET_PID_FROM_PIDNS = NsIoctl.NS_GET_PID_FROM_PIDNS.request();
+    private static final long NS_GET_PID_IN_PIDNS = NsIoctl.NS_GET_PID_IN_PIDNS.request();
+    private static final int CLONE_NEWPID = 0x20000000;
+
+    @Setup(Level.Trial)
+    public void open() throws NamespaceException {
+        initHostPid = Targets.load()[0];
+        ns = PidNamespace.ofProcess(initHostPid);
+        String path = "/proc/" + initHostPid + "/ns/pid";
+        fd = LibC.open(path, Namespace.OPEN_FLAGS);
+        if (fd < 0) {
+            throw new IllegalStateException("open " + path + ": errno " + -fd);
+        }
+        arena = Arena.ofShared();
+        idBuffer = arena.allocate(JAVA_LONG);
+        // Every variant must give the true answer before it is timed.
+        Targets.check("nsfs4j NS_GET_NSTYPE", CLONE_NEWPID, nsfs4j_NS_GET_NSTYPE());
+        Targets.check("nsfs4j NS_GET_ID", ns.id().orElseThrow(), nsfs4j_NS_GET_ID());
+        Targets.check("nsfs4j NS_GET_PID_FROM_PIDNS", initHostPid, nsfs4j_NS_GET_PID_FROM_PIDNS());
+        Targets.check("nsfs4j NS_GET_PID_IN_PIDNS", 1, nsfs4j_NS_GET_PID_IN_PIDNS());
+        Targets.check("initPid()", initHostPid, api_initPid());
+        Targets.check("pidInNamespace()", 1, api_pidInNamespace());
+        Targets.check("id()", ns.id().orElseThrow(), api_id_cached());
+        Targets.check("libc NS_GET_NSTYPE", CLONE_NEWPID, libc_NS_GET_NSTYPE());
+        Targets.check("libc NS_GET_ID", ns.id().orElseThrow(), libc_NS_GET_ID());
+        Targets.check("libc NS_GET_PID_FROM_PIDNS", initHostPid, libc_NS_GET_PID_FROM_PIDNS());
+        Targets.check("libc NS_GET_PID_IN_PIDNS", 1, libc_NS_GET_PID_IN_PIDNS());
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+        if (ns != null) {
+            ns.close();
+        }
+        if (fd >= 0) {
+            LibC.close(fd);
+        }
+        if (arena != null) {
+            arena.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- the library's handle
+
+    @Benchmark
+    public int nsfs4j_NS_GET_NSTYPE() throws NamespaceException {
+        return ns.call(NsIoctl.NS_GET_NSTYPE, 0L);
+    }
+
+    @Benchmark
+    public long nsfs4j_NS_GET_ID() throws NamespaceException {
+        return ns.callWriting(NsIoctl.NS_GET_ID).get(JAVA_LONG, 0);
+    }
+
+    @Benchmark
+    public int nsfs4j_NS_GET_PID_FROM_PIDNS() throws NamespaceException {
+        return ns.translate(Translation.PID_FROM_NAMESPACE, 1);
+    }
+
+    @Benchmark
+    public int nsfs4j_NS_GET_PID_IN_PIDNS() throws NamespaceException {
+        return ns.translate(Translation.PID_IN_NAMESPACE, initHostPid);
+    }
+
+    // ---------------------------------------------------------------- public convenience API
+
+    // The Optional results are consumed as user code does (orElse), not handed to JMH's
+    // blackhole, which would make every Optional escape and so be allocated.
+
+    @Benchmark
+    public int api_initPid() throws NamespaceException {
+        return ns.initPid().orElse(0);
+    }
+
+    @Benchmark
+    public int api_pidInNamespace() throws NamespaceException {
+        return ns.pidInNamespace(initHostPid).orElse(0);
+    }
+
+    @Benchmark
+    public NamespaceType api_type_cached() {
+        return ns.type();
+    }
+
+    @Benchmark
+    public long api_id_cached() {
+        return ns.id().orElse(0);
+    }
+
+    // ---------------------------------------------------------------- the C layer on a raw fd
+
+    @Benchmark
+    public int libc_NS_GET_NSTYPE() {
+        return LibC.ioctl(fd, NS_GET_NSTYPE, 0L);
+    }
+
+    @Benchmark
+    public long libc_NS_GET_ID() {
+        LibC.ioctl(fd, NS_GET_ID, idBuffer);
+        return idBuffer.get(JAVA_LONG, 0);
+    }
+
+    @Benchmark
+    public int libc_NS_GET_PID_FROM_PIDNS() {
+        return LibC.ioctl(fd, NS_GET_PID_FROM_PIDNS, 1L);
+    }
+
+    @Benchmark
+    public int libc_NS_GET_PID_IN_PIDNS() {
+        return LibC.ioctl(fd, NS_GET_PID_IN_PIDNS, initHostPid);
+    }
+}
