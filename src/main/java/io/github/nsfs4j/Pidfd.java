@@ -46,7 +46,10 @@ public final class Pidfd implements AutoCloseable {
     /**
      * Opens a pidfd on the process a {@link ProcessHandle} names, and checks after the open
      * that the handle's process is still alive (the JDK checks its start time), so that the
-     * pidfd holds that very process and not a later one with the same pid.
+     * pidfd holds that very process and not a later one with the same pid. The JDK compares
+     * start times in clock ticks (10 ms on most kernels): a later process that got the same
+     * pid within the same tick cannot be told apart this way. {@link #open(long)} followed by
+     * your own check, or a pidfd kept from the start, has no such window.
      *
      * @throws NoSuchNamespaceException if the process has exited
      */
