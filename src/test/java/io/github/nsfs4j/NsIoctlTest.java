@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** {@link NsIoctl} against kernel-facts §1 ({@code include/uapi/linux/nsfs.h}) and the running kernel. */
+/**
+ * {@link NsIoctl} against kernel-facts §1 ({@code include/uapi/linux/nsfs.h}) and the running
+ * kernel. {@link Support#probe} with fakes: {@link PidSupportProbeTest}.
+ */
 class NsIoctlTest {
-
-    static final int ENOTTY = 25, EINVAL = 22, EPERM = 1, ENOENT = 2, ESRCH = 3;
 
     /** One row of the table in kernel-facts §1. */
     record Row(long request, int number, NsIoctl.Argument argument, NsIoctl.Result result, int sinceMajor,
@@ -120,55 +120,6 @@ class NsIoctlTest {
             }
         }
         assertEquals(List.of(), unsupported);
-    }
-
-    // ------------------------------------------------------------------ Support.probe with fakes
-
-    static final long OWN_PID = 31337;
-
-    /** The 6.11-6.17 quirk: ENOTTY for every pid but the own one, which is found: still supported. */
-    @ParameterizedTest
-    @EnumSource(value = NsIoctl.class, names = ".*_PIDNS", mode = EnumSource.Mode.MATCH_ALL)
-    void enottyForEveryPidButTheOwnIsSupported(NsIoctl request) {
-        List<Long> args = new ArrayList<>();
-        boolean supported = Support.probe(request, OWN_PID, (req, arg) -> {
-            assertEquals(request, req);
-            args.add(arg);
-            return arg == OWN_PID ? (int) OWN_PID : -ENOTTY;
-        });
-        assertTrue(supported, request.name());
-        assertEquals(List.of(OWN_PID), args, "probed once, with the own pid");
-    }
-
-    @ParameterizedTest
-    @EnumSource(NsIoctl.class)
-    void enottyAlwaysIsUnsupported(NsIoctl request) {
-        assertFalse(Support.probe(request, OWN_PID, (req, arg) -> -ENOTTY), request.name());
-    }
-
-    /** Any answer but ENOTTY (success, EINVAL, EPERM, ENOENT, ESRCH) proves the request exists. */
-    @ParameterizedTest
-    @EnumSource(NsIoctl.class)
-    void anyAnswerButEnottyIsSupported(NsIoctl request) {
-        for (int answer : new int[] {0, 7, -EINVAL, -EPERM, -ENOENT, -ESRCH}) {
-            assertTrue(Support.probe(request, OWN_PID, (req, arg) -> answer), request.name() + " answering " + answer);
-        }
-    }
-
-    @Test
-    void probeArgumentIsTheOwnPidForTranslationsAndZeroOtherwise() {
-        for (NsIoctl request : NsIoctl.values()) {
-            List<Long> args = new ArrayList<>();
-            Support.probe(request, OWN_PID, (req, arg) -> {
-                args.add(arg);
-                return 0;
-            });
-            long expected = request.argument() == PID_VALUE ? OWN_PID : 0;
-            assertEquals(List.of(expected), args, request.name());
-        }
-        assertEquals(EnumSet.of(NsIoctl.NS_GET_PID_FROM_PIDNS, NsIoctl.NS_GET_TGID_FROM_PIDNS,
-                NsIoctl.NS_GET_PID_IN_PIDNS, NsIoctl.NS_GET_TGID_IN_PIDNS),
-                EnumSet.copyOf(List.of(NsIoctl.values()).stream().filter(r -> r.argument() == PID_VALUE).toList()));
     }
 
     @Test

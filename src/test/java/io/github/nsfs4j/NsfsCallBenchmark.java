@@ -59,13 +59,12 @@ public class NsfsCallBenchmark {
     private static final long NS_GET_ID = NsIoctl.NS_GET_ID.request();
     private static final long NS_GET_PID_FROM_PIDNS = NsIoctl.NS_GET_PID_FROM_PIDNS.request();
     private static final long NS_GET_PID_IN_PIDNS = NsIoctl.NS_GET_PID_IN_PIDNS.request();
-    private static final int CLONE_NEWPID = 0x20000000;
 
     @Setup(Level.Trial)
     public void open() throws NamespaceException {
         initHostPid = Targets.load()[0];
         ns = PidNamespace.ofProcess(initHostPid);
-        String path = "/proc/" + initHostPid + "/ns/pid";
+        String path = Targets.pidNsPath(initHostPid);
         fd = LibC.open(path, Namespace.OPEN_FLAGS);
         if (fd < 0) {
             throw new IllegalStateException("open " + path + ": errno " + -fd);
@@ -73,17 +72,14 @@ public class NsfsCallBenchmark {
         arena = Arena.ofShared();
         idBuffer = arena.allocate(JAVA_LONG);
         // Every variant must give the true answer before it is timed.
-        Targets.check("nsfs4j NS_GET_NSTYPE", CLONE_NEWPID, nsfs4j_NS_GET_NSTYPE());
-        Targets.check("nsfs4j NS_GET_ID", ns.id().orElseThrow(), nsfs4j_NS_GET_ID());
-        Targets.check("nsfs4j NS_GET_PID_FROM_PIDNS", initHostPid, nsfs4j_NS_GET_PID_FROM_PIDNS());
-        Targets.check("nsfs4j NS_GET_PID_IN_PIDNS", 1, nsfs4j_NS_GET_PID_IN_PIDNS());
+        long id = ns.id().orElseThrow();
+        Targets.checkRequests("nsfs4j", initHostPid, id, nsfs4j_NS_GET_NSTYPE(), nsfs4j_NS_GET_ID(),
+                nsfs4j_NS_GET_PID_FROM_PIDNS(), nsfs4j_NS_GET_PID_IN_PIDNS());
         Targets.check("initPid()", initHostPid, api_initPid());
         Targets.check("pidInNamespace()", 1, api_pidInNamespace());
-        Targets.check("id()", ns.id().orElseThrow(), api_id_cached());
-        Targets.check("libc NS_GET_NSTYPE", CLONE_NEWPID, libc_NS_GET_NSTYPE());
-        Targets.check("libc NS_GET_ID", ns.id().orElseThrow(), libc_NS_GET_ID());
-        Targets.check("libc NS_GET_PID_FROM_PIDNS", initHostPid, libc_NS_GET_PID_FROM_PIDNS());
-        Targets.check("libc NS_GET_PID_IN_PIDNS", 1, libc_NS_GET_PID_IN_PIDNS());
+        Targets.check("id()", id, api_id_cached());
+        Targets.checkRequests("libc", initHostPid, id, libc_NS_GET_NSTYPE(), libc_NS_GET_ID(),
+                libc_NS_GET_PID_FROM_PIDNS(), libc_NS_GET_PID_IN_PIDNS());
     }
 
     @TearDown(Level.Trial)

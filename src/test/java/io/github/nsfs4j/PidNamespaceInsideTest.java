@@ -102,10 +102,9 @@ class PidNamespaceInsideTest {
                 "/proc/self/fd/3"));
         try (Inside inside = new Inside(cmd)) {
             Map<String, String> out = inside.awaitDone();
-            int jvm = PidTreeFixture.awaitChild(inside.process.pid(), "java", Duration.ofSeconds(10));
+            int jvm = inside.awaitJvm();
             int[] ids = PidTreeFixture.nspid(jvm);
-            int[] tgids = PidTreeFixture.ids("NStgid:"
-                    + PidTreeFixture.statusField(Path.of("/proc/" + jvm + "/status"), "NStgid:"));
+            int[] tgids = PidTreeFixture.nstgid(jvm);
             assertEquals(2, ids.length);
             assertEquals(Integer.toString(jvm), out.get("hostPidFromShell"), "the shell became the JVM");
             assertEquals("1", out.get("procSelfNSpidLength"), "the inside JVM has its own /proc");
@@ -135,7 +134,7 @@ class PidNamespaceInsideTest {
                 InsideMain.class, "mounted", Integer.toString(testJvm)));
         try (Inside inside = new Inside(cmd)) {
             Map<String, String> out = inside.awaitDone();
-            int jvm = PidTreeFixture.awaitChild(inside.process.pid(), "java", Duration.ofSeconds(10));
+            int jvm = inside.awaitJvm();
             // the kernel's view from the host
             int[] jvmIds = PidTreeFixture.nspid(jvm);
             assertEquals(2, jvmIds.length, "the inside JVM is one level down");
@@ -197,10 +196,9 @@ class PidNamespaceInsideTest {
                 InsideMain.class, "hostproc", Integer.toString(testJvm), "/proc/" + testJvm + "/ns/pid"));
         try (Inside inside = new Inside(cmd)) {
             Map<String, String> out = inside.awaitDone();
-            int jvm = PidTreeFixture.awaitChild(inside.process.pid(), "java", Duration.ofSeconds(10));
+            int jvm = inside.awaitJvm();
             int[] jvmIds = PidTreeFixture.nspid(jvm);
-            int[] jvmTgids = PidTreeFixture.ids("NStgid:"
-                    + PidTreeFixture.statusField(Path.of("/proc/" + jvm + "/status"), "NStgid:"));
+            int[] jvmTgids = PidTreeFixture.nstgid(jvm);
             assertEquals(2, jvmIds.length);
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put("procfs", Boolean.toString(procfs));
@@ -272,6 +270,11 @@ class PidNamespaceInsideTest {
             });
             t.setDaemon(true);
             t.start();
+        }
+
+        /** The host pid of the inside JVM: the command's single child, once it has exec'd {@code java}. */
+        int awaitJvm() {
+            return PidTreeFixture.awaitChild(process.pid(), "java", Duration.ofSeconds(10));
         }
 
         Map<String, String> awaitDone() throws InterruptedException {

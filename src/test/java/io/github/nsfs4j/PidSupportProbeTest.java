@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link Support#probe} with a fake native layer: kernels are simulated by what the fake
@@ -15,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class PidSupportProbeTest {
 
-    static final int ENOTTY = 25, EINVAL = 22, ESRCH = 3;
+    static final int ENOTTY = 25, EINVAL = 22, EPERM = 1, ENOENT = 2, ESRCH = 3;
     static final long OWN_PID = 4242;
 
     static final List<NsIoctl> TRANSLATIONS = List.of(NsIoctl.NS_GET_PID_FROM_PIDNS, NsIoctl.NS_GET_TGID_FROM_PIDNS,
@@ -43,14 +46,35 @@ class PidSupportProbeTest {
         }
     }
 
-    /** A kernel without the requests: ENOTTY for everything. */
-    @Test
-    void enottyForEverythingIsUnsupported() {
-        for (NsIoctl request : TRANSLATIONS) {
-            assertFalse(Support.probe(request, OWN_PID, (req, arg) -> -ENOTTY), request.name());
+    /** A kernel without the requests: ENOTTY for everything, whichever of the thirteen is probed. */
+    @ParameterizedTest
+    @EnumSource(NsIoctl.class)
+    void enottyForEverythingIsUnsupported(NsIoctl request) {
+        assertFalse(Support.probe(request, OWN_PID, (req, arg) -> -ENOTTY), request.name());
+    }
+
+    /** Any answer but ENOTTY (success, EINVAL, EPERM, ENOENT, ESRCH) proves the request exists. */
+    @ParameterizedTest
+    @EnumSource(NsIoctl.class)
+    void anyAnswerButEnottyIsSupported(NsIoctl request) {
+        for (int answer : new int[] {0, 7, -EINVAL, -EPERM, -ENOENT, -ESRCH}) {
+            assertTrue(Support.probe(request, OWN_PID, (req, arg) -> answer), request.name() + " answering " + answer);
         }
-        assertFalse(Support.probe(NsIoctl.NS_GET_PARENT, OWN_PID, (req, arg) -> -ENOTTY));
-        assertFalse(Support.probe(NsIoctl.NS_GET_ID, OWN_PID, (req, arg) -> -ENOTTY));
+    }
+
+    @Test
+    void probeArgumentIsTheOwnPidForTranslationsAndZeroOtherwise() {
+        for (NsIoctl request : NsIoctl.values()) {
+            List<Long> args = new ArrayList<>();
+            Support.probe(request, OWN_PID, (req, arg) -> {
+                args.add(arg);
+                return 0;
+            });
+            long expected = request.argument() == NsIoctl.Argument.PID_VALUE ? OWN_PID : 0;
+            assertEquals(List.of(expected), args, request.name());
+        }
+        assertEquals(EnumSet.copyOf(TRANSLATIONS), EnumSet.copyOf(List.of(NsIoctl.values()).stream()
+                .filter(r -> r.argument() == NsIoctl.Argument.PID_VALUE).toList()));
     }
 
     /** NS_GET_PARENT probed on a uts namespace says EINVAL: the request exists. */

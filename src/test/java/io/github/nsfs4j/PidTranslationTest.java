@@ -154,12 +154,9 @@ class PidTranslationTest extends PidTreeTestBase {
         Runnable translateAll = () -> {
             for (NsInfo ns : truth.namespaces.values()) {
                 PidNamespace h = handles.get(ns.name());
-                int[] locals = IntStream.concat(IntStream.rangeClosed(1, truth.maxLocalPid(ns) + 5),
-                        IntStream.of(unused, Integer.MAX_VALUE)).toArray();
                 for (Translation tr : Translation.values()) {
-                    boolean in = tr == Translation.PID_IN_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE;
                     try {
-                        bulk.put(ns.name() + " " + tr, h.translate(tr, in ? hostPids : locals));
+                        bulk.put(ns.name() + " " + tr, h.translate(tr, bulkPids(ns, tr, hostPids, unused)));
                     } catch (NamespaceException e) {
                         throw new AssertionError(e);
                     }
@@ -176,11 +173,8 @@ class PidTranslationTest extends PidTreeTestBase {
 
         for (NsInfo ns : truth.namespaces.values()) {
             PidNamespace h = handles.get(ns.name());
-            int[] locals = IntStream.concat(IntStream.rangeClosed(1, truth.maxLocalPid(ns) + 5),
-                    IntStream.of(unused, Integer.MAX_VALUE)).toArray();
             for (Translation tr : Translation.values()) {
-                boolean in = tr == Translation.PID_IN_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE;
-                int[] pids = in ? hostPids : locals;
+                int[] pids = bulkPids(ns, tr, hostPids, unused);
                 int[] got = bulk.get(ns.name() + " " + tr);
                 int[] single = new int[pids.length];
                 int[] expected = new int[pids.length];
@@ -192,6 +186,18 @@ class PidTranslationTest extends PidTreeTestBase {
                 assertArrayEquals(expected, got, ns.name() + " " + tr + " bulk vs NSpid");
             }
         }
+    }
+
+    /**
+     * What bulk translation is given in {@code ns}: the host pids for the directions into the
+     * namespace, else every local pid of it and a few beyond (some unused, one never valid).
+     */
+    private int[] bulkPids(NsInfo ns, Translation tr, int[] hostPids, int unused) {
+        if (tr == Translation.PID_IN_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE) {
+            return hostPids;
+        }
+        return IntStream.concat(IntStream.rangeClosed(1, truth.maxLocalPid(ns) + 5),
+                IntStream.of(unused, Integer.MAX_VALUE)).toArray();
     }
 
     /**

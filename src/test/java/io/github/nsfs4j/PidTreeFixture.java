@@ -526,11 +526,20 @@ final class PidTreeFixture implements AutoCloseable {
 
     /** NSpid of a process's main thread, from {@code /proc/<pid>/status}. */
     static int[] nspid(long pid) {
-        String v = statusField(Path.of("/proc", Long.toString(pid), "status"), "NSpid:");
+        return idsField(pid, "NSpid:");
+    }
+
+    /** NStgid of a process's main thread, from {@code /proc/<pid>/status}. */
+    static int[] nstgid(long pid) {
+        return idsField(pid, "NStgid:");
+    }
+
+    private static int[] idsField(long pid, String field) {
+        String v = statusField(Path.of("/proc", Long.toString(pid), "status"), field);
         if (v == null) {
-            throw new IllegalStateException("no NSpid for " + pid);
+            throw new IllegalStateException("no " + field + " for " + pid);
         }
-        return ids("NSpid:" + v);
+        return ids(field + v);
     }
 
     /** The numeric entries of /proc. */

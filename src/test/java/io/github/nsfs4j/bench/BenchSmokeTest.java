@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.nsfs4j.testing.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,8 +75,7 @@ class BenchSmokeTest {
         assertTrue(table.contains("| nsfs4j: NamespaceDiscovery.scan(), in process |"), table);
 
         // results.json: every method measured, with a positive time; JMH ones with B/op.
-        @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(Files.readString(results.resolve("results.json")));
+        Map<String, Object> json = Json.object(Files.readString(results.resolve("results.json")));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> measurements = (List<Map<String, Object>>) (List<?>) json.get("measurements");
         Set<String> seen = new HashSet<>();

@@ -1,5 +1,6 @@
 package io.github.nsfs4j.bench;
 
+import io.github.nsfs4j.testing.Json;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ public final class Report {
 
     @SuppressWarnings("unchecked")
     private void loadJmh(Path file, int n) throws IOException {
-        for (Object o : (List<Object>) MiniJson.parse(Files.readString(file))) {
+        for (Object o : Json.asArray(Json.parse(Files.readString(file)))) {
             Map<String, Object> run = (Map<String, Object>) o;
             String benchmark = (String) run.get("benchmark");
             String[] parts = benchmark.split("\\.");

@@ -14,6 +14,9 @@ import java.nio.file.Path;
 public final class Targets {
     private Targets() {}
 
+    /** What {@code NS_GET_NSTYPE} answers for a pid namespace. */
+    public static final int CLONE_NEWPID = 0x20000000;
+
     /** System property naming the targets file. */
     public static final String PROPERTY = "nsfs4j.bench.targets";
 
@@ -36,10 +39,30 @@ public final class Targets {
         }
     }
 
+    /** The file that opens the pid namespace of {@code pid}. */
+    public static String pidNsPath(int pid) {
+        return "/proc/" + pid + "/ns/pid";
+    }
+
     /** Fails a benchmark's setup when a method gives a wrong answer: timing a wrong answer is worthless. */
     public static void check(String what, long expected, long actual) {
         if (expected != actual) {
             throw new IllegalStateException(what + ": expected " + expected + ", got " + actual);
         }
+    }
+
+    /**
+     * Fails a benchmark's setup unless one way of making the four requests ({@code via}) gives
+     * the true answers on the pid namespace whose init has host pid {@code initHostPid} and
+     * whose id is {@code expectedId}: {@code NS_GET_NSTYPE} is {@link #CLONE_NEWPID},
+     * {@code NS_GET_ID} the id, {@code NS_GET_PID_FROM_PIDNS} of 1 the init's host pid and
+     * {@code NS_GET_PID_IN_PIDNS} of that host pid 1.
+     */
+    public static void checkRequests(String via, int initHostPid, long expectedId, long nstype, long id,
+            long pidFromPidns, long pidInPidns) {
+        check(via + " NS_GET_NSTYPE", CLONE_NEWPID, nstype);
+        check(via + " NS_GET_ID", expectedId, id);
+        check(via + " NS_GET_PID_FROM_PIDNS", initHostPid, pidFromPidns);
+        check(via + " NS_GET_PID_IN_PIDNS", 1, pidInPidns);
     }
 }

@@ -128,11 +128,8 @@ class LsTreeCommandTest {
     void lsJsonFromTheJarAgreesWithLsns() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Path jar = TestJar.build(tmp.resolve("jar"));
-        Path before = tmp.resolve("lsns-before.json");
-        Path nsfs = tmp.resolve("nsfs.json");
-        Path after = tmp.resolve("lsns-after.json");
-        String lsns = String.join(" ", LsnsComparison.LSNS);
-        String script = lsns + " >" + before + " && \"$0\" -jar \"$1\" ls --json >" + nsfs + " && " + lsns + " >" + after;
+        LsnsComparison.Bracket bracket = LsnsComparison.Bracket.in(tmp);
+        String script = bracket.script("\"$0\" -jar \"$1\"");
         LsnsComparison.Result result = null;
         for (int attempt = 1; attempt <= 10; attempt++) {
             Process p = new ProcessBuilder("sh", "-c", script, java, jar.toString())
@@ -145,8 +142,7 @@ class LsTreeCommandTest {
                 p.destroyForcibly();
                 p.waitFor();
             }
-            LsnsComparison.Result now = LsnsComparison.compare(LsnsComparison.rows(Files.readString(before)),
-                    LsnsComparison.rows(Files.readString(nsfs)), LsnsComparison.rows(Files.readString(after)), Set.of());
+            LsnsComparison.Result now = bracket.compare();
             System.out.println("java -jar nsfs ls --json vs lsns (attempt " + attempt + "): " + now);
             if (result == null || !result.agrees(made) || now.agrees(made)) {
                 result = now;

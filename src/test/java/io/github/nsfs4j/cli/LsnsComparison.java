@@ -2,7 +2,10 @@ package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.testing.Json;
 
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +24,29 @@ final class LsnsComparison {
     private LsnsComparison() {}
 
     static final String[] LSNS = {"lsns", "-J", "-l", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS"};
+
+    /**
+     * {@code nsfs ls --json} in its own process between two lsns runs of one shell (all three
+     * count the shell and themselves), each writing its document to a file in one directory.
+     */
+    record Bracket(Path before, Path nsfs, Path after) {
+        static Bracket in(Path dir) {
+            return new Bracket(dir.resolve("lsns-before.json"), dir.resolve("nsfs-ls.json"),
+                    dir.resolve("lsns-after.json"));
+        }
+
+        /** The {@code sh -c} script; {@code nsfs} is the shell words that start nsfs, such as {@code "$0"}. */
+        String script(String nsfs) {
+            String lsns = String.join(" ", LSNS);
+            return lsns + " >" + before + " && " + nsfs + " ls --json >" + this.nsfs + " && " + lsns + " >" + after;
+        }
+
+        /** Compares the three documents the script wrote. */
+        Result compare() throws IOException {
+            return LsnsComparison.compare(rows(Files.readString(before)), rows(Files.readString(nsfs)),
+                    rows(Files.readString(after)), Set.of());
+        }
+    }
 
     /** The fields both print. {@code pid} and {@code command} are null where no process is in it. */
     record Row(long ns, String type, long nprocs, Long pid, String user, String command, long pns, long ons) {

@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,65 +55,8 @@ class NsfsJshellTest {
             /exit
             """;
 
-    record Result(int status, String out, String err) {
-        Map<String, String> values() {
-            Map<String, String> values = new HashMap<>();
-            out.lines().forEach(line -> {
-                int space = line.indexOf(' ');
-                if (space > 0 && line.substring(0, space).matches("[A-Z_]+")) {
-                    values.put(line.substring(0, space), line.substring(space + 1));
-                }
-            });
-            return values;
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
-    private Result run(Map<String, String> env, String... command) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().remove("JAVA_HOME");
-        pb.environment().keySet().removeIf(k -> k.startsWith("MAVEN_") || k.startsWith("NSFS_"));
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                throw new AssertionError("bin/nsfs-jshell did not finish in 5 minutes");
-            }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            p.destroyForcibly();
-            p.waitFor();
-        }
-    }
-
-    private static Path checkout() {
-        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-    }
-
     /** Runs {@code bin/nsfs-jshell script.jsh} on a copy of bin/ with the given jar; checks the answers. */
-    static void checkScriptRun(Path tmp, Path binDir, Map<String, String> env, NsfsJshellTest runner) throws Exception {
+    static void checkScriptRun(Path tmp, Path binDir, Map<String, String> env) throws Exception {
         Path script = tmp.resolve("pidns.jsh");
         Files.writeString(script, SCRIPT);
         NsChild child = null;
@@ -125,15 +65,15 @@ class NsfsJshellTest {
             child = NsChild.start("--pid", "--fork", "--kill-child");
             fullEnv.put("NSFS_TEST_CHILD", String.valueOf(child.pid()));
         }
-        Result r;
+        UserShell.Result r;
         try {
-            r = runner.run(fullEnv, binDir.resolve("nsfs-jshell").toString(), script.toString());
+            r = UserShell.run(tmp, tmp, fullEnv, 300, binDir.resolve("nsfs-jshell").toString(), script.toString());
         } finally {
             if (child != null) {
                 child.close();
             }
         }
-        Result result = r;
+        UserShell.Result result = r;
         assertEquals(0, result.status(), result::toString);
         assertFalse(result.err().contains("WARNING"), result::toString);
         assertFalse(result.out().contains("Try:"), () -> "no tour when a script runs: " + result);
@@ -167,16 +107,16 @@ class NsfsJshellTest {
     @Test
     void aScriptSeesTheKernelsAnswers() throws Exception {
         Path bin = tmp.resolve("checkout/bin");
-        copyTree(checkout().resolve("bin"), bin);
+        UserShell.copyTree(UserShell.checkout().resolve("bin"), bin);
         assertTrue(Files.isExecutable(bin.resolve("nsfs-jshell")), "bin/nsfs-jshell must be executable");
         Path jar = TestJar.build(tmp.resolve("jar"));
-        checkScriptRun(tmp, bin, Map.of("NSFS_JAR", jar.toString()), this);
+        checkScriptRun(tmp, bin, Map.of("NSFS_JAR", jar.toString()));
     }
 
     @Test
     void anInteractiveSessionShowsTheTourAndHasTheApi() throws Exception {
         Path bin = tmp.resolve("checkout/bin");
-        copyTree(checkout().resolve("bin"), bin);
+        UserShell.copyTree(UserShell.checkout().resolve("bin"), bin);
         Path jar = TestJar.build(tmp.resolve("jar"));
         Path input = tmp.resolve("input.txt");
         Files.writeString(input, "NamespaceType.fromName(\"net\").cloneFlag()\n/exit\n");
