@@ -46,6 +46,20 @@ final class FdGuard {
         }
     }
 
+    /**
+     * As {@link #acquire()}, but throws when closed.
+     *
+     * @param operation what the caller is about to do, for the exception
+     * @param owner the handle, whose {@code toString()} names it in the exception
+     */
+    int acquire(String operation, Object owner) throws ClosedNamespaceException {
+        int raw = acquire();
+        if (raw < 0) {
+            throw new ClosedNamespaceException(operation, owner.toString());
+        }
+        return raw;
+    }
+
     /** Ends a call begun by a successful {@link #acquire()}; closes the fd if it was the last after close(). */
     void release() {
         if ((int) STATE.getAndAdd(this, -1) - 1 == CLOSED) {

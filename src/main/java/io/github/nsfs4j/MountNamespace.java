@@ -83,7 +83,7 @@ public final class MountNamespace extends Namespace {
      * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
      */
     public Stream<MountNamespace> walkAll() throws NamespaceException {
-        MountNamespace first = duplicateHandle();
+        MountNamespace first = (MountNamespace) duplicateHandle();
         boolean success = false;
         try {
             for (Optional<MountNamespace> prev = first.previous(); prev.isPresent(); prev = first.previous()) {
@@ -98,15 +98,6 @@ public final class MountNamespace extends Namespace {
                 first.close();
             }
         }
-    }
-
-    /** A second handle on this namespace, through F_DUPFD_CLOEXEC. */
-    private MountNamespace duplicateHandle() throws NamespaceException {
-        int copy = callOnFd(fd -> LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC)");
-        if (copy < 0) {
-            throw Errnos.failure("fcntl(F_DUPFD_CLOEXEC)", toString(), -copy, "cannot duplicate the fd");
-        }
-        return (MountNamespace) adoptOrClose(copy, toString(), NamespaceType.MNT);
     }
 
     /** The walk behind {@link #walkAll()}: holds a cursor, hands out duplicates of it. */
@@ -144,7 +135,7 @@ public final class MountNamespace extends Namespace {
                     }
                 }
                 started = true;
-                action.accept(cursor.duplicateHandle());
+                action.accept((MountNamespace) cursor.duplicateHandle());
                 return true;
             } catch (NamespaceException e) {
                 close();

@@ -49,8 +49,6 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
     /** Every open by the library: read-only, close-on-exec, and harmless on a FIFO or tty. */
     static final int OPEN_FLAGS = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue()
             | OpenFlags.O_NOCTTY.intValue() | OpenFlags.O_NONBLOCK.intValue();
-    private static final int O_PATH = 0x200000;
-    private static final int F_GETFL = 3;
     private static final int F_SETFD = 2;
     private static final int FD_CLOEXEC = 1;
 
@@ -213,12 +211,12 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
                     + Long.toHexString(magic) + ", nsfs is 0x" + Long.toHexString(LibC.NSFS_MAGIC)
                     + "); use /proc/<pid>/ns/<type> or a bind mount of one");
         }
-        int flags = LibC.fcntl(fd, F_GETFL, 0);
-        if (flags >= 0 && (flags & O_PATH) != 0) {
-            throw new NotANamespaceException("open", origin, Errnos.EBADF,
-                    "an O_PATH fd cannot carry namespace ioctls; open the file O_RDONLY");
-        }
         int flag = LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L);
+        if (flag == -Errnos.EBADF) {
+            // fstatfs took the fd, the ioctl did not: an O_PATH fd (only adopt and duplicate see one)
+            throw new NotANamespaceException("open", origin, Errnos.EBADF,
+                    "an O_PATH fd cannot carry namespace ioctls; open the file read-only");
+        }
         if (flag < 0) {
             throw failure(NsIoctl.NS_GET_NSTYPE, origin, -flag);
         }
@@ -232,13 +230,29 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
         }
         long inode = buf.get(JAVA_LONG, LibC.STATX_INO_OFFSET);
         long device = makedev(buf.get(JAVA_INT, LibC.STATX_DEV_MAJOR_OFFSET), buf.get(JAVA_INT, LibC.STATX_DEV_MINOR_OFFSET));
-        OptionalLong id = readId(fd, type, origin);
+        return create(fd, type, device, inode, readId(fd, type, origin));
+    }
+
+    /** The handle class for the type, owning {@code fd}. */
+    private static Namespace create(int fd, NamespaceType type, long device, long inode, OptionalLong id) {
         return switch (type) {
             case PID -> new PidNamespace(fd, device, inode, id);
             case USER -> new UserNamespace(fd, device, inode, id);
             case MNT -> new MountNamespace(fd, device, inode, id);
             default -> new Namespace(fd, type, device, inode, id);
         };
+    }
+
+    /**
+     * A second handle on this namespace, on an F_DUPFD_CLOEXEC copy of the fd: the same open
+     * file, so the identity recorded at open carries over without asking the kernel again.
+     */
+    final Namespace duplicateHandle() throws NamespaceException {
+        int copy = callOnFd(raw -> LibC.fcntl(raw, LibC.F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC)");
+        if (copy < 0) {
+            throw Errnos.failure("fcntl(F_DUPFD_CLOEXEC)", toString(), -copy, "cannot duplicate the fd");
+        }
+        return create(copy, type, device, inode, hasId ? OptionalLong.of(id) : OptionalLong.empty());
     }
 
     private static OptionalLong readId(int fd, NamespaceType type, String origin) throws NamespaceException {
@@ -382,7 +396,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
      * Returns the result or -errno; throws only if the handle is closed.
      */
     final int call(NsIoctl request, long arg) throws ClosedNamespaceException {
-        int raw = acquire(request);
+        int raw = fd.acquire(request.name(), this);
         try {
             return LibC.ioctl(raw, request.request(), arg);
         } finally {
@@ -392,7 +406,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
 
     /** As {@link #call(NsIoctl, long)}, with a pointer argument. */
     final int call(NsIoctl request, MemorySegment arg) throws ClosedNamespaceException {
-        int raw = acquire(request);
+        int raw = fd.acquire(request.name(), this);
         try {
             return LibC.ioctl(raw, request.request(), arg);
         } finally {
@@ -402,10 +416,7 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
 
     /** Runs a C-layer call on this handle's fd, held open for the call: its result, or -errno. */
     final int callOnFd(java.util.function.IntUnaryOperator syscall, String operation) throws ClosedNamespaceException {
-        int raw = fd.acquire();
-        if (raw < 0) {
-            throw new ClosedNamespaceException(operation, toString());
-        }
+        int raw = fd.acquire(operation, this);
         try {
             return syscall.applyAsInt(raw);
         } finally {
@@ -423,14 +434,6 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
         return buf;
     }
 
-    private int acquire(NsIoctl request) throws ClosedNamespaceException {
-        int raw = fd.acquire();
-        if (raw < 0) {
-            throw new ClosedNamespaceException(request.name(), toString());
-        }
-        return raw;
-    }
-
     /** The exception for a failed request on this handle or an fd being opened. */
     static NamespaceException failure(NsIoctl request, String target, int errno) {
         if (errno == Errnos.ENOTTY && !request.isSupported()) {
@@ -438,10 +441,6 @@ public sealed class Namespace implements AutoCloseable permits PidNamespace, Use
         }
         if (errno == Errnos.ENOTTY && request == NsIoctl.NS_GET_NSTYPE) {
             return new NotANamespaceException(request.name(), target, errno, "not a namespace file");
-        }
-        if (errno == Errnos.EINVAL) {
-            return new NamespaceException(request.name(), target, errno,
-                    "the kernel refused the request for this namespace");
         }
         return Errnos.failure(request.name(), target, errno, "the kernel refused the request");
     }

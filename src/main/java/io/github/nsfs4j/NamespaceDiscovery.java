@@ -50,7 +50,6 @@ import java.util.Set;
 public final class NamespaceDiscovery {
     private NamespaceDiscovery() {}
 
-    private static final Path PROC = Path.of("/proc");
 
     /** Scans for namespaces of every type. */
     public static NamespaceSnapshot scan() throws NamespaceException {
@@ -80,7 +79,12 @@ public final class NamespaceDiscovery {
         Objects.requireNonNull(types, "types");
         LibC.requireNativeAccess();
         Scan scan = new Scan(types.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(types));
-        int[] pids = pids();
+        int[] pids;
+        try {
+            pids = Procfs.pids();
+        } catch (IOException e) {
+            throw new NamespaceException("scan", Procfs.PROC.toString(), 0, "cannot list /proc: " + e.getMessage());
+        }
         afterListing.run();
         scan.processes(pids);
         afterProcesses.run();
@@ -209,7 +213,7 @@ public final class NamespaceDiscovery {
 
         void processes(int[] pids) {
             for (int pid : pids) {
-                Path dir = PROC.resolve(Integer.toString(pid));
+                Path dir = Procfs.PROC.resolve(Integer.toString(pid));
                 try {
                     process(pid, dir);
                     processesScanned++;
@@ -234,7 +238,7 @@ public final class NamespaceDiscovery {
             for (int i = 0; i < types.length; i++) {
                 inodes[i] = -1;
                 try {
-                    inodes[i] = nsInode(Files.readSymbolicLink(dir.resolve("ns").resolve(types[i].procName()))
+                    inodes[i] = Procfs.nsInode(Files.readSymbolicLink(dir.resolve("ns").resolve(types[i].procName()))
                             .toString(), types[i]);
                 } catch (AccessDeniedException e) {
                     denied = true;
@@ -286,19 +290,10 @@ public final class NamespaceDiscovery {
                 }
             }
             if (mnt < 0 && !typeSet.contains(NamespaceType.MNT)) {
-                mnt = mountNamespaceOf(dir);
+                mnt = Procfs.linkInode(dir.resolve("ns/mnt"), NamespaceType.MNT);
             }
             if (mnt >= 0 && mountNamespacesRead.add(mnt)) {
                 mounts(dir);
-            }
-        }
-
-        /** The inode of the process's mount namespace, or -1. */
-        private static long mountNamespaceOf(Path dir) {
-            try {
-                return nsInode(Files.readSymbolicLink(dir.resolve("ns/mnt")).toString(), NamespaceType.MNT);
-            } catch (IOException e) {
-                return -1;
             }
         }
 
@@ -311,11 +306,11 @@ public final class NamespaceDiscovery {
                     } catch (IOException e) {
                         continue; // closed meanwhile
                     }
-                    NamespaceType type = typeOfLink(target);
+                    NamespaceType type = Procfs.typeOfLink(target);
                     if (type == null || !typeSet.contains(type)) {
                         continue;
                     }
-                    long inode = nsInode(target, type);
+                    long inode = Procfs.nsInode(target, type);
                     if (inode < 0) {
                         continue;
                     }
@@ -345,11 +340,11 @@ public final class NamespaceDiscovery {
                     continue;
                 }
                 String root = fields[3];
-                NamespaceType type = typeOfLink(root);
+                NamespaceType type = Procfs.typeOfLink(root);
                 if (type == null || !typeSet.contains(type)) {
                     continue;
                 }
-                long inode = nsInode(root, type);
+                long inode = Procfs.nsInode(root, type);
                 if (inode < 0) {
                     continue;
                 }
@@ -474,56 +469,6 @@ public final class NamespaceDiscovery {
             list.sort((a, b) -> Long.compareUnsigned(a.inode(), b.inode()));
             return new NamespaceSnapshot(list, processesScanned, processesVanished, processesDenied,
                     namespacesVanished);
-        }
-    }
-
-    /** Every numeric entry of /proc, ascending, so the first process seen in a namespace is its lowest pid. */
-    private static int[] pids() throws NamespaceException {
-        int[] pids = new int[256];
-        int n = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
-            for (Path entry : entries) {
-                String name = entry.getFileName().toString();
-                if (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    if (n == pids.length) {
-                        pids = Arrays.copyOf(pids, n * 2);
-                    }
-                    pids[n++] = Integer.parseInt(name);
-                }
-            }
-        } catch (IOException e) {
-            throw new NamespaceException("scan", PROC.toString(), 0, "cannot list /proc: " + e.getMessage());
-        }
-        int[] sorted = Arrays.copyOf(pids, n);
-        Arrays.sort(sorted);
-        return sorted;
-    }
-
-    /** The type named by a {@code type:[inode]} link text, or null if it is not a namespace link. */
-    static NamespaceType typeOfLink(String target) {
-        int colon = target.indexOf(":[");
-        if (colon <= 0 || !target.endsWith("]")) {
-            return null;
-        }
-        String name = target.substring(0, colon);
-        for (NamespaceType type : NamespaceType.values()) {
-            if (type.procName().equals(name)) {
-                return type;
-            }
-        }
-        return null;
-    }
-
-    /** The inode of a {@code type:[inode]} link text of the given type, or -1. */
-    static long nsInode(String target, NamespaceType type) {
-        String prefix = type.procName() + ":[";
-        if (!target.startsWith(prefix) || !target.endsWith("]")) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(target, prefix.length(), target.length() - 1, 10);
-        } catch (NumberFormatException e) {
-            return -1;
         }
     }
 

@@ -75,7 +75,7 @@ public final class Pidfd implements AutoCloseable {
      * with signal 0, which still sees a zombie as present (its pid is not free for reuse yet).
      */
     public boolean isAlive() throws NamespaceException {
-        int raw = acquire("isAlive");
+        int raw = fd.acquire("isAlive", this);
         try {
             int nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(NamespaceType.PID), 0L);
             if (nsFd >= 0) {
@@ -101,14 +101,14 @@ public final class Pidfd implements AutoCloseable {
      */
     public Namespace namespace(NamespaceType type) throws NamespaceException {
         Objects.requireNonNull(type, "type");
-        int raw = acquire("PIDFD_GET_" + type.name() + "_NAMESPACE");
+        String operation = "PIDFD_GET_" + type.name() + "_NAMESPACE";
+        int raw = fd.acquire(operation, this);
         int nsFd;
         try {
             nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(type), 0L);
         } finally {
             fd.release();
         }
-        String operation = "PIDFD_GET_" + type.name() + "_NAMESPACE";
         if (nsFd >= 0) {
             return Namespace.adoptOrClose(nsFd, "process " + pid, type);
         }
@@ -173,14 +173,6 @@ public final class Pidfd implements AutoCloseable {
     @Override
     public void close() {
         fd.close();
-    }
-
-    private int acquire(String operation) throws ClosedNamespaceException {
-        int raw = fd.acquire();
-        if (raw < 0) {
-            throw new ClosedNamespaceException(operation, toString());
-        }
-        return raw;
     }
 
     /** {@code pidfd:1234}, with a mark when closed. */

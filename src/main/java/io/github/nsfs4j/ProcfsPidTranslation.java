@@ -25,7 +25,7 @@ final class ProcfsPidTranslation {
     /** System property choosing the translation path: {@code auto} (default), {@code ioctl} or {@code procfs}. */
     static final String PROPERTY = "nsfs4j.pidTranslation";
 
-    private static final Path PROC = Path.of("/proc");
+    private static final Path PROC = Procfs.PROC;
 
     /** Whether translations go through procfs, decided once. */
     static final class Mode {
@@ -95,23 +95,25 @@ final class ProcfsPidTranslation {
     /** Scans every task for the one whose id at {@code depth} is {@code pid}. */
     private static int findFrom(PidNamespace ns, int depth, int pid, boolean tgid, Map<Long, Boolean> memberCache)
             throws NamespaceException {
-        try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC, ProcfsPidTranslation::isNumeric)) {
-            for (Path process : processes) {
-                try (DirectoryStream<Path> tasks = Files.newDirectoryStream(process.resolve("task"))) {
-                    for (Path taskDir : tasks) {
-                        Task task = Task.read(taskDir);
-                        if (task != null && task.nspid.length > depth && task.nspid[depth] == pid
-                                && task.isIn(ns, depth, memberCache)) {
-                            return task.id(tgid, 0);
-                        }
-                    }
-                } catch (IOException | DirectoryIteratorException e) {
-                    // the process exited mid-scan (ENOENT, or ESRCH while it is being torn down),
-                    // or is hidden from us: not the one
-                }
-            }
-        } catch (IOException | DirectoryIteratorException e) {
+        int[] processes;
+        try {
+            processes = Procfs.pids();
+        } catch (IOException e) {
             throw new NamespaceException("scan /proc", ns.toString(), 0, "cannot list /proc: " + e.getMessage());
+        }
+        for (int process : processes) {
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(process + "/task"))) {
+                for (Path taskDir : tasks) {
+                    Task task = Task.read(taskDir);
+                    if (task != null && task.nspid.length > depth && task.nspid[depth] == pid
+                            && task.isIn(ns, depth, memberCache)) {
+                        return task.id(tgid, 0);
+                    }
+                }
+            } catch (IOException | DirectoryIteratorException e) {
+                // the process exited mid-scan (ENOENT, or ESRCH while it is being torn down),
+                // or is hidden from us: not the one
+            }
         }
         return 0;
     }
@@ -152,7 +154,7 @@ final class ProcfsPidTranslation {
                 // (an unprivileged caller may not read it for another user's process).
                 return true;
             }
-            long ownInode = linkInode(dir.resolve("ns/pid"));
+            long ownInode = Procfs.linkInode(dir.resolve("ns/pid"), NamespaceType.PID);
             if (ownInode < 0) {
                 return false;
             }
@@ -186,7 +188,7 @@ final class ProcfsPidTranslation {
 
     /** How many NS_GET_PARENT steps lead from {@code ns} to the caller's pid namespace; -1 if none do. */
     private static int depthBelowCaller(PidNamespace ns) throws NamespaceException {
-        long callerInode = linkInode(PROC.resolve("self/ns/pid"));
+        long callerInode = Procfs.linkInode(PROC.resolve("self/ns/pid"), NamespaceType.PID);
         if (ns.recordedInode() == callerInode) {
             return 0;
         }
@@ -208,28 +210,6 @@ final class ProcfsPidTranslation {
             throw new NamespaceException(operation, ns.toString(), 0, "the /proc fallback needs /proc mounted for"
                     + " the caller's own pid namespace (as unshare --mount-proc does); it is not");
         }
-    }
-
-    /** The inode of a {@code type:[inode]} magic link, or -1 if it cannot be read. */
-    static long linkInode(Path link) {
-        try {
-            String target = Files.readSymbolicLink(link).toString();
-            int open = target.indexOf('[');
-            int close = target.indexOf(']', open + 1);
-            return open < 0 || close < 0 ? -1 : Long.parseLong(target, open + 1, close, 10);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    private static boolean isNumeric(Path path) {
-        String name = path.getFileName().toString();
-        for (int i = 0; i < name.length(); i++) {
-            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return !name.isEmpty();
     }
 
     private static int[] ids(String line) {

@@ -1,6 +1,7 @@
 package io.github.nsfs4j;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Which {@link NsIoctl} requests the running kernel has, probed once per request on the
@@ -10,7 +11,7 @@ final class Support {
     private Support() {}
 
     private static final int UNKNOWN = 0, YES = 1, NO = 2;
-    private static final int[] STATE = new int[NsIoctl.values().length];
+    private static final AtomicIntegerArray STATE = new AtomicIntegerArray(NsIoctl.values().length);
 
     /** One ioctl, as the probe makes it: the result, or -errno. */
     interface IoctlCall {
@@ -18,15 +19,11 @@ final class Support {
     }
 
     static boolean isSupported(NsIoctl request) {
-        int state;
-        synchronized (STATE) {
-            state = STATE[request.ordinal()];
-        }
+        int state = STATE.get(request.ordinal());
         if (state == UNKNOWN) {
+            // Two threads may both probe on first use; both find the same answer.
             state = probe(request) ? YES : NO;
-            synchronized (STATE) {
-                STATE[request.ordinal()] = state;
-            }
+            STATE.set(request.ordinal(), state);
         }
         return state == YES;
     }
