@@ -12,6 +12,9 @@
 # that JDK, so Maven and the compiler run on it; one build at a time per checkout (flock).
 # Maven's output goes to target/nsfs-build.log, never to stdout; its tail is shown on
 # stderr if the build fails.
+# jar_ready: NSFS_JAR, or the checkout's jar, built when needed. Where it cannot be built
+# (target/ not writable by this user, no javac, no Maven), a stale jar runs with a one-line
+# warning on stderr, and no jar at all is one line and exit 2.
 
 die() {
     printf '%s: %s\n' "${nsfs_prog:-nsfs}" "$*" >&2
@@ -100,22 +103,56 @@ needs_build() {
     [[ -n $(find "$root/pom.xml" "$root/src/main" -newer "$jar" -print -quit 2>/dev/null) ]]
 }
 
-build() {
-    local java_home mvn log status lock_fd stamp
-    java_home=$(java_home_of_java)
-    [[ -x $java_home/bin/javac ]] \
-        || die "the jar must be built, but $java_home has no javac (it is a JRE); set JAVA_HOME to a JDK $min_feature+"
+# The Maven to build with: the checkout's wrapper, else mvn on PATH; sets $mvn, or "".
+find_maven() {
+    mvn=""
     if [[ -x $root/mvnw ]]; then
         mvn=$root/mvnw
     else
-        mvn=$(command -v mvn 2>/dev/null) \
-            || die "the jar must be built, but Maven (mvn) is not installed; install Maven 3.8+ (e.g. apt-get install maven), or build it yourself: cd $root && mvn -DskipTests package"
+        mvn=$(command -v mvn 2>/dev/null) || mvn=""
     fi
-    mkdir -p "$root/target" || die "cannot create $root/target"
+}
+
+# Who runs this, for messages: "name (uid N)".
+whoami_line() {
+    local name
+    name=$(id -un 2>/dev/null) || name=""
+    printf '%s(uid %s)' "${name:+$name }" "$EUID"
+}
+
+# Prints why the jar cannot be built here, or nothing when it can: target/ (or, to make it,
+# the checkout) not writable by this user (a root-owned checkout run by another user, a
+# read-only mount), no javac in the JDK found, no Maven.
+build_blocker() {
+    local dir=$root/target
+    [[ -d $dir ]] || dir=$root
+    if [[ ! -w $dir || ! -x $dir ]]; then
+        printf '%s is not writable by %s' "$dir" "$(whoami_line)"
+    elif [[ ! -x $(java_home_of_java)/bin/javac ]]; then
+        printf '%s has no javac (it is a JRE); set JAVA_HOME to a JDK %s+' "$(java_home_of_java)" "$min_feature"
+    else
+        find_maven
+        [[ -n $mvn ]] || printf 'Maven (mvn) is not installed; install Maven 3.8+ (e.g. apt-get install maven)'
+    fi
+}
+
+# Prints one line on stderr: a warning, prefixed like die's messages.
+warn() {
+    printf '%s: warning: %s\n' "${nsfs_prog:-nsfs}" "$*" >&2
+}
+
+build() {
+    local java_home log status lock_fd="" stamp
+    java_home=$(java_home_of_java)
+    find_maven
+    mkdir -p "$root/target" 2>/dev/null || die "cannot create $root/target (as $(whoami_line))"
     # One build at a time per checkout: a second one waits, then finds the jar fresh.
     if command -v flock >/dev/null 2>&1; then
-        exec {lock_fd}>"$root/target/.nsfs-build.lock" && flock -w 900 "$lock_fd" || true
-        needs_build || return 0
+        { exec {lock_fd}>"$root/target/.nsfs-build.lock"; } 2>/dev/null || lock_fd=""
+        if [[ -n $lock_fd ]]; then
+            flock -w 900 "$lock_fd" || true
+            needs_build || return 0
+        fi
     fi
     log=$root/target/nsfs-build.log
     if [[ -t 2 ]]; then
@@ -123,7 +160,7 @@ build() {
             "${nsfs_prog:-nsfs}" "$log" >&2
     fi
     stamp=$root/target/.nsfs-build.stamp
-    : >"$stamp"
+    { : >"$stamp"; } 2>/dev/null || die "cannot write in $root/target (as $(whoami_line))"
     status=0
     (cd "$root" && JAVA_HOME=$java_home "$mvn" -B -q -Dstyle.color=never -Dmaven.test.skip=true package) >"$log" 2>&1 </dev/null || status=$?
     if (( status != 0 )); then
@@ -146,6 +183,16 @@ jar_ready() {
         [[ -f $NSFS_JAR ]] || die "NSFS_JAR=$NSFS_JAR is not a file"
         jar=$NSFS_JAR
     elif needs_build; then
-        build
+        local blocker
+        blocker=$(build_blocker)
+        if [[ -z $blocker ]]; then
+            build
+        elif [[ -n $jar ]] && compgen -G "$root/target/lib/*.jar" >/dev/null; then
+            # A stale jar still answers; say so, once, on stderr (stdout stays clean for --json).
+            warn "the sources are newer than $jar, which cannot be rebuilt here ($blocker); running it as it is"
+        else
+            die "the jar must be built first, but $blocker; build it once where that works" \
+                "(cd $root && mvn -B -DskipTests package, as the checkout's owner), or set NSFS_JAR to a built nsfs4j jar"
+        fi
     fi
 }
