@@ -73,7 +73,7 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
             throw new NoSuchNamespaceException("open", describe(), 0,
                     "found only as the parent or owner of another namespace; open that one and ask for it");
         }
-        Namespace ns = Namespace.openAs(path.toString(), type);
+        Namespace ns = NamespaceHandle.openAs(path.toString(), type);
         if (ns.inode() != inode || (id.isPresent() && ns.id().isPresent() && ns.id().getAsLong() != id.getAsLong())) {
             ns.close();
             throw new NoSuchNamespaceException("open", describe(), 0,

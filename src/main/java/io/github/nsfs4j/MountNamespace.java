@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Spliterators;
@@ -16,7 +17,7 @@ import java.util.stream.StreamSupport;
 /**
  * A handle on a mount namespace. See {@link Namespace} for ownership, thread safety and identity.
  */
-public final class MountNamespace extends Namespace {
+public final class MountNamespace extends NamespaceHandle {
 
     MountNamespace(int fd, long device, long inode, OptionalLong id) {
         super(fd, NamespaceType.MNT, device, inode, id);
@@ -25,29 +26,60 @@ public final class MountNamespace extends Namespace {
     /**
      * Opens a mount namespace file.
      *
+     * @param path the namespace file, such as {@code /proc/<pid>/ns/mnt} or a bind mount of one
+     * @return a new handle the caller owns
      * @throws WrongNamespaceTypeException if the file is a namespace of another type
-     * @see Namespace#open(Path)
+     * @throws NamespaceException for any other failure, as {@link Namespace#open(Path)}
      */
     public static MountNamespace open(Path path) throws NamespaceException {
+        Objects.requireNonNull(path, "path");
         return (MountNamespace) openAs(path.toString(), NamespaceType.MNT);
     }
 
-    /** Opens the mount namespace of a process ({@code /proc/<pid>/ns/mnt}). */
-    public static MountNamespace ofProcess(long pid) throws NamespaceException {
+    /**
+     * Opens the mount namespace of a process ({@code /proc/<pid>/ns/mnt}).
+     *
+     * @param pid a process of the caller's pid namespace
+     * @return a new handle the caller owns
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws NoSuchNamespaceException if the process does not exist
+     * @throws NamespaceException for any other failure, as {@link Namespace#ofProcess(int, NamespaceType)}
+     */
+    public static MountNamespace ofProcess(int pid) throws NamespaceException {
         return (MountNamespace) openAs(procPath(pid, NamespaceType.MNT), NamespaceType.MNT);
     }
 
-    /** Opens the calling thread's mount namespace. */
+    /**
+     * Opens the calling thread's mount namespace ({@code /proc/thread-self/ns/mnt}; on a
+     * virtual thread, its carrier's: see {@link Namespace}).
+     *
+     * @return a new handle the caller owns
+     * @throws NamespaceException if it cannot be opened
+     */
     public static MountNamespace current() throws NamespaceException {
         return (MountNamespace) openAs(threadSelfPath(NamespaceType.MNT), NamespaceType.MNT);
     }
 
-    /** The mount namespace id (NS_GET_MNTNS_ID, Linux 6.11); equal to {@link #id()} on 6.18+. */
+    /**
+     * The mount namespace id (NS_GET_MNTNS_ID, Linux 6.11); equal to {@link #id()} on 6.18+.
+     *
+     * @return the 64-bit id (unsigned)
+     * @throws UnsupportedRequestException on a kernel before 6.11
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public long mountNamespaceId() throws NamespaceException {
         return callWriting(NsIoctl.NS_GET_MNTNS_ID).get(JAVA_LONG, 0);
     }
 
-    /** The id and number of mounts (NS_MNT_GET_INFO, Linux 6.12). */
+    /**
+     * The id and number of mounts (NS_MNT_GET_INFO, Linux 6.12).
+     *
+     * @return the namespace's id and number of mounts
+     * @throws UnsupportedRequestException on a kernel before 6.12
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public MountNamespaceInfo info() throws NamespaceException {
         return MountNamespace.readInfo(callWriting(NsIoctl.NS_MNT_GET_INFO), this);
     }
@@ -56,14 +88,24 @@ public final class MountNamespace extends Namespace {
      * The mount namespace with the next higher id (NS_MNT_GET_NEXT, Linux 6.12), as a new
      * handle the caller owns; empty after the last one.
      *
+     * @return a new handle the caller owns and closes, or empty after the last one
      * @throws NamespaceAccessDeniedException unless the caller is in the initial pid namespace
      *     with CAP_SYS_ADMIN in the initial user namespace (the kernel's rule for this walk)
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
      */
     public Optional<MountNamespace> next() throws NamespaceException {
         return step(NsIoctl.NS_MNT_GET_NEXT);
     }
 
-    /** The mount namespace with the next lower id (NS_MNT_GET_PREV, Linux 6.12); as {@link #next()}. */
+    /**
+     * The mount namespace with the next lower id (NS_MNT_GET_PREV, Linux 6.12); as {@link #next()}.
+     *
+     * @return a new handle the caller owns and closes, or empty before the first one
+     * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public Optional<MountNamespace> previous() throws NamespaceException {
         return step(NsIoctl.NS_MNT_GET_PREV);
     }

@@ -379,7 +379,7 @@ public final class NamespaceDiscovery {
                     continue;
                 }
                 try {
-                    Namespace ns = Namespace.openAs(p.toString(), f.type);
+                    Namespace ns = NamespaceHandle.openAs(p.toString(), f.type);
                     if (ns.inode() == f.inode) {
                         f.path = p;
                         return ns;
@@ -413,9 +413,9 @@ public final class NamespaceDiscovery {
                     // As lsns shows a namespace no process is in: the user that created it
                     // (a user namespace) or its owning user namespace.
                     if (ns instanceof UserNamespace user) {
-                        f.user = userName(user.ownerUid());
+                        f.user = userName((int) user.ownerUid());
                     } else if (owner.isPresent()) {
-                        f.user = userName(owner.get().ownerUid());
+                        f.user = userName((int) owner.get().ownerUid());
                     }
                 }
                 owner.ifPresent(this::ancestor);

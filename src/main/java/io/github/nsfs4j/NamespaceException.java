@@ -13,11 +13,17 @@ import java.util.OptionalInt;
 public class NamespaceException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** What was attempted. */
     private final String operation;
+    /** The namespace or path it was attempted on. */
     private final String target;
+    /** The kernel's errno, or 0. */
     private final int errno;
 
     /**
+     * Creates the exception; the message names the operation, the target, the detail and the
+     * errno with its name and text.
+     *
      * @param operation what was attempted, for example {@code NS_GET_PARENT} or {@code open}
      * @param target the namespace or path it was attempted on
      * @param errno the kernel's errno, or 0 when the failure did not come from the kernel
@@ -30,22 +36,38 @@ public class NamespaceException extends IOException {
         this.errno = errno;
     }
 
-    /** What was attempted: an {@link NsIoctl} constant's name, or a system call such as {@code open}. */
+    /**
+     * What was attempted.
+     *
+     * @return an {@link NsIoctl} constant's name, or a system call such as {@code open}
+     */
     public String operation() {
         return operation;
     }
 
-    /** The namespace ({@code net:[4026531840]}) or path the operation was attempted on. */
+    /**
+     * The namespace or path the operation was attempted on.
+     *
+     * @return a namespace ({@code net:[4026531840]}) or a path
+     */
     public String target() {
         return target;
     }
 
-    /** The kernel's errno, if the kernel refused. */
+    /**
+     * The kernel's errno, if the kernel refused.
+     *
+     * @return the errno, or empty
+     */
     public OptionalInt errno() {
         return errno == 0 ? OptionalInt.empty() : OptionalInt.of(errno);
     }
 
-    /** The errno's symbolic name, such as {@code EPERM}, if the kernel refused. */
+    /**
+     * The errno's symbolic name, if the kernel refused.
+     *
+     * @return a name such as {@code EPERM}, or empty
+     */
     public Optional<String> errnoName() {
         return errno == 0 ? Optional.empty() : Optional.of(Errnos.name(errno));
     }

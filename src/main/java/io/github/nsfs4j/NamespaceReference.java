@@ -44,6 +44,8 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
      * Reads the text form written by {@link #toString()}, checking it fully before any
      * system call.
      *
+     * @param text the text form
+     * @return the reference
      * @throws IllegalArgumentException if the text is not a reference
      */
     public static NamespaceReference parse(String text) {
@@ -67,7 +69,7 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
             MemorySegment handle = arena.allocate(LibC.FILE_HANDLE_HEADER + HANDLE_BYTES, 8);
             handle.set(JAVA_INT, 0, HANDLE_BYTES);
             MemorySegment mountId = arena.allocate(JAVA_INT);
-            int rc = ns.callOnFd(fd -> LibC.name_to_handle_at(fd, handle, mountId), "name_to_handle_at");
+            int rc = NamespaceHandle.of(ns).callOnFd(fd -> LibC.name_to_handle_at(fd, handle, mountId), "name_to_handle_at");
             if (rc < 0) {
                 throw -rc == Errnos.EOPNOTSUPP || -rc == Errnos.EINVAL || -rc == Errnos.EOVERFLOW
                         ? new NamespaceException("name_to_handle_at", ns.toString(), -rc,
@@ -88,6 +90,7 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
      * Reopens the namespace (open_by_handle_at(2) on {@code FD_NSFS_ROOT}, read-only,
      * O_CLOEXEC), as a new handle the caller owns.
      *
+     * @return a new handle, of the class for the type, owned by the caller
      * @throws NoSuchNamespaceException if the namespace is gone or not reachable by the
      *     caller (the kernel says ESTALE for both: unprivileged callers reach only
      *     namespaces they are in)
@@ -102,7 +105,7 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
             handle.set(JAVA_LONG, 8, id);
             handle.set(JAVA_INT, 16, type.cloneFlag());
             handle.set(JAVA_INT, 20, (int) inode);
-            fd = LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, Namespace.OPEN_FLAGS);
+            fd = LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, NamespaceHandle.OPEN_FLAGS);
         }
         if (fd < 0) {
             throw -fd == Errnos.ESTALE
@@ -110,7 +113,7 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
                             "namespace no longer reachable (it is gone, or the caller may not open it)")
                     : Errnos.failure("open_by_handle_at", toString(), -fd, "cannot reopen the namespace");
         }
-        return Namespace.adoptOrClose(fd, toString(), type);
+        return NamespaceHandle.adoptOrClose(fd, toString(), type);
     }
 
     /** The stable text form, {@code nsfs:net:id=4099:ino=4026531833}; {@link #parse} reads it back. */

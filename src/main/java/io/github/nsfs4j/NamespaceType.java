@@ -32,17 +32,29 @@ public enum NamespaceType {
         this.cloneFlag = cloneFlag;
     }
 
-    /** The file name under {@code /proc/<pid>/ns/} and in {@code readlink} output: {@code mnt}, {@code net}, ... */
+    /**
+     * The file name under {@code /proc/<pid>/ns/} and in {@code readlink} output.
+     *
+     * @return {@code mnt}, {@code net}, ...
+     */
     public String procName() {
         return procName;
     }
 
-    /** The {@code CLONE_NEW*} flag, as {@code NS_GET_NSTYPE} returns it. */
+    /**
+     * The {@code CLONE_NEW*} flag, as {@code NS_GET_NSTYPE} returns it.
+     *
+     * @return the flag
+     */
     public int cloneFlag() {
         return cloneFlag;
     }
 
-    /** Whether namespaces of this type have parents ({@code NS_GET_PARENT}): pid and user only. */
+    /**
+     * Whether namespaces of this type have parents ({@code NS_GET_PARENT}): pid and user only.
+     *
+     * @return true for pid and user
+     */
     public boolean isHierarchical() {
         return this == PID || this == USER;
     }
@@ -50,6 +62,8 @@ public enum NamespaceType {
     /**
      * The type with this {@code CLONE_NEW*} flag.
      *
+     * @param flag a {@code CLONE_NEW*} flag
+     * @return the type
      * @throws IllegalArgumentException if no namespace type has that flag
      */
     public static NamespaceType fromCloneFlag(int flag) {
@@ -65,6 +79,8 @@ public enum NamespaceType {
      * The type with this name, as under {@code /proc/<pid>/ns/} ({@code cgroup ipc mnt net pid time user uts});
      * case-insensitive.
      *
+     * @param name the name
+     * @return the type
      * @throws IllegalArgumentException if the name is unknown (the message lists the known ones)
      */
     public static NamespaceType fromName(String name) {

@@ -1,6 +1,7 @@
 package io.github.nsfs4j;
 
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -24,7 +25,7 @@ import java.util.OptionalLong;
  * task for the {@code *_FROM_NAMESPACE} directions (instead of one ioctl): milliseconds
  * where the ioctl takes about a microsecond.
  */
-public final class PidNamespace extends Namespace {
+public final class PidNamespace extends NamespaceHandle {
 
     PidNamespace(int fd, long device, long inode, OptionalLong id) {
         super(fd, NamespaceType.PID, device, inode, id);
@@ -33,19 +34,36 @@ public final class PidNamespace extends Namespace {
     /**
      * Opens a pid namespace file.
      *
+     * @param path the namespace file, such as {@code /proc/<pid>/ns/pid} or a bind mount of one
+     * @return a new handle the caller owns
      * @throws WrongNamespaceTypeException if the file is a namespace of another type
-     * @see Namespace#open(Path)
+     * @throws NamespaceException for any other failure, as {@link Namespace#open(Path)}
      */
     public static PidNamespace open(Path path) throws NamespaceException {
+        Objects.requireNonNull(path, "path");
         return (PidNamespace) openAs(path.toString(), NamespaceType.PID);
     }
 
-    /** Opens the pid namespace of a process ({@code /proc/<pid>/ns/pid}). */
-    public static PidNamespace ofProcess(long pid) throws NamespaceException {
+    /**
+     * Opens the pid namespace of a process ({@code /proc/<pid>/ns/pid}).
+     *
+     * @param pid a process of the caller's pid namespace
+     * @return a new handle the caller owns
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws NoSuchNamespaceException if the process does not exist
+     * @throws NamespaceException for any other failure, as {@link Namespace#ofProcess(int, NamespaceType)}
+     */
+    public static PidNamespace ofProcess(int pid) throws NamespaceException {
         return (PidNamespace) openAs(procPath(pid, NamespaceType.PID), NamespaceType.PID);
     }
 
-    /** Opens the calling thread's pid namespace. */
+    /**
+     * Opens the calling thread's pid namespace ({@code /proc/thread-self/ns/pid}; on a
+     * virtual thread, its carrier's: see {@link Namespace}).
+     *
+     * @return a new handle the caller owns
+     * @throws NamespaceException if it cannot be opened
+     */
     public static PidNamespace current() throws NamespaceException {
         return (PidNamespace) openAs(threadSelfPath(NamespaceType.PID), NamespaceType.PID);
     }
@@ -55,6 +73,10 @@ public final class PidNamespace extends Namespace {
      * Empty when asked of the initial pid namespace, of the caller's own pid namespace or of
      * an ancestor of it: the parent then lies outside the caller's view (the kernel's EPERM).
      * The parent of a namespace below the caller's, up to the caller's own, is returned.
+     *
+     * @return a new handle the caller owns and closes, or empty
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
      */
     public Optional<PidNamespace> parent() throws NamespaceException {
         return related(NsIoctl.NS_GET_PARENT, NamespaceType.PID).map(PidNamespace.class::cast);
@@ -79,7 +101,11 @@ public final class PidNamespace extends Namespace {
             this.request = request;
         }
 
-        /** The request that makes this translation. */
+        /**
+         * The request that makes this translation.
+         *
+         * @return the request
+         */
         public NsIoctl request() {
             return request;
         }
@@ -129,6 +155,13 @@ public final class PidNamespace extends Namespace {
     /**
      * Translates many pids on this one handle: element {@code i} of the result is
      * {@code translate(translation, pids[i])}, 0 where unresolved.
+     *
+     * @param translation which of the four translations
+     * @param pids positive pids, as for {@link #translate(Translation, int)}
+     * @return the translated pids, 0 where unresolved
+     * @throws IllegalArgumentException if a pid is not positive (checked before any translation)
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
      */
     public int[] translate(Translation translation, int... pids) throws NamespaceException {
         for (int pid : pids) {
@@ -143,22 +176,56 @@ public final class PidNamespace extends Namespace {
         return results;
     }
 
-    /** A pid of this namespace, as seen in the caller's; empty if it does not exist or is not visible there. */
+    /**
+     * A pid of this namespace, as seen in the caller's (NS_GET_PID_FROM_PIDNS).
+     *
+     * @param pid a positive pid of this namespace
+     * @return the pid in the caller's namespace; empty if it does not exist or is not visible there
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public OptionalInt pidFromNamespace(int pid) throws NamespaceException {
         return optional(translate(Translation.PID_FROM_NAMESPACE, pid));
     }
 
-    /** The thread-group leader of a pid (thread id) of this namespace, as seen in the caller's. */
+    /**
+     * The thread-group leader of a pid (thread id) of this namespace, as seen in the caller's
+     * (NS_GET_TGID_FROM_PIDNS).
+     *
+     * @param pid a positive pid (thread id) of this namespace
+     * @return its thread-group leader in the caller's namespace; empty if unresolved
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public OptionalInt tgidFromNamespace(int pid) throws NamespaceException {
         return optional(translate(Translation.TGID_FROM_NAMESPACE, pid));
     }
 
-    /** A pid of the caller's namespace, as seen in this one; empty if it does not exist or is not visible here. */
+    /**
+     * A pid of the caller's namespace, as seen in this one (NS_GET_PID_IN_PIDNS).
+     *
+     * @param pid a positive pid of the caller's namespace
+     * @return the pid in this namespace; empty if it does not exist or is not visible here
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public OptionalInt pidInNamespace(int pid) throws NamespaceException {
         return optional(translate(Translation.PID_IN_NAMESPACE, pid));
     }
 
-    /** The thread-group leader of a caller-namespace pid (thread id), as seen in this namespace. */
+    /**
+     * The thread-group leader of a caller-namespace pid (thread id), as seen in this namespace
+     * (NS_GET_TGID_IN_PIDNS).
+     *
+     * @param pid a positive pid (thread id) of the caller's namespace
+     * @return its thread-group leader in this namespace; empty if unresolved
+     * @throws IllegalArgumentException if {@code pid} is not positive
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
     public OptionalInt tgidInNamespace(int pid) throws NamespaceException {
         return optional(translate(Translation.TGID_IN_NAMESPACE, pid));
     }
@@ -166,6 +233,10 @@ public final class PidNamespace extends Namespace {
     /**
      * The caller-namespace pid of this namespace's init (its pid 1): the question LXCFS asks.
      * Empty when the namespace has no init left, or it is not visible from the caller.
+     *
+     * @return the init's pid in the caller's namespace, or empty
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
      */
     public OptionalInt initPid() throws NamespaceException {
         return pidFromNamespace(1);

@@ -17,9 +17,9 @@ import java.util.OptionalInt;
  */
 public final class Pidfd implements AutoCloseable {
     private final FdGuard fd;
-    private final long pid;
+    private final int pid;
 
-    private Pidfd(int fd, long pid) {
+    private Pidfd(int fd, int pid) {
         this.fd = new FdGuard(fd);
         this.pid = pid;
     }
@@ -27,15 +27,18 @@ public final class Pidfd implements AutoCloseable {
     /**
      * Opens a pidfd on a process of the caller's pid namespace.
      *
-     * @throws IllegalArgumentException if {@code pid} is not positive or does not fit a pid
+     * @param pid the process's pid in the caller's pid namespace
+     * @return a new pidfd the caller owns
+     * @throws IllegalArgumentException if {@code pid} is not positive
      * @throws NoSuchNamespaceException if there is no such process
+     * @throws NamespaceException for any other failure
      */
-    public static Pidfd open(long pid) throws NamespaceException {
-        if (pid <= 0 || pid > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pid must be a positive int, got " + pid);
+    public static Pidfd open(int pid) throws NamespaceException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, got " + pid);
         }
         LibC.requireNativeAccess();
-        int fd = LibC.pidfd_open((int) pid, 0);
+        int fd = LibC.pidfd_open(pid, 0);
         if (fd < 0) {
             throw Errnos.failure("pidfd_open", "process " + pid, -fd,
                     -fd == Errnos.ESRCH ? "no such process" : "cannot open a pidfd");
@@ -48,14 +51,17 @@ public final class Pidfd implements AutoCloseable {
      * that the handle's process is still alive (the JDK checks its start time), so that the
      * pidfd holds that very process and not a later one with the same pid. The JDK compares
      * start times in clock ticks (10 ms on most kernels): a later process that got the same
-     * pid within the same tick cannot be told apart this way. {@link #open(long)} followed by
+     * pid within the same tick cannot be told apart this way. {@link #open(int)} followed by
      * your own check, or a pidfd kept from the start, has no such window.
      *
+     * @param process the process
+     * @return a new pidfd the caller owns
      * @throws NoSuchNamespaceException if the process has exited
+     * @throws NamespaceException for any other failure
      */
     public static Pidfd of(ProcessHandle process) throws NamespaceException {
         Objects.requireNonNull(process, "process");
-        Pidfd pidfd = open(process.pid());
+        Pidfd pidfd = open(Math.toIntExact(process.pid())); // a pid_t: the JDK's long always fits
         if (!process.isAlive()) {
             pidfd.close();
             throw new NoSuchNamespaceException("pidfd_open", "process " + process.pid(), 0, "the process has exited");
@@ -63,8 +69,12 @@ public final class Pidfd implements AutoCloseable {
         return pidfd;
     }
 
-    /** The process's pid in the caller's pid namespace, as given when opened. */
-    public long pid() {
+    /**
+     * The process's pid in the caller's pid namespace, as given when opened.
+     *
+     * @return the pid
+     */
+    public int pid() {
         return pid;
     }
 
@@ -73,6 +83,10 @@ public final class Pidfd implements AutoCloseable {
      * while it is a zombie not yet reaped. Linux 6.11+ answers through
      * {@code PIDFD_GET_PID_NAMESPACE}; older kernels through {@code pidfd_send_signal(2)}
      * with signal 0, which still sees a zombie as present (its pid is not free for reuse yet).
+     *
+     * @return whether the process is running
+     * @throws ClosedNamespaceException if the pidfd is closed
+     * @throws NamespaceException for any other failure
      */
     public boolean isAlive() throws NamespaceException {
         int raw = fd.acquire("isAlive", this);
@@ -96,8 +110,12 @@ public final class Pidfd implements AutoCloseable {
      * Opens one of the process's namespaces: {@code PIDFD_GET_<TYPE>_NAMESPACE} on Linux 6.11+,
      * else {@code /proc/<pid>/ns/<type>} followed by a check that the process is still alive.
      *
+     * @param type the namespace type
+     * @return a new handle, of the class for the type, owned by the caller
      * @throws NoSuchNamespaceException if the process has exited
      * @throws NamespaceAccessDeniedException if the caller may not inspect the process
+     * @throws ClosedNamespaceException if the pidfd is closed
+     * @throws NamespaceException for any other failure
      */
     public Namespace namespace(NamespaceType type) throws NamespaceException {
         Objects.requireNonNull(type, "type");
@@ -110,14 +128,14 @@ public final class Pidfd implements AutoCloseable {
             fd.release();
         }
         if (nsFd >= 0) {
-            return Namespace.adoptOrClose(nsFd, "process " + pid, type);
+            return NamespaceHandle.adoptOrClose(nsFd, "process " + pid, type);
         }
         if (-nsFd != Errnos.ENOTTY) {
             throw Errnos.failure(operation, "process " + pid, -nsFd, -nsFd == Errnos.ESRCH
                     ? "the process has exited" : "cannot open the process's namespace");
         }
         // Kernel before 6.11: go through /proc, then make sure the pid still named our process.
-        Namespace ns = Namespace.openAs(Namespace.procPath(pid, type), type);
+        Namespace ns = NamespaceHandle.openAs(NamespaceHandle.procPath(pid, type), type);
         boolean alive = false;
         try {
             alive = isAlive(); // throws if this pidfd was closed meanwhile: ns must not leak then
@@ -127,23 +145,38 @@ public final class Pidfd implements AutoCloseable {
             }
         }
         if (!alive) {
-            throw new NoSuchNamespaceException("open", Namespace.procPath(pid, type), 0,
+            throw new NoSuchNamespaceException("open", NamespaceHandle.procPath(pid, type), 0,
                     "the process exited while its namespace was being opened");
         }
         return ns;
     }
 
-    /** The process's pid namespace; see {@link #namespace}. */
+    /**
+     * The process's pid namespace; see {@link #namespace}.
+     *
+     * @return a new handle the caller owns
+     * @throws NamespaceException as {@link #namespace}
+     */
     public PidNamespace pidNamespace() throws NamespaceException {
         return (PidNamespace) namespace(NamespaceType.PID);
     }
 
-    /** The process's user namespace; see {@link #namespace}. */
+    /**
+     * The process's user namespace; see {@link #namespace}.
+     *
+     * @return a new handle the caller owns
+     * @throws NamespaceException as {@link #namespace}
+     */
     public UserNamespace userNamespace() throws NamespaceException {
         return (UserNamespace) namespace(NamespaceType.USER);
     }
 
-    /** The process's mount namespace; see {@link #namespace}. */
+    /**
+     * The process's mount namespace; see {@link #namespace}.
+     *
+     * @return a new handle the caller owns
+     * @throws NamespaceException as {@link #namespace}
+     */
     public MountNamespace mountNamespace() throws NamespaceException {
         return (MountNamespace) namespace(NamespaceType.MNT);
     }
@@ -153,18 +186,25 @@ public final class Pidfd implements AutoCloseable {
      * process is checked to be still alive, so the answer names this process and not a later
      * holder of the same pid.
      *
+     * @param ns the pid namespace to see the process from
      * @return the pid inside {@code ns}; empty if the process is not visible there
      * @throws NoSuchNamespaceException if the process has exited
+     * @throws ClosedNamespaceException if the pidfd is closed
+     * @throws NamespaceException for any other failure
      */
     public OptionalInt pidIn(PidNamespace ns) throws NamespaceException {
-        OptionalInt result = ns.pidInNamespace((int) pid);
+        OptionalInt result = ns.pidInNamespace(pid);
         if (!isAlive()) {
             throw new NoSuchNamespaceException("pidfd", "process " + pid, Errnos.ESRCH, "the process has exited");
         }
         return result;
     }
 
-    /** Whether {@link #close()} has not been called yet. */
+    /**
+     * Whether {@link #close()} has not been called yet.
+     *
+     * @return true until {@code close()}
+     */
     public boolean isOpen() {
         return fd.isOpen();
     }

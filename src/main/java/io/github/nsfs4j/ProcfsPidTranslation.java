@@ -159,7 +159,7 @@ final class ProcfsPidTranslation {
                 return false;
             }
             if (below == 0) {
-                return ownInode == ns.recordedInode();
+                return ownInode == ns.inode();
             }
             return cache.computeIfAbsent(ownInode, inode -> ancestorIs(dir.resolve("ns/pid"), below, ns));
         }
@@ -177,7 +177,7 @@ final class ProcfsPidTranslation {
                     }
                     current = parent.get();
                 }
-                return current.inode() == expected.recordedInode();
+                return current.inode() == expected.inode();
             } finally {
                 current.close();
             }
@@ -189,7 +189,7 @@ final class ProcfsPidTranslation {
     /** How many NS_GET_PARENT steps lead from {@code ns} to the caller's pid namespace; -1 if none do. */
     private static int depthBelowCaller(PidNamespace ns) throws NamespaceException {
         long callerInode = Procfs.linkInode(PROC.resolve("self/ns/pid"), NamespaceType.PID);
-        if (ns.recordedInode() == callerInode) {
+        if (ns.inode() == callerInode) {
             return 0;
         }
         Optional<PidNamespace> parent = ns.parent();

@@ -54,7 +54,7 @@ final class Support {
     private static boolean probe(NsIoctl request) {
         LibC.requireNativeAccess();
         String path = "/proc/thread-self/ns/" + probeType(request).procName();
-        int fd = LibC.open(path, Namespace.OPEN_FLAGS);
+        int fd = LibC.open(path, NamespaceHandle.OPEN_FLAGS);
         if (fd < 0) {
             return KernelVersion.running().atLeast(request.since());
         }

@@ -4,6 +4,7 @@ package io.github.nsfs4j;
 public final class UnsupportedRequestException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
+    /** The request the running kernel lacks. */
     private final NsIoctl request;
 
     /**
@@ -18,12 +19,20 @@ public final class UnsupportedRequestException extends NamespaceException {
         this.request = request;
     }
 
-    /** The request the kernel lacks. */
+    /**
+     * The request the kernel lacks.
+     *
+     * @return the request
+     */
     public NsIoctl request() {
         return request;
     }
 
-    /** The first kernel version that has the request. */
+    /**
+     * The first kernel version that has the request.
+     *
+     * @return the version
+     */
     public KernelVersion since() {
         return request.since();
     }

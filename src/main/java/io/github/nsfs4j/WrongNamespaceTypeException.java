@@ -4,7 +4,9 @@ package io.github.nsfs4j;
 public final class WrongNamespaceTypeException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
+    /** The type that was required. */
     private final NamespaceType expected;
+    /** The type that was found. */
     private final NamespaceType actual;
 
     /**
@@ -21,12 +23,20 @@ public final class WrongNamespaceTypeException extends NamespaceException {
         this.actual = actual;
     }
 
-    /** The type that was required. */
+    /**
+     * The type that was required.
+     *
+     * @return the type
+     */
     public NamespaceType expected() {
         return expected;
     }
 
-    /** The type that was found. */
+    /**
+     * The type that was found.
+     *
+     * @return the type
+     */
     public NamespaceType actual() {
         return actual;
     }

@@ -113,9 +113,9 @@ class ConcurrencyTest {
     @Test
     void callsRacingACloseAnswerRightOrThrowClosed(@TempDir Path dir) throws Exception {
         Path regular = Files.writeString(dir.resolve("decoy"), "x");
-        long userLeaf = otherUsers.leafPid();
-        long pidLeaf = pidChild.leafPid();
-        long decoyLeaf = decoys.leafPid();
+        int userLeaf = otherUsers.leafPid();
+        int pidLeaf = pidChild.leafPid();
+        int decoyLeaf = decoys.leafPid();
         int insidePid = (int) (long) Proc.nsPid(pidLeaf).getLast();
         long ownUser = Proc.selfNsInode("user");
         long ownPid = Proc.selfNsInode("pid");
@@ -153,7 +153,7 @@ class ConcurrencyTest {
                             try {
                                 String wrong = switch (op) {
                                     case 0 -> {
-                                        int uid = user.ownerUid();
+                                        long uid = user.ownerUid();
                                         yield uid == OTHER_UID ? null : "ownerUid() gave " + uid;
                                     }
                                     case 1 -> {

@@ -44,11 +44,11 @@ class FdHygieneTest {
     @Test
     void noFdLeaksAcrossTensOfThousandsOfOperations(@TempDir Path dir) throws Exception {
         Path regular = Files.writeString(dir.resolve("regular"), "x");
-        long leaf = nested.leafPid();
-        long level1 = nested.pid(1);
+        int leaf = nested.leafPid();
+        int level1 = nested.pid(1);
         Path leafNet = Path.of("/proc/" + leaf + "/ns/net");
         Path missing = dir.resolve("missing");
-        long noSuchPid = Proc.pidMax() + 1;
+        int noSuchPid = Proc.pidMax() + 1;
         NamespaceType[] types = NamespaceType.values();
 
         // warm up (class loading, support probes, lazily opened JDK files) before counting
@@ -65,8 +65,8 @@ class FdHygieneTest {
         assertTrue(counts.values().stream().allMatch(n -> n > 100), "every path ran often: " + counts);
     }
 
-    private static Map<String, Integer> runMix(int iterations, Path regular, long leaf, long level1, Path leafNet,
-            Path missing, long noSuchPid, NamespaceType[] types, Path dir) throws Exception {
+    private static Map<String, Integer> runMix(int iterations, Path regular, int leaf, int level1, Path leafNet,
+            Path missing, int noSuchPid, NamespaceType[] types, Path dir) throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < iterations; i++) {
             NamespaceType type = types[i % types.length];
@@ -179,7 +179,7 @@ class FdHygieneTest {
     /** Every fd a handle holds is O_CLOEXEC, whichever way it was made (fdinfo flags 02000000). */
     @Test
     void everyLibraryFdIsCloseOnExec() throws Exception {
-        long leaf = nested.leafPid();
+        int leaf = nested.leafPid();
         Path net = Path.of("/proc/" + leaf + "/ns/net");
         List<Namespace> handles = new ArrayList<>();
         try {

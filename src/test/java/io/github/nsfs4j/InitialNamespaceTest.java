@@ -78,7 +78,7 @@ class InitialNamespaceTest {
     @Test
     void initialInodeTableMatchesTheUapiHeader() {
         for (NamespaceType type : NamespaceType.values()) {
-            assertEquals(INIT_NS_INO.get(type.procName()).longValue(), Namespace.initialInode(type), type.procName());
+            assertEquals(INIT_NS_INO.get(type.procName()).longValue(), NamespaceHandle.initialInode(type), type.procName());
         }
     }
 

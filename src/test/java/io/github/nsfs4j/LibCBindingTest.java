@@ -237,7 +237,7 @@ class LibCBindingTest {
                     long ino = buf.get(JAVA_LONG, LibC.STATX_INO_OFFSET);
                     assertEquals(Proc.selfNsInode(type), ino, "readlink's inode");
                     assertEquals(Proc.statIno(path), ino, "stat's st_ino");
-                    long dev = Namespace.makedev(buf.get(JAVA_INT, LibC.STATX_DEV_MAJOR_OFFSET),
+                    long dev = NamespaceHandle.makedev(buf.get(JAVA_INT, LibC.STATX_DEV_MAJOR_OFFSET),
                             buf.get(JAVA_INT, LibC.STATX_DEV_MINOR_OFFSET));
                     assertEquals(Proc.statDev(path), dev, "stat's st_dev");
                 } finally {
@@ -251,11 +251,11 @@ class LibCBindingTest {
     @Test
     void makedevMatchesGlibc() throws Exception {
         // values printed by glibc's makedev(3)
-        assertEquals(0x103L, Namespace.makedev(1, 3));
-        assertEquals(0x120006783459aL, Namespace.makedev(0x12345, 0x6789a));
+        assertEquals(0x103L, NamespaceHandle.makedev(1, 3));
+        assertEquals(0x120006783459aL, NamespaceHandle.makedev(0x12345, 0x6789a));
         // st_rdev of /dev/null, as stat(2) reports it through the JDK
         assertEquals(((Number) Files.getAttribute(Path.of("/dev/null"), "unix:rdev")).longValue(),
-                Namespace.makedev(1, 3));
+                NamespaceHandle.makedev(1, 3));
     }
 
     @Test

@@ -110,7 +110,7 @@ class MountNamespaceInfoTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG);
             out.set(JAVA_LONG, 0, 0);
-            int rc = ns.callOnFd(fd -> LibC.ioctl(fd, request, out), "ioctl");
+            int rc = NamespaceHandle.of(ns).callOnFd(fd -> LibC.ioctl(fd, request, out), "ioctl");
             assertEquals(0, rc, "ioctl 0x" + Long.toHexString(request));
             return out.get(JAVA_LONG, 0);
         }

@@ -404,7 +404,7 @@ class MountNamespaceWalkTest {
         try (Namespace net = Namespace.current(NamespaceType.NET)) {
             for (NsIoctl request : List.of(NsIoctl.NS_MNT_GET_INFO, NsIoctl.NS_MNT_GET_NEXT, NsIoctl.NS_MNT_GET_PREV,
                     NsIoctl.NS_GET_MNTNS_ID)) {
-                int rc = net.callOnFd(fd -> LibC.ioctl(fd, request.request(), LibC.scratch().fill((byte) 0)), "ioctl");
+                int rc = NamespaceHandle.of(net).callOnFd(fd -> LibC.ioctl(fd, request.request(), LibC.scratch().fill((byte) 0)), "ioctl");
                 assertEquals(-einval, rc, request + " on a net namespace");
             }
         }

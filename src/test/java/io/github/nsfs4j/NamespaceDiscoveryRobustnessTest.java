@@ -78,7 +78,7 @@ class NamespaceDiscoveryRobustnessTest {
 
     /** The id of the process's net namespace, to recognise it even if its inode is reused later. */
     private static long netId(Process p) throws NamespaceException {
-        try (Namespace ns = Namespace.ofProcess(p.pid(), NamespaceType.NET)) {
+        try (Namespace ns = Namespace.ofProcess((int) p.pid(), NamespaceType.NET)) {
             OptionalLong id = ns.id();
             Assumptions.assumeTrue(id.isPresent(), "no NS_GET_ID on this kernel");
             return id.getAsLong();

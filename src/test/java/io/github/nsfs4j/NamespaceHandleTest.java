@@ -40,7 +40,7 @@ class NamespaceHandleTest {
             0xEFFFFFF8L);
 
     static Unshared child;
-    static long leaf;
+    static int leaf;
 
     @BeforeAll
     static void startChild() {
@@ -64,7 +64,7 @@ class NamespaceHandleTest {
             case PID -> PidNamespace.class;
             case USER -> UserNamespace.class;
             case MNT -> MountNamespace.class;
-            default -> Namespace.class;
+            default -> PlainNamespace.class;
         };
     }
 

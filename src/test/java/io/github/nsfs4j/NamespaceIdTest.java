@@ -40,7 +40,7 @@ import io.github.nsfs4j.testing.Unshared;
 class NamespaceIdTest {
     /** A child in a fresh namespace of every type. */
     private Unshared child;
-    private long childPid;
+    private int childPid;
 
     @BeforeAll
     void startChild() {
@@ -58,7 +58,7 @@ class NamespaceIdTest {
     private static long rawId(Namespace ns) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG);
-            assertEquals(0, ns.callOnFd(fd -> LibC.ioctl(fd, 0x8008b70dL /* NS_GET_ID */, out), "ioctl"));
+            assertEquals(0, NamespaceHandle.of(ns).callOnFd(fd -> LibC.ioctl(fd, 0x8008b70dL /* NS_GET_ID */, out), "ioctl"));
             return out.get(JAVA_LONG, 0);
         }
     }
@@ -71,9 +71,9 @@ class NamespaceIdTest {
 
     @Test
     void idsAreNonZeroAndStableForEveryType() throws Exception {
-        long self = ProcessHandle.current().pid();
+        int self = (int) ProcessHandle.current().pid();
         for (NamespaceType type : NamespaceType.values()) {
-            for (long pid : new long[] {self, childPid}) {
+            for (int pid : new int[] {self, childPid}) {
                 try (Namespace a = Namespace.ofProcess(pid, type);
                      Namespace b = Namespace.open(Path.of("/proc/" + pid + "/ns/" + type.procName()));
                      Namespace c = Namespace.ofProcess(ProcessHandle.of(pid).orElseThrow(), type)) {
@@ -114,7 +114,7 @@ class NamespaceIdTest {
 
     @Test
     void mountNamespaceIdEqualsNsGetMntnsId() throws Exception {
-        for (long pid : new long[] {ProcessHandle.current().pid(), childPid}) {
+        for (int pid : new int[] {(int) ProcessHandle.current().pid(), childPid}) {
             try (MountNamespace ns = MountNamespace.ofProcess(pid)) {
                 assertEquals(idOf(ns), ns.mountNamespaceId(), "NS_GET_ID vs NS_GET_MNTNS_ID of pid " + pid);
                 assertEquals(idOf(ns), rawId(ns));
@@ -126,7 +126,7 @@ class NamespaceIdTest {
 
     @Test
     void netNamespaceIdEqualsSoNetnsCookie() throws Throwable {
-        long self = ProcessHandle.current().pid();
+        int self = (int) ProcessHandle.current().pid();
         try (Namespace own = Namespace.current(NamespaceType.NET);
              Namespace ofChild = Namespace.ofProcess(childPid, NamespaceType.NET)) {
             assertEquals(idOf(own), ownNetnsCookie(), "own net namespace: id vs SO_NETNS_COOKIE (in this JVM)");
@@ -266,16 +266,16 @@ class NamespaceIdTest {
                 reused = true;
                 assertEquals(oldDevice, now.device());
                 // A stale handle: the old namespace's identity (device, inode, id) on some fd.
-                int fd = LibC.open(secondUts, Namespace.OPEN_FLAGS);
+                int fd = LibC.open(secondUts, NamespaceHandle.OPEN_FLAGS);
                 assertTrue(fd >= 0);
-                try (Namespace stale = new Namespace(fd, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.of(oldId))) {
+                try (Namespace stale = new PlainNamespace(fd, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.of(oldId))) {
                     assertNotEquals(stale, now, "same inode, different id: not the same namespace");
                     assertNotEquals(now, stale);
                 }
                 // Without ids, only the inode is left, and it cannot tell them apart (why ids matter).
-                int fd2 = LibC.open(secondUts, Namespace.OPEN_FLAGS);
+                int fd2 = LibC.open(secondUts, NamespaceHandle.OPEN_FLAGS);
                 assertTrue(fd2 >= 0);
-                try (Namespace inodeOnly = new Namespace(fd2, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.empty())) {
+                try (Namespace inodeOnly = new PlainNamespace(fd2, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.empty())) {
                     assertEquals(inodeOnly, now, "without an id, equality falls back to device and inode");
                 }
                 // The persistent reference of the dead namespace does not open the new one.

@@ -65,7 +65,7 @@ public class NsfsCallBenchmark {
         initHostPid = Targets.load()[0];
         ns = PidNamespace.ofProcess(initHostPid);
         String path = Targets.pidNsPath(initHostPid);
-        fd = LibC.open(path, Namespace.OPEN_FLAGS);
+        fd = LibC.open(path, NamespaceHandle.OPEN_FLAGS);
         if (fd < 0) {
             throw new IllegalStateException("open " + path + ": errno " + -fd);
         }

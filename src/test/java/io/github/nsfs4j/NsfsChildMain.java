@@ -59,7 +59,7 @@ public final class NsfsChildMain {
             print("self.inode", self.inode());
             print("self.owner", describe(self.owner()));
             print("self.parent", describe(self.parent()));
-            print("self.ownerUid", Integer.toUnsignedString(self.ownerUid()));
+            print("self.ownerUid", String.valueOf(self.ownerUid()));
         }
     }
 

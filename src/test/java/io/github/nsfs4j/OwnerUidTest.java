@@ -38,7 +38,7 @@ class OwnerUidTest {
     void nestedRootMadeUserNamespacesBelongToUidZero() throws Exception {
         try (Unshared c = Unshared.builder().types("user").levels(3).start()) {
             for (long pid : c.levelPids()) {
-                try (UserNamespace user = UserNamespace.ofProcess(pid)) {
+                try (UserNamespace user = UserNamespace.ofProcess(Math.toIntExact(pid))) {
                     assertEquals(0, user.ownerUid(), "level of process " + pid);
                 }
             }
@@ -58,6 +58,24 @@ class OwnerUidTest {
                 if (own.isInitial()) {
                     assertEquals(0, own.ownerUid(), "the initial user namespace belongs to root");
                 }
+            }
+        }
+    }
+
+    /**
+     * A uid above 2^31 (container uid ranges use them): {@code uid_t} is unsigned, so the
+     * owner comes back as the number {@code /proc/PID/status} prints, never negative.
+     */
+    @Test
+    void aUidAboveTwoToTheThirtyFirstComesBackUnsigned() throws Exception {
+        long bigUid = 3_000_000_000L;
+        Unshared.requireCommand("setpriv");
+        try (Unshared c = Unshared.builder().types("user")
+                .prefix("setpriv", "--reuid=" + bigUid, "--regid=" + bigUid, "--clear-groups").start()) {
+            long truth = Proc.uids(c.topPid()).get(1);
+            assertEquals(bigUid, truth, "the creator's euid (truth)");
+            try (UserNamespace user = UserNamespace.ofProcess(c.leafPid())) {
+                assertEquals(truth, user.ownerUid());
             }
         }
     }

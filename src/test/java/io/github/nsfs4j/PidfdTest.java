@@ -183,7 +183,7 @@ class PidfdTest {
     void openRejectsBadPidsAndUnknownProcesses() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> Pidfd.open(0));
         assertThrows(IllegalArgumentException.class, () -> Pidfd.open(-1));
-        assertThrows(IllegalArgumentException.class, () -> Pidfd.open(1L + Integer.MAX_VALUE));
+        assertThrows(IllegalArgumentException.class, () -> Pidfd.open(Integer.MIN_VALUE));
         int unused = PidTreeFixture.unusedPid();
         assertThrows(NoSuchNamespaceException.class, () -> Pidfd.open(unused));
     }

@@ -74,7 +74,7 @@ class RelationsTest {
         int checked = 0;
         for (long pid : tree.pids()) {
             for (NamespaceType type : NamespaceType.values()) {
-                try (Namespace ns = Namespace.ofProcess(pid, type)) {
+                try (Namespace ns = Namespace.ofProcess(Math.toIntExact(pid), type)) {
                     Lsns.Entry e = lsns.get(ns.inode());
                     assertNotNull(e, "lsns lists " + ns + " of process " + pid);
                     assertEquals(type.procName(), e.type());
@@ -155,7 +155,7 @@ class RelationsTest {
     @Test
     void eachLevelsNamespacesAreOwnedByItsUserNamespace() throws Exception {
         for (int k = 1; k <= allTypes3.levels(); k++) {
-            long pid = allTypes3.pid(k);
+            int pid = allTypes3.pid(k);
             long userInode = Proc.nsInode(pid, "user");
             long parentUser = k == 1 ? Proc.selfNsInode("user") : Proc.nsInode(allTypes3.pid(k - 1), "user");
             for (NamespaceType type : NamespaceType.values()) {
@@ -187,7 +187,7 @@ class RelationsTest {
             // the internal path the typed parent() methods share reports the kernel's EINVAL as an error
             try (Namespace ns = Namespace.ofProcess(allTypes3.leafPid(), type)) {
                 NamespaceException e = assertThrows(NamespaceException.class,
-                        () -> ns.related(NsIoctl.NS_GET_PARENT, null));
+                        () -> NamespaceHandle.of(ns).related(NsIoctl.NS_GET_PARENT, null));
                 assertEquals(Optional.of("EINVAL"), e.errnoName());
             }
         }
@@ -236,7 +236,7 @@ class RelationsTest {
     @Test
     void selftestOwner() throws Exception {
         try (Unshared c = Unshared.start("user", "uts")) {
-            long leaf = c.leafPid();
+            int leaf = c.leafPid();
             try (Namespace uts = Namespace.ofProcess(leaf, NamespaceType.UTS);
                     UserNamespace owner = uts.owner().orElseThrow();
                     UserNamespace own = UserNamespace.current()) {

@@ -87,7 +87,7 @@ final class InfoCommand implements Command {
         info.put("type", ns.type().procName());
         info.put("pns", Json.u64(parentInode(ns)));
         info.put("ons", Json.u64(inodeOf(ns.owner())));
-        info.put("owner_uid", ns instanceof UserNamespace user ? Integer.toUnsignedLong(user.ownerUid()) : null);
+        info.put("owner_uid", ns instanceof UserNamespace user ? user.ownerUid() : null);
         if (ns instanceof PidNamespace pid) {
             Integer init = null;
             try {

@@ -80,7 +80,7 @@ public class DiscoveryBenchmark {
                     if (inode < 0 || !seenInodes.add(inode)) {
                         continue;
                     }
-                    try (Namespace ns = Namespace.ofProcess(pid, type)) {
+                    try (Namespace ns = Namespace.ofProcess(Math.toIntExact(pid), type)) {
                         ids.add(ns.id().orElse(inode));
                     } catch (NamespaceException e) {
                         // exited meanwhile, or not ours to open (host pid 1 here)

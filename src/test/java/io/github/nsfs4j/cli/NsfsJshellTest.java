@@ -29,7 +29,7 @@ import io.github.nsfs4j.PidNamespace;
  */
 class NsfsJshellTest {
 
-    private static final long SELF = ProcessHandle.current().pid();
+    private static final int SELF = (int) ProcessHandle.current().pid();
 
     @TempDir
     Path tmp;
@@ -46,7 +46,7 @@ class NsfsJshellTest {
             System.out.println("IMPORTS " + defaultImports);
             String child = System.getenv("NSFS_TEST_CHILD");
             if (child != null) {
-                try (PidNamespace c = PidNamespace.ofProcess(Long.parseLong(child))) {
+                try (PidNamespace c = PidNamespace.ofProcess(Integer.parseInt(child))) {
                     System.out.println("CHILD_INIT " + c.initPid().orElse(-1));
                     System.out.println("CHILD_PARENT " + c.parent().map(p -> p.inode()).orElse(-1L));
                 }

@@ -105,7 +105,7 @@ class HarnessTest {
         try (Unshared tree = Unshared.builder().allTypes().levels(3).start()) {
             assertEquals(6, tree.pids().size());
             assertEquals(tree.pid(3), tree.leafPid());
-            assertEquals(tree.levelPids(), List.of(tree.pid(1), tree.pid(2), tree.pid(3)));
+            assertEquals(tree.levelPids(), List.of((long) tree.pid(1), (long) tree.pid(2), (long) tree.pid(3)));
             for (int k = 1; k <= 3; k++) {
                 long pid = tree.pid(k);
                 List<Long> nsPid = Proc.nsPid(pid);

@@ -211,8 +211,8 @@ public final class Proc {
     }
 
     /** {@code /proc/sys/kernel/pid_max}: every pid is below it. */
-    public static long pidMax() {
-        return Long.parseLong(readLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
+    public static int pidMax() {
+        return Integer.parseInt(readLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
     }
 
     /** {@code /proc/sys/kernel/overflowuid}: the uid shown for an unmapped one. */

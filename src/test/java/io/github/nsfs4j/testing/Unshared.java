@@ -327,23 +327,23 @@ public final class Unshared implements AutoCloseable {
     }
 
     /** The outermost process, the one started (U1). */
-    public long topPid() {
-        return chain.get(0);
+    public int topPid() {
+        return Math.toIntExact(chain.get(0));
     }
 
     /** The host pid of the process that is in every namespace of level k (1 = outermost, {@link #levels()} = leaf). */
-    public long pid(int level) {
+    public int pid(int level) {
         if (level < 1 || level > levels) {
             throw new IllegalArgumentException("level must be 1 to " + levels + ", got " + level);
         }
-        return chain.get(2 * level - 1);
+        return Math.toIntExact(chain.get(2 * level - 1));
     }
 
     /** The host pids of the members of each level, outermost first. */
     public List<Long> levelPids() {
         List<Long> pids = new ArrayList<>();
         for (int k = 1; k <= levels; k++) {
-            pids.add(pid(k));
+            pids.add((long) pid(k));
         }
         return pids;
     }
@@ -357,8 +357,8 @@ public final class Unshared implements AutoCloseable {
     }
 
     /** The innermost process's host pid. */
-    public long leafPid() {
-        return chain.get(chain.size() - 1);
+    public int leafPid() {
+        return Math.toIntExact(chain.get(chain.size() - 1));
     }
 
     /** Every process of the tree, outermost first. */
