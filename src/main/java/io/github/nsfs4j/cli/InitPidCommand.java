@@ -72,7 +72,7 @@ final class InitPidCommand implements Command {
                 entry.put("id", ns.id().isPresent() ? Json.u64(ns.id().getAsLong()) : null);
                 entry.put("init_pid", init.isPresent() ? init.getAsInt() : null);
                 results.add(entry);
-                text.append(ref.text()).append(' ').append(init.isPresent() ? String.valueOf(init.getAsInt()) : "-")
+                text.append(Text.safe(ref.text())).append(' ').append(init.isPresent() ? String.valueOf(init.getAsInt()) : "-")
                         .append('\n');
                 if (init.isEmpty()) {
                     status = Math.max(status, CliException.NOT_FOUND);

@@ -3,6 +3,8 @@ package io.github.nsfs4j.cli;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,6 +30,8 @@ public final class Main {
     static final String FALLBACK_VERSION = "0.1.0-SNAPSHOT";
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+    /** The options before the subcommand. */
+    private static final Args.Spec GLOBAL = new Args.Spec();
 
     static {
         for (Command c : List.of(new LsCommand(), new TreeCommand(), new InfoCommand(), new PidCommand(),
@@ -38,62 +42,108 @@ public final class Main {
 
     public static void main(String[] args) {
         // UTF-8 whatever the locale: the tree's box-drawing characters must survive LANG=C.
-        System.setOut(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
-                false, StandardCharsets.UTF_8));
-        int status = run(args, System.out, System.err);
-        System.out.flush();
-        System.err.flush();
-        System.exit(status);
+        KeptError sink = new KeptError(new FileOutputStream(FileDescriptor.out));
+        PrintStream out = new PrintStream(new BufferedOutputStream(sink, 1 << 16), false, StandardCharsets.UTF_8);
+        System.setOut(out); // so that NamespaceRows knows it writes to the terminal, if stdout is one
+        System.exit(run(args, out, sink, System.err));
     }
 
     /**
-     * Runs {@code nsfs} with these arguments.
+     * Runs {@code nsfs} with these arguments. A failed write to {@code stdout} (a full disk,
+     * {@code > /dev/full}) makes the status 2, with one line on {@code err}; a closed pipe
+     * ({@code | head -1}) is not an error, as in util-linux.
      *
-     * @param out where results go (with {@code --json}: exactly one JSON document)
+     * @param args the command line after {@code nsfs}
+     * @param stdout where results go, as UTF-8 (with {@code --json}: exactly one JSON document)
      * @param err where messages go
      * @return the exit status: 0, 1 or 2
      */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            return dispatch(Arrays.asList(args), out, err);
-        } finally {
-            out.flush();
-            err.flush();
+    public static int run(String[] args, OutputStream stdout, PrintStream err) {
+        KeptError sink = new KeptError(stdout);
+        return run(args, new PrintStream(new BufferedOutputStream(sink, 1 << 16), false, StandardCharsets.UTF_8),
+                sink, err);
+    }
+
+    private static int run(String[] args, PrintStream out, KeptError sink, PrintStream err) {
+        int status = dispatch(Arrays.asList(args), out, err);
+        out.flush();
+        if (out.checkError() && !sink.brokenPipe()) {
+            err.println("nsfs: write error" + (sink.failure == null ? "" : ": " + oneLine(sink.failure.getMessage())));
+            status = CliException.FAILURE;
+        }
+        err.flush();
+        return err.checkError() && status == 0 ? CliException.FAILURE : status;
+    }
+
+    /** An output stream that keeps the first error of the stream under it (PrintStream keeps only a flag). */
+    private static final class KeptError extends OutputStream {
+        private final OutputStream under;
+        IOException failure;
+
+        KeptError(OutputStream under) {
+            this.under = under;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                under.write(b);
+            } catch (IOException e) {
+                throw kept(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                under.write(b, off, len);
+            } catch (IOException e) {
+                throw kept(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                under.flush();
+            } catch (IOException e) {
+                throw kept(e);
+            }
+        }
+
+        private IOException kept(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+
+        /** Whether the reader went away (EPIPE): the JVM ignores SIGPIPE, so the write fails instead. */
+        boolean brokenPipe() {
+            return failure != null && "Broken pipe".equals(failure.getMessage());
         }
     }
 
-    private static int dispatch(List<String> args, PrintStream out, PrintStream err) {
-        boolean json = false;
-        int i = 0;
-        for (; i < args.size(); i++) {
-            String arg = args.get(i);
-            switch (arg) {
-                case "-h", "--help" -> {
-                    out.print(help());
-                    return 0;
-                }
-                case "-V", "--version" -> {
-                    out.println(versionLine());
-                    return 0;
-                }
-                case "-J", "--json" -> json = true;
-                default -> {
-                    if (arg.startsWith("-")) {
-                        return fail(err, "nsfs", CliException.usage("unknown option '" + arg
-                                + "'; see 'nsfs --help'"));
-                    }
-                }
-            }
-            if (!arg.startsWith("-")) {
-                break;
-            }
+    private static int dispatch(List<String> argv, PrintStream out, PrintStream err) {
+        Args global = Args.parse(GLOBAL, argv, "nsfs", true);
+        if (global.has("--help")) {
+            out.print(help());
+            return 0;
         }
-        if (i >= args.size()) {
+        if (global.has("--version")) {
+            out.println(versionLine());
+            return 0;
+        }
+        if (global.error() != null) {
+            return fail(err, "nsfs", global.error());
+        }
+        List<String> operands = global.operands();
+        if (operands.isEmpty()) {
             return fail(err, "nsfs", CliException.usage("give a subcommand: " + String.join(", ", COMMANDS.keySet())
                     + " (see 'nsfs --help')"));
         }
-        String name = args.get(i);
-        List<String> rest = new ArrayList<>(args.subList(i + 1, args.size()));
+        String name = operands.getFirst();
+        List<String> rest = new ArrayList<>(operands.subList(1, operands.size()));
         if (name.equals("help")) {
             if (rest.isEmpty()) {
                 out.print(help());
@@ -110,25 +160,23 @@ public final class Main {
         if (command == null) {
             return fail(err, "nsfs", unknownSubcommand(name));
         }
-        // --help and --version win over everything else after the subcommand (until "--").
-        for (String arg : rest) {
-            if (arg.equals("--")) {
-                break;
-            }
-            if (arg.equals("-h") || arg.equals("--help")) {
-                out.print(command.help());
-                return 0;
-            }
-            if (arg.equals("-V") || arg.equals("--version")) {
-                out.println(versionLine());
-                return 0;
-            }
-        }
-        if (json) {
+        if (global.json()) {
             rest.addFirst("--json");
         }
+        Args parsed = Args.parse(command.spec(), rest, command.prefix());
+        // --help and --version win over everything else, usage errors included.
+        if (parsed.has("--help")) {
+            out.print(command.help());
+            return 0;
+        }
+        if (parsed.has("--version")) {
+            out.println(versionLine());
+            return 0;
+        }
         try {
-            Args parsed = Args.parse(command.spec(), rest, command.prefix());
+            if (parsed.error() != null) {
+                throw parsed.error();
+            }
             return command.run(parsed, out, err);
         } catch (Exception | LinkageError | AssertionError e) {
             CliException failure = Errors.describe(e);

@@ -3,7 +3,9 @@ package io.github.nsfs4j.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -30,24 +32,11 @@ final class NamespaceRows {
     static NamespaceSnapshot scan(Set<NamespaceType> types, boolean json, PrintStream err, String prefix)
             throws NamespaceException {
         NamespaceSnapshot snapshot = NamespaceDiscovery.scan(types.isEmpty() ? EnumSet.allOf(NamespaceType.class) : types);
-        if (!json && snapshot.processesDenied() > 0 && !isRoot()) {
+        if (!json && snapshot.processesDenied() > 0 && !NsRef.isRoot()) {
             err.println(prefix + ": " + snapshot.processesDenied() + " process(es) could not be inspected"
                     + " (permission refused); run as root to see every namespace");
         }
         return snapshot;
-    }
-
-    private static boolean isRoot() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // unknown: say nothing
-        }
-        return true;
     }
 
     /**
@@ -80,14 +69,45 @@ final class NamespaceRows {
 
     /** One table row; {@code nsColumn} is the NS cell (the inode, or the tree's prefix and inode). */
     static List<String> cells(DiscoveredNamespace ns, String nsColumn) {
-        List<String> held = new ArrayList<>();
-        ns.heldBy().forEach(h -> held.add(holder(h)));
+        StringBuilder held = new StringBuilder();
+        for (DiscoveredNamespace.Holder h : ns.heldBy()) {
+            held.append(held.isEmpty() ? "" : ",").append(holder(h));
+        }
         return List.of(nsColumn, ns.type().procName(), String.valueOf(ns.processCount()),
                 ns.lowestPid().isPresent() ? String.valueOf(ns.lowestPid().getAsInt()) : "-",
-                ns.user().isEmpty() ? "-" : ns.user(),
+                ns.user().isEmpty() ? "-" : Text.safe(ns.user()),
                 ns.id().isPresent() ? Long.toUnsignedString(ns.id().getAsLong()) : "-",
-                held.isEmpty() ? "-" : String.join(",", held),
-                ns.processCount() == 0 || ns.command().isEmpty() ? "-" : printable(ns.command()));
+                held.isEmpty() ? "-" : held.toString(),
+                ns.processCount() == 0 || ns.command().isEmpty() ? "-" : command(ns));
+    }
+
+    /**
+     * The COMMAND cell, escaped as lsns does it. The scan decoded the command line as UTF-8,
+     * which turns bytes that are not UTF-8 into U+FFFD; lsns shows those bytes as {@code \xNN},
+     * so for such a command the bytes are read again, and used if they are still the same
+     * command line.
+     */
+    private static String command(DiscoveredNamespace ns) {
+        String command = ns.command();
+        if (command.indexOf('\uFFFD') >= 0 && ns.lowestPid().isPresent()) {
+            try {
+                byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(ns.lowestPid().getAsInt()), "cmdline"));
+                int end = raw.length;
+                while (end > 0 && raw[end - 1] == 0) {
+                    end--;
+                }
+                byte[] line = Arrays.copyOf(raw, end);
+                for (int i = 0; i < end; i++) {
+                    line[i] = line[i] == 0 ? (byte) ' ' : line[i];
+                }
+                if (new String(line, StandardCharsets.UTF_8).equals(command)) {
+                    return Text.safe(line);
+                }
+            } catch (IOException e) {
+                // gone since the scan: show what the scan saw
+            }
+        }
+        return Text.safe(command);
     }
 
     /** The table; the NS column left-aligned when {@code nsLeft} (a tree), else right-aligned like numbers. */
@@ -101,18 +121,16 @@ final class NamespaceRows {
         return width > 0 ? truncate(table, width) : table;
     }
 
-    /** Control characters of a command line as {@code ?}, so that one row stays one line. */
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return sb.toString();
-    }
-
     /** Every line cut to {@code width} characters (the COMMAND column last, so commands are cut, as lsns does). */
     private static String truncate(String text, int width) {
         StringBuilder sb = new StringBuilder(text.length());
-        text.lines().forEach(line -> sb.append(line.length() <= width ? line : line.substring(0, width).stripTrailing())
-                .append('\n'));
+        int start = 0;
+        while (start < text.length()) {
+            int end = text.indexOf('\n', start);
+            String line = text.substring(start, end < 0 ? text.length() : end);
+            sb.append(line.length() <= width ? line : line.substring(0, width).stripTrailing()).append('\n');
+            start = end < 0 ? text.length() : end + 1;
+        }
         return sb.toString();
     }
 

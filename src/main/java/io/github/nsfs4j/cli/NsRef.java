@@ -3,9 +3,8 @@ package io.github.nsfs4j.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
@@ -24,10 +23,8 @@ import io.github.nsfs4j.NotANamespaceException;
  * @param type the type the reference names or the subcommand requires; null for "any"
  * @param pid the process named, or 0 for a path
  */
-record NsRef(String text, Path path, NamespaceType type, long pid) {
+record NsRef(String text, Path path, NamespaceType type, int pid) {
 
-    private static final Pattern TYPE_PID = Pattern.compile("([A-Za-z_]+):(.*)");
-    private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final String TYPES = "cgroup ipc mnt net pid time user uts";
 
     /**
@@ -41,29 +38,32 @@ record NsRef(String text, Path path, NamespaceType type, long pid) {
         if (text.isEmpty()) {
             throw CliException.usage("an empty NSREF; give /proc/PID/ns/TYPE, TYPE:PID" + (implied != null ? " or PID" : ""));
         }
-        Matcher m = TYPE_PID.matcher(text);
-        if (m.matches()) {
+        int colon = text.indexOf(':');
+        if (colon > 0 && isTypeName(text.substring(0, colon))) {
+            String name = text.substring(0, colon);
+            String digits = text.substring(colon + 1);
             NamespaceType type;
             try {
-                type = NamespaceType.fromName(m.group(1));
+                type = NamespaceType.fromName(name);
             } catch (IllegalArgumentException e) {
-                throw CliException.usage("unknown namespace type '" + m.group(1) + "' in '" + text
+                throw CliException.usage("unknown namespace type '" + name + "' in '" + text
                         + "'; TYPE is one of " + TYPES);
             }
             if (implied != null && type != implied) {
                 throw CliException.usage(text + " names a " + type + " namespace, but this needs a " + implied
-                        + " namespace (" + implied + ":" + m.group(2) + ")");
+                        + " namespace (" + implied + ":" + digits + ")");
             }
-            return new NsRef(text, procPath(m.group(2), type, text), type, parsePid(m.group(2), text));
+            int pid = pid(digits, " in '" + text + "'");
+            return new NsRef(text, procPath(pid, type), type, pid);
         }
-        if (DIGITS.matcher(text).matches()) {
-            if (implied != null) {
-                return new NsRef(text, procPath(text, implied, text), implied, parsePid(text, text));
-            }
-            if (!Files.exists(Path.of(text))) {
+        if (isInteger(text) && (implied != null || !Files.exists(Path.of(text)))) {
+            if (implied == null) {
+                pid(text, ""); // a negative or huge number: say so before asking for a type
                 throw CliException.usage("'" + text + "' looks like a PID, but which of its namespaces? give TYPE:"
                         + text + " (for example net:" + text + "), TYPE being one of " + TYPES);
             }
+            int pid = pid(text, "");
+            return new NsRef(text, procPath(pid, implied), implied, pid);
         }
         try {
             return new NsRef(text, Path.of(text), implied, 0);
@@ -74,27 +74,68 @@ record NsRef(String text, Path path, NamespaceType type, long pid) {
 
     /** Parses every reference. */
     static List<NsRef> parseAll(List<String> texts, NamespaceType implied) {
-        return texts.stream().map(t -> parse(t, implied)).toList();
+        List<NsRef> refs = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            refs.add(parse(text, implied));
+        }
+        return refs;
     }
 
-    private static long parsePid(String digits, String text) {
-        if (!DIGITS.matcher(digits).matches()) {
-            throw CliException.usage("'" + digits + "' in '" + text + "' is not a PID (a positive integer)");
+    /** Whether {@code s} is a word of letters and underscores, as a TYPE of TYPE:PID is. */
+    private static boolean isTypeName(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_')) {
+                return false;
+            }
         }
-        long pid;
-        try {
-            pid = Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            pid = -1;
-        }
-        if (pid <= 0 || pid > Integer.MAX_VALUE) {
-            throw CliException.usage("'" + digits + "' in '" + text + "' is not a PID (a positive integer)");
-        }
-        return pid;
+        return true;
     }
 
-    private static Path procPath(String digits, NamespaceType type, String text) {
-        return Path.of("/proc", String.valueOf(parsePid(digits, text)), "ns", type.procName());
+    /** Whether {@code s} is an integer in decimal, with an optional sign. */
+    private static boolean isInteger(String s) {
+        int start = s.startsWith("-") || s.startsWith("+") ? 1 : 0;
+        if (s.length() == start) {
+            return false;
+        }
+        for (int i = start; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A PID as the user typed it: decimal digits, from 1 to the largest {@code pid_t}.
+     *
+     * @param where where it was typed, for the message ({@code " in 'net:12'"}, or empty)
+     * @throws CliException (exit 2) saying what is wrong with it
+     */
+    static int pid(String text, String where) {
+        if (!isInteger(text)) {
+            throw CliException.usage("'" + text + "'" + where + " is not a PID (a positive integer)");
+        }
+        if (text.charAt(0) == '-' || text.charAt(0) == '+') {
+            throw CliException.usage("'" + text + "'" + where + " is not a valid PID: a PID is a positive"
+                    + " integer, written without a sign");
+        }
+        long value = 0;
+        for (int i = 0; i < text.length() && value <= Integer.MAX_VALUE; i++) {
+            value = value * 10 + (text.charAt(i) - '0');
+        }
+        if (value > Integer.MAX_VALUE) {
+            throw CliException.usage("'" + text + "'" + where + " is out of range: a PID is at most "
+                    + Integer.MAX_VALUE + " (and at most /proc/sys/kernel/pid_max on this machine)");
+        }
+        if (value == 0) {
+            throw CliException.usage("'" + text + "'" + where + " is not a valid PID: PIDs start at 1");
+        }
+        return (int) value;
+    }
+
+    private static Path procPath(int pid, NamespaceType type) {
+        return Path.of("/proc", Integer.toString(pid), "ns", type.procName());
     }
 
     /**
@@ -157,8 +198,9 @@ record NsRef(String text, Path path, NamespaceType type, long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
-                    String[] f = line.substring(4).trim().split("\\s+");
-                    return f.length > 1 && f[1].equals("0");
+                    // Uid: real, effective, saved, filesystem; tab-separated
+                    String[] f = line.split("\t");
+                    return f.length > 2 && f[2].equals("0");
                 }
             }
         } catch (IOException | RuntimeException e) {

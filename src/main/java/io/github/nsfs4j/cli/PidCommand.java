@@ -80,7 +80,7 @@ final class PidCommand implements Command {
         }
         List<Integer> pids = new ArrayList<>();
         for (String operand : args.operands()) {
-            pids.add(parsePid(operand));
+            pids.add(NsRef.pid(operand, ""));
         }
         Translation translation = from
                 ? (tgid ? Translation.TGID_FROM_NAMESPACE : Translation.PID_FROM_NAMESPACE)
@@ -108,18 +108,5 @@ final class PidCommand implements Command {
         doc.put("results", results);
         out.print(args.json() ? Json.write(doc) : text.toString());
         return unresolved ? CliException.NOT_FOUND : 0;
-    }
-
-    /** A PID operand: a positive integer. */
-    static int parsePid(String text) {
-        try {
-            int pid = Integer.parseInt(text);
-            if (pid > 0 && text.chars().allMatch(Character::isDigit)) {
-                return pid;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw CliException.usage("'" + text + "' is not a PID (a positive integer)");
     }
 }
