@@ -31,7 +31,31 @@ final class Errnos {
         return e.defined() && e != Errno.__UNKNOWN_CONSTANT__ ? e.name() + ": " + e.description() : "errno " + errno;
     }
 
-    /** The exception for a failed call, chosen by errno. */
+    /**
+     * The exception for a failed nsfs request on {@code target}: {@link UnsupportedRequestException}
+     * for ENOTTY from a request the kernel lacks (probed once), {@link NotANamespaceException}
+     * for ENOTTY from NS_GET_NSTYPE, else as {@link #failure(String, String, int, String)}.
+     */
+    static NamespaceException failure(NsIoctl request, String target, int errno) {
+        if (errno == ENOTTY && !Support.isSupported(request)) {
+            return new UnsupportedRequestException(request, target);
+        }
+        if (errno == ENOTTY && request == NsIoctl.NS_GET_NSTYPE) {
+            return new NotANamespaceException(request.name(), target, errno, "not a namespace file");
+        }
+        return failure(request.name(), target, errno, "the kernel refused the request");
+    }
+
+    /**
+     * Whether a pid translation's {@code -errno} result means "no such pid, or not visible
+     * there" (an ordinary empty answer): ESRCH, or ENOTTY from a request the kernel has,
+     * which is how some 6.11 to 6.17 kernels say ESRCH.
+     */
+    static boolean unresolvedPid(NsIoctl request, int result) {
+        return result == -ESRCH || (result == -ENOTTY && Support.isSupported(request));
+    }
+
+    /** The exception for a failed call, chosen by errno: ENOENT/ESRCH, EACCES/EPERM, or any other. */
     static NamespaceException failure(String operation, String target, int errno, String detail) {
         if (errno == ENOENT || errno == ESRCH) {
             return new NoSuchNamespaceException(operation, target, errno, detail);

@@ -1,6 +1,7 @@
 package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -9,38 +10,28 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * The C library, as C sees it: int fds, raw request numbers, and results in the kernel's
  * own convention (a non-negative result, or {@code -errno}). Nothing here checks
  * arguments, owns an fd or throws for a failed call; the public classes do that.
  *
- * <p>Each function is linked once, on first use of this class, by {@link #link}, the one
- * place that makes restricted calls. errno is captured per call into a buffer owned by the
- * calling thread and read right after the call, before anything else can overwrite it.
+ * <p>Each function is linked on its own first use, in its own holder class (a
+ * {@code static final} handle, which the JIT treats as a constant), by {@link #link}, the
+ * one place that makes restricted calls. A function the C library lacks (statx before glibc
+ * 2.28) gets a handle that throws {@link UnsatisfiedLinkError} naming it, so every other
+ * function keeps working. errno is captured per call into a buffer owned by the calling
+ * thread and read right after the call, before anything else can overwrite it.
  */
 final class LibC {
     private LibC() {}
-
-    // Flags and constants not in jnr-constants (Linux generic ABI: same on x86-64 and arm64).
-    static final int F_DUPFD_CLOEXEC = 1030;
-    static final int AT_EMPTY_PATH = 0x1000;
-    static final int STATX_INO = 0x100;
-    static final int SYS_pidfd_open = 434;
-    static final int SYS_pidfd_send_signal = 424;
-    static final int SYS_listns = 470;
-    static final long NSFS_MAGIC = 0x6e736673L;
-
-    /** {@code struct statfs}: only {@code f_type} (a long at offset 0) is read. */
-    static final long STATFS_SIZE = 120;
-    /** {@code struct statx} is 256 bytes; the offsets below are the same on every arch. */
-    static final long STATX_SIZE = 256;
-    static final long STATX_INO_OFFSET = 32;
-    static final long STATX_DEV_MAJOR_OFFSET = 136;
-    static final long STATX_DEV_MINOR_OFFSET = 140;
 
     private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -65,74 +56,219 @@ final class LibC {
     /** Whether the module holding this class may make restricted (native) calls. */
     static final boolean NATIVE_ACCESS = LibC.class.getModule().isNativeAccessEnabled();
 
-    /** Throws, naming the flag to add, when native access is not enabled for nsfs4j. */
+    /**
+     * Throws, naming the flag to add, when native access is not enabled for nsfs4j, or, with
+     * the supported list, on an architecture whose ABI nsfs4j does not know.
+     *
+     * @throws IllegalCallerException without native access
+     * @throws UnsupportedOperationException on another system or architecture
+     */
     static void requireNativeAccess() {
+        Arch.require();
         if (!NATIVE_ACCESS) {
-            Module module = LibC.class.getModule();
-            String target = module.isNamed() ? module.getName() : "ALL-UNNAMED";
-            throw new IllegalCallerException("nsfs4j calls the C library through java.lang.foreign and needs"
-                    + " native access: start java with --enable-native-access=" + target
-                    + (module.isNamed() ? "" : " (or, in a jar manifest, Enable-Native-Access: ALL-UNNAMED)"));
+            throw new IllegalCallerException(nativeAccessMissingMessage());
         }
     }
 
-    /** The downcall handles, linked when first needed. */
-    private static final class Handles {
-        static final MethodHandle open = link("open",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-        static final MethodHandle ioctlValue = link("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-        static final MethodHandle ioctlPointer = link("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-        static final MethodHandle close = link("close",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-        static final MethodHandle fstatfs = link("fstatfs",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
-        static final MethodHandle statx = link("statx",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1);
-        static final MethodHandle fcntl = link("fcntl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-        static final MethodHandle name_to_handle_at = link("name_to_handle_at",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), -1);
-        static final MethodHandle open_by_handle_at = link("open_by_handle_at",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
-        static final MethodHandle syscallListns = link("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), 1);
-        static final MethodHandle syscall3 = link("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), 1);
-        static final MethodHandle syscall5 = link("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), 1);
+    /** What to do without native access: the flag for java, its jshell form, the manifest entry. */
+    static String nativeAccessMissingMessage() {
+        Module module = LibC.class.getModule();
+        String target = module.isNamed() ? module.getName() : "ALL-UNNAMED";
+        return "nsfs4j calls the C library through java.lang.foreign and needs native access: start java with"
+                + " --enable-native-access=" + target + " (jshell: -R--enable-native-access=" + target
+                + (module.isNamed() ? "" : "; a jar manifest: Enable-Native-Access: ALL-UNNAMED") + ")";
+    }
 
-        /**
-         * Links one libc function, capturing errno. {@code firstVariadic} is the index of
-         * the first variadic parameter, or -1 for a fixed-arity function.
-         */
-        @SuppressWarnings("restricted") // the one place that links: native access is checked by requireNativeAccess
-        private static MethodHandle link(String name, FunctionDescriptor descriptor, int firstVariadic) {
-            Linker linker = Linker.nativeLinker();
-            SymbolLookup libc = linker.defaultLookup();
-            MemorySegment symbol = libc.find(name).orElseThrow(
-                    () -> new UnsatisfiedLinkError("nsfs4j: the C library has no function " + name));
-            Linker.Option errno = Linker.Option.captureCallState("errno");
-            return firstVariadic < 0
-                    ? linker.downcallHandle(symbol, descriptor, errno)
-                    : linker.downcallHandle(symbol, descriptor, errno, Linker.Option.firstVariadicArg(firstVariadic));
+    // ---------------------------------------------------------------- linking
+
+    /**
+     * Links one libc function with errno capture, or, if it cannot be linked (no such symbol,
+     * an unknown architecture, native access refused), returns a handle of the same type that
+     * throws the reason each time it is called. {@code firstVariadic} is the index of the
+     * first variadic parameter, or -1 for a fixed-arity function; {@code availability} says,
+     * for a missing symbol, which C libraries have it (null if every one does).
+     */
+    @SuppressWarnings("restricted") // the one place that links: native access is checked by requireNativeAccess
+    static MethodHandle link(String name, FunctionDescriptor descriptor, int firstVariadic, String availability,
+            Linker.Option... extra) {
+        MethodType type = descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class);
+        if (Arch.RUNNING == null) {
+            return throwing(type, Arch.unsupported(Arch.OS_ARCH).getMessage(), UnsupportedOperationException.class);
         }
+        Linker linker = Linker.nativeLinker();
+        Optional<MemorySegment> symbol = linker.defaultLookup().find(name);
+        if (symbol.isEmpty()) {
+            return throwing(type, "nsfs4j: the C library has no function " + name
+                    + (availability == null ? "" : " (" + availability + ")"), UnsatisfiedLinkError.class);
+        }
+        Linker.Option[] options = new Linker.Option[extra.length + (firstVariadic < 0 ? 1 : 2)];
+        options[0] = Linker.Option.captureCallState("errno");
+        if (firstVariadic >= 0) {
+            options[1] = Linker.Option.firstVariadicArg(firstVariadic);
+        }
+        System.arraycopy(extra, 0, options, options.length - extra.length, extra.length);
+        try {
+            return linker.downcallHandle(symbol.get(), descriptor, options);
+        } catch (IllegalCallerException e) {
+            return throwing(type, nativeAccessMissingMessage(), IllegalCallerException.class);
+        }
+    }
+
+    /** A handle of {@code type} that throws a new {@code kind} with {@code message} on each call. */
+    private static MethodHandle throwing(MethodType type, String message, Class<? extends Throwable> kind) {
+        try {
+            MethodHandle constructor = MethodHandles.publicLookup()
+                    .findConstructor(kind, MethodType.methodType(void.class, String.class)).bindTo(message);
+            MethodHandle thrower = MethodHandles.throwException(type.returnType(), kind);
+            return MethodHandles.dropArguments(MethodHandles.collectArguments(thrower, 0, constructor), 0,
+                    type.parameterList());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    // One holder per function and form, so each is linked on its own first use.
+    private static final class Open {
+        static final MethodHandle HANDLE = link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                2, null);
+    }
+
+    private static final class IoctlValue {
+        static final MethodHandle HANDLE = link("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null);
+    }
+
+    private static final class IoctlPointer {
+        static final MethodHandle HANDLE = link("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2, null);
+    }
+
+    private static final class Close {
+        static final MethodHandle HANDLE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1, null);
+    }
+
+    private static final class Fstatfs {
+        static final MethodHandle HANDLE = link("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1,
+                null);
+    }
+
+    private static final class Statx {
+        static final MethodHandle HANDLE = link("statx",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1,
+                "glibc 2.28+ and musl 1.2.5+ have it");
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle HANDLE = link("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                2, null);
+    }
+
+    private static final class NameToHandleAt {
+        static final MethodHandle HANDLE = link("name_to_handle_at",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), -1,
+                "glibc 2.14+ and musl 1.2.3+ have it");
+    }
+
+    private static final class OpenByHandleAt {
+        static final MethodHandle HANDLE = link("open_by_handle_at",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1,
+                "glibc 2.14+ and musl 1.2.3+ have it");
+    }
+
+    private static final class Poll {
+        static final MethodHandle HANDLE = link("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
+                -1, null);
+    }
+
+    private static final class Setns {
+        static final MethodHandle HANDLE = link("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1,
+                "glibc 2.14+ and musl have it");
+    }
+
+    private static final class Unshare {
+        static final MethodHandle HANDLE = link("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1, null);
+    }
+
+    private static final class Gettid {
+        static final MethodHandle HANDLE = link("gettid", FunctionDescriptor.of(JAVA_INT), -1,
+                "glibc 2.30+ and musl 1.2.2+ have it");
+    }
+
+    /** syscall(2) for listns: {@code (long nr, const struct ns_id_req *, u64 *, size_t, unsigned)}. */
+    private static final class SyscallListns {
+        static final MethodHandle HANDLE = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), 1, null);
+    }
+
+    /** syscall(2) with two int arguments (pidfd_open). */
+    private static final class SyscallIntInt {
+        static final MethodHandle HANDLE = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), 1, null);
+    }
+
+    /** syscall(2) with int, int, pointer, int (pidfd_send_signal). */
+    private static final class SyscallIntIntPointerInt {
+        static final MethodHandle HANDLE = link("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), 1, null);
     }
 
     private static int failed(MemorySegment state) {
         return -(int) ERRNO.get(state, 0L);
     }
 
-    /** open(2): the fd, or -errno. See https://man7.org/linux/man-pages/man2/open.2.html */
-    static int open(String path, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
+    // ---------------------------------------------------------------- paths
+
+    /**
+     * The charset of file names, as the JDK uses it ({@code sun.jnu.encoding}): a path that
+     * came from the JDK as a String goes back to the same bytes.
+     */
+    static final Charset PATH_CHARSET = pathCharset();
+
+    private static Charset pathCharset() {
+        String name = System.getProperty("sun.jnu.encoding");
+        try {
+            return name == null ? StandardCharsets.UTF_8 : Charset.forName(name, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    /** The bytes of a file name in {@link #PATH_CHARSET}, without a terminating NUL. */
+    static byte[] pathBytes(String path) {
+        return path.getBytes(PATH_CHARSET);
+    }
+
+    // ---------------------------------------------------------------- functions
+
+    /**
+     * open(2) of a path given as a NUL-terminated C string: the fd, or -errno.
+     * See https://man7.org/linux/man-pages/man2/open.2.html
+     */
+    static int open(MemorySegment cPath, int flags) {
+        try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int fd = (int) Handles.open.invokeExact(state, arena.allocateFrom(path), flags, 0);
+            int fd = (int) Open.HANDLE.invokeExact(state, cPath, flags, 0);
             return fd >= 0 ? fd : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("open", t);
         }
+    }
+
+    /**
+     * open(2) of a path given as its bytes (no NUL; the kernel sees exactly these, whatever
+     * their encoding): the fd, or -errno. A NUL byte inside ends the path there, as in C.
+     */
+    static int open(byte[] path, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocate(path.length + 1L); // zeroed: the last byte is the NUL
+            MemorySegment.copy(path, 0, cPath, JAVA_BYTE, 0, path.length);
+            return open(cPath, flags);
+        }
+    }
+
+    /** open(2) of a path given as a String, encoded as the JDK encodes file names: the fd, or -errno. */
+    static int open(String path, int flags) {
+        return open(pathBytes(path), flags);
     }
 
     /**
@@ -143,18 +279,21 @@ final class LibC {
     static int ioctl(int fd, long request, long arg) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.ioctlValue.invokeExact(state, fd, request, arg);
+            int result = (int) IoctlValue.HANDLE.invokeExact(state, fd, request, arg);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("ioctl", t);
         }
     }
 
-    /** ioctl(2) whose third argument points to memory the kernel reads or writes: the result, or -errno. */
+    /**
+     * ioctl(2) whose third argument points to memory the kernel reads or writes: the result,
+     * or -errno. See https://man7.org/linux/man-pages/man2/ioctl.2.html
+     */
     static int ioctl(int fd, long request, MemorySegment arg) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.ioctlPointer.invokeExact(state, fd, request, arg);
+            int result = (int) IoctlPointer.HANDLE.invokeExact(state, fd, request, arg);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("ioctl", t);
@@ -165,42 +304,52 @@ final class LibC {
     static int close(int fd) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.close.invokeExact(state, fd);
+            int result = (int) Close.HANDLE.invokeExact(state, fd);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("close", t);
         }
     }
 
-    /** fstatfs(2) into {@code buf} ({@link #STATFS_SIZE} bytes): 0, or -errno. */
+    /**
+     * fstatfs(2) into {@code buf} (a {@link Structs#STATFS}): 0, or -errno.
+     * See https://man7.org/linux/man-pages/man2/fstatfs.2.html
+     */
     static int fstatfs(int fd, MemorySegment buf) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.fstatfs.invokeExact(state, fd, buf);
+            int result = (int) Fstatfs.HANDLE.invokeExact(state, fd, buf);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("fstatfs", t);
         }
     }
 
-    /** statx(2) of an open fd ({@code AT_EMPTY_PATH}) into {@code buf} ({@link #STATX_SIZE} bytes): 0, or -errno. */
+    /**
+     * statx(2) of an open fd ({@code AT_EMPTY_PATH}) into {@code buf} (a {@link Structs#STATX}):
+     * 0, or -errno. See https://man7.org/linux/man-pages/man2/statx.2.html
+     */
     static int fstatx(int fd, int mask, MemorySegment buf) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.statx.invokeExact(state, fd, EMPTY_STRING, AT_EMPTY_PATH, mask, buf);
+            int result = (int) Statx.HANDLE.invokeExact(state, fd, EmptyString.SEGMENT, Constants.AT_EMPTY_PATH,
+                    mask, buf);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("statx", t);
         }
     }
 
-    private static final MemorySegment EMPTY_STRING = Arena.global().allocateFrom("");
+    /** The C string "", for the {@code AT_EMPTY_PATH} calls; made on first use. */
+    private static final class EmptyString {
+        static final MemorySegment SEGMENT = Arena.global().allocate(1);
+    }
 
-    /** fcntl(2) with an int argument: the result, or -errno. */
+    /** fcntl(2) with an int argument: the result, or -errno. See https://man7.org/linux/man-pages/man2/fcntl.2.html */
     static int fcntl(int fd, int command, int arg) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.fcntl.invokeExact(state, fd, command, arg);
+            int result = (int) Fcntl.HANDLE.invokeExact(state, fd, command, arg);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("fcntl", t);
@@ -215,19 +364,22 @@ final class LibC {
     static int name_to_handle_at(int fd, MemorySegment handle, MemorySegment mountId) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.name_to_handle_at.invokeExact(state, fd, EMPTY_STRING, handle, mountId,
-                    AT_EMPTY_PATH);
+            int result = (int) NameToHandleAt.HANDLE.invokeExact(state, fd, EmptyString.SEGMENT, handle, mountId,
+                    Constants.AT_EMPTY_PATH);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("name_to_handle_at", t);
         }
     }
 
-    /** open_by_handle_at(2): the new fd, or -errno. */
+    /**
+     * open_by_handle_at(2): the new fd, or -errno.
+     * See https://man7.org/linux/man-pages/man2/open_by_handle_at.2.html
+     */
     static int open_by_handle_at(int mountFd, MemorySegment handle, int flags) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Handles.open_by_handle_at.invokeExact(state, mountFd, handle, flags);
+            int result = (int) OpenByHandleAt.HANDLE.invokeExact(state, mountFd, handle, flags);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("open_by_handle_at", t);
@@ -235,51 +387,97 @@ final class LibC {
     }
 
     /**
+     * poll(2) on {@code nfds} {@link Structs#POLLFD} entries: the number with events, 0 on
+     * timeout, or -errno. See https://man7.org/linux/man-pages/man2/poll.2.html
+     */
+    static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Poll.HANDLE.invokeExact(state, fds, nfds, timeoutMillis);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("poll", t);
+        }
+    }
+
+    /**
+     * poll(2) on one fd, in this thread's {@link #scratch()} memory: its {@code revents}
+     * ({@code POLLIN} on a pidfd means the process has exited), 0 on timeout, or -errno.
+     */
+    static int pollOne(int fd, short events, int timeoutMillis) {
+        MemorySegment pollfd = scratch().asSlice(0, Structs.POLLFD);
+        Structs.POLLFD_FD.set(pollfd, 0L, fd);
+        Structs.POLLFD_EVENTS.set(pollfd, 0L, events);
+        Structs.POLLFD_REVENTS.set(pollfd, 0L, (short) 0);
+        int rc = poll(pollfd, 1, timeoutMillis);
+        return rc <= 0 ? rc : Short.toUnsignedInt((short) Structs.POLLFD_REVENTS.get(pollfd, 0L));
+    }
+
+    /**
+     * setns(2): joins the namespace of {@code fd} (a namespace fd, or a pidfd with
+     * {@code CLONE_NEW*} flags) for the calling thread: 0, or -errno.
+     * See https://man7.org/linux/man-pages/man2/setns.2.html
+     */
+    static int setns(int fd, int nstype) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Setns.HANDLE.invokeExact(state, fd, nstype);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("setns", t);
+        }
+    }
+
+    /**
+     * unshare(2): moves the calling thread into new namespaces of the {@code CLONE_NEW*}
+     * {@code flags}: 0, or -errno. See https://man7.org/linux/man-pages/man2/unshare.2.html
+     */
+    static int unshare(int flags) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Unshare.HANDLE.invokeExact(state, flags);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("unshare", t);
+        }
+    }
+
+    /**
+     * gettid(2): the calling (carrier) thread's id, which names it in {@code /proc/self/task}.
+     * See https://man7.org/linux/man-pages/man2/gettid.2.html
+     */
+    static int gettid() {
+        try {
+            return (int) Gettid.HANDLE.invokeExact(CALL_STATE_BUFFER.get());
+        } catch (Throwable t) {
+            throw linkageFailure("gettid", t);
+        }
+    }
+
+    /**
      * listns(2) (Linux 6.19), through syscall(2): the number of ids written, or -errno
-     * (ENOSYS before 6.19). {@code request} is a {@code struct ns_id_req}; see {@link #nsIdRequest}.
+     * (ENOSYS before 6.19). {@code request} is a {@link Structs#NS_ID_REQ}, filled by
+     * {@link Structs#nsIdRequest}. See https://man7.org/linux/man-pages/man2/syscall.2.html
      */
     static int listns(MemorySegment request, MemorySegment ids, long capacity, int flags) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) Handles.syscallListns.invokeExact(state, (long) SYS_listns, request, ids, capacity,
-                    flags);
+            long result = (long) SyscallListns.HANDLE.invokeExact(state, (long) Constants.SYS_listns, request, ids,
+                    capacity, flags);
             return result >= 0 ? (int) result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("listns", t);
         }
     }
 
-    /** {@code sizeof(struct ns_id_req)}, version 0. */
-    static final int NS_ID_REQ_SIZE = 32;
-    /** {@code user_ns_id} value meaning "owned by the caller's own user namespace". */
-    static final long LISTNS_CURRENT_USER = -1L;
-
     /**
-     * Fills a {@code struct ns_id_req {u32 size; u32 spare; u64 ns_id; u32 ns_type; u32 spare2;
-     * u64 user_ns_id}}: {@code cursor} is the last id already seen (0 to start), {@code typeMask}
-     * an OR of CLONE_NEW* flags (0 for all), {@code userNsId} 0 for any owner.
+     * pidfd_open(2), through syscall(2) so that glibc older than 2.36 works: the pidfd, or -errno.
+     * See https://man7.org/linux/man-pages/man2/pidfd_open.2.html
      */
-    static MemorySegment nsIdRequest(MemorySegment req, long cursor, int typeMask, long userNsId) {
-        req.fill((byte) 0);
-        req.set(JAVA_INT, 0, NS_ID_REQ_SIZE);
-        req.set(JAVA_LONG, 8, cursor);
-        req.set(JAVA_INT, 16, typeMask);
-        req.set(JAVA_LONG, 24, userNsId);
-        return req;
-    }
-
-    /** {@code FD_NSFS_ROOT}: the "mount fd" that open_by_handle_at takes for nsfs handles (Linux 6.18). */
-    static final int FD_NSFS_ROOT = -10003;
-    /** {@code FILEID_NSFS}: the handle type of namespace file handles. */
-    static final int FILEID_NSFS = 0xf1;
-    /** {@code struct file_handle}: {@code u32 handle_bytes; int handle_type; unsigned char f_handle[]}. */
-    static final long FILE_HANDLE_HEADER = 8;
-
-    /** pidfd_open(2), through syscall(2) so that glibc older than 2.36 works: the pidfd, or -errno. */
     static int pidfd_open(int pid, int flags) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) Handles.syscall3.invokeExact(state, (long) SYS_pidfd_open, pid, flags);
+            long result = (long) SyscallIntInt.HANDLE.invokeExact(state, (long) Constants.SYS_pidfd_open, pid, flags);
             return result >= 0 ? (int) result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("pidfd_open", t);
@@ -293,8 +491,8 @@ final class LibC {
     static int pidfd_send_signal(int pidfd, int signal, int flags) {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) Handles.syscall5.invokeExact(state, (long) SYS_pidfd_send_signal, pidfd, signal,
-                    MemorySegment.NULL, flags);
+            long result = (long) SyscallIntIntPointerInt.HANDLE.invokeExact(state,
+                    (long) Constants.SYS_pidfd_send_signal, pidfd, signal, MemorySegment.NULL, flags);
             return result >= 0 ? (int) result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("pidfd_send_signal", t);
@@ -313,11 +511,10 @@ final class LibC {
             case USER -> 9;
             case UTS -> 10;
         };
-        return IoctlCodes._IO(PIDFS_IOCTL_MAGIC, nr);
+        return IoctlCodes._IO(Constants.PIDFS_IOCTL_MAGIC, nr);
     }
 
-    static final int PIDFS_IOCTL_MAGIC = 0xFF;
-
+    /** Rethrows what a downcall threw: an error (such as a missing symbol) or unchecked exception as is. */
     private static Error linkageFailure(String function, Throwable t) {
         if (t instanceof Error e) {
             throw e;

@@ -1,6 +1,5 @@
 package io.github.nsfs4j;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.UncheckedIOException;
@@ -211,13 +210,12 @@ public final class MountNamespace extends NamespaceHandle {
     }
 
     static MountNamespaceInfo readInfo(MemorySegment buf, Object target) throws NamespaceException {
-        int size = buf.get(JAVA_INT, MountNamespaceInfo.SIZE_OFFSET);
-        if (size < MountNamespaceInfo.SIZE_VER0) {
+        int size = Structs.mntNsInfoSize(buf);
+        if (size < Structs.MNT_NS_INFO.byteSize()) {
             throw new NamespaceException(NsIoctl.NS_MNT_GET_INFO.name(), String.valueOf(target), 0,
                     "the kernel filled only " + size + " bytes of struct mnt_ns_info, expected "
-                            + MountNamespaceInfo.SIZE_VER0);
+                            + Structs.MNT_NS_INFO.byteSize());
         }
-        return new MountNamespaceInfo(buf.get(JAVA_LONG, MountNamespaceInfo.MNT_NS_ID_OFFSET),
-                Integer.toUnsignedLong(buf.get(JAVA_INT, MountNamespaceInfo.NR_MOUNTS_OFFSET)));
+        return new MountNamespaceInfo(Structs.mntNsInfoMntNsId(buf), Integer.toUnsignedLong(Structs.mntNsInfoNrMounts(buf)));
     }
 }

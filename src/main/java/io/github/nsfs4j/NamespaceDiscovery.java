@@ -118,12 +118,12 @@ public final class NamespaceDiscovery {
         }
         List<Long> ids = new ArrayList<>();
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment req = arena.allocate(LibC.NS_ID_REQ_SIZE, 8);
+            java.lang.foreign.MemorySegment req = arena.allocate(Structs.NS_ID_REQ);
             int batch = 256;
             java.lang.foreign.MemorySegment out = arena.allocate((long) batch * Long.BYTES, 8);
             long cursor = 0;
             for (;;) {
-                int n = LibC.listns(LibC.nsIdRequest(req, cursor, mask, ownerId), out, batch, 0);
+                int n = LibC.listns(Structs.nsIdRequest(req, cursor, mask, ownerId), out, batch, 0);
                 if (n == -Errnos.ENOSYS) {
                     return activeIdsByScan(types, owner);
                 }

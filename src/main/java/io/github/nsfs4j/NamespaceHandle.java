@@ -1,6 +1,5 @@
 package io.github.nsfs4j;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
@@ -8,7 +7,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import jnr.constants.platform.OpenFlags;
 
 /**
  * The implementation of every {@link Namespace}: the fd (in an {@link FdGuard}), the identity
@@ -19,10 +17,7 @@ abstract sealed class NamespaceHandle implements Namespace
         permits PidNamespace, UserNamespace, MountNamespace, PlainNamespace {
 
     /** Every open by the library: read-only, close-on-exec, and harmless on a FIFO or tty. */
-    static final int OPEN_FLAGS = OpenFlags.O_RDONLY.intValue() | OpenFlags.O_CLOEXEC.intValue()
-            | OpenFlags.O_NOCTTY.intValue() | OpenFlags.O_NONBLOCK.intValue();
-    private static final int F_SETFD = 2;
-    private static final int FD_CLOEXEC = 1;
+    static final int OPEN_FLAGS = Constants.O_RDONLY | Constants.O_CLOEXEC | Constants.O_NOCTTY | Constants.O_NONBLOCK;
 
     private final FdGuard fd;
     private final NamespaceType type;
@@ -52,7 +47,7 @@ abstract sealed class NamespaceHandle implements Namespace
         checkFd(fd);
         LibC.requireNativeAccess();
         NamespaceHandle ns = inspect(fd, "fd " + fd, null);
-        LibC.fcntl(fd, F_SETFD, FD_CLOEXEC);
+        LibC.fcntl(fd, Constants.F_SETFD, Constants.FD_CLOEXEC);
         return ns;
     }
 
@@ -60,7 +55,7 @@ abstract sealed class NamespaceHandle implements Namespace
     static NamespaceHandle duplicate(int fd) throws NamespaceException {
         checkFd(fd);
         LibC.requireNativeAccess();
-        int copy = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0);
+        int copy = LibC.fcntl(fd, Constants.F_DUPFD_CLOEXEC, 0);
         if (copy < 0) {
             throw Errnos.failure("fcntl(F_DUPFD_CLOEXEC)", "fd " + fd, -copy, "cannot duplicate the fd");
         }
@@ -127,10 +122,10 @@ abstract sealed class NamespaceHandle implements Namespace
         if (rc < 0) {
             throw Errnos.failure("fstatfs", origin, -rc, "cannot inspect the file");
         }
-        long magic = buf.get(JAVA_LONG, 0) & 0xffffffffL;
-        if (magic != LibC.NSFS_MAGIC) {
+        long magic = Structs.statfsType(buf);
+        if (magic != Constants.NSFS_MAGIC) {
             throw new NotANamespaceException("open", origin, 0, "not a namespace file (filesystem magic 0x"
-                    + Long.toHexString(magic) + ", nsfs is 0x" + Long.toHexString(LibC.NSFS_MAGIC)
+                    + Long.toHexString(magic) + ", nsfs is 0x" + Long.toHexString(Constants.NSFS_MAGIC)
                     + "); use /proc/<pid>/ns/<type> or a bind mount of one");
         }
         int flag = LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L);
@@ -146,12 +141,12 @@ abstract sealed class NamespaceHandle implements Namespace
         if (expected != null && type != expected) {
             throw new WrongNamespaceTypeException("open", origin, expected, type);
         }
-        rc = LibC.fstatx(fd, LibC.STATX_INO, buf);
+        rc = LibC.fstatx(fd, Constants.STATX_INO, buf);
         if (rc < 0) {
             throw Errnos.failure("statx", origin, -rc, "cannot read the namespace's inode");
         }
-        long inode = buf.get(JAVA_LONG, LibC.STATX_INO_OFFSET);
-        long device = makedev(buf.get(JAVA_INT, LibC.STATX_DEV_MAJOR_OFFSET), buf.get(JAVA_INT, LibC.STATX_DEV_MINOR_OFFSET));
+        long inode = Structs.statxIno(buf);
+        long device = makedev(Structs.statxDevMajor(buf), Structs.statxDevMinor(buf));
         return create(fd, type, device, inode, readId(fd, type, origin));
     }
 
@@ -170,7 +165,7 @@ abstract sealed class NamespaceHandle implements Namespace
      * file, so the identity recorded at open carries over without asking the kernel again.
      */
     final NamespaceHandle duplicateHandle() throws NamespaceException {
-        int copy = callOnFd(raw -> LibC.fcntl(raw, LibC.F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC)");
+        int copy = callOnFd(raw -> LibC.fcntl(raw, Constants.F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC)");
         if (copy < 0) {
             throw Errnos.failure("fcntl(F_DUPFD_CLOEXEC)", toString(), -copy, "cannot duplicate the fd");
         }
@@ -313,14 +308,9 @@ abstract sealed class NamespaceHandle implements Namespace
 
     /** The exception for a failed request on this handle or an fd being opened. */
     static NamespaceException failure(NsIoctl request, String target, int errno) {
-        if (errno == Errnos.ENOTTY && !request.isSupported()) {
-            return new UnsupportedRequestException(request, target);
-        }
-        if (errno == Errnos.ENOTTY && request == NsIoctl.NS_GET_NSTYPE) {
-            return new NotANamespaceException(request.name(), target, errno, "not a namespace file");
-        }
-        return Errnos.failure(request.name(), target, errno, "the kernel refused the request");
+        return Errnos.failure(request, target, errno);
     }
+
 
     @Override
     public final boolean isOpen() {

@@ -1,7 +1,6 @@
 package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +25,6 @@ import java.util.regex.Pattern;
  */
 public record NamespaceReference(NamespaceType type, long id, long inode) {
     private static final Pattern TEXT = Pattern.compile("nsfs:([a-z]+):id=(0|[1-9]\\d{0,19}):ino=(0|[1-9]\\d{0,9})");
-    private static final int HANDLE_BYTES = 16;
 
     /**
      * Checks the fields; no system call. {@link #open()} finds out whether they name a namespace.
@@ -66,8 +64,8 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
     /** Encodes an open namespace through name_to_handle_at(2). */
     static NamespaceReference of(Namespace ns) throws NamespaceException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment handle = arena.allocate(LibC.FILE_HANDLE_HEADER + HANDLE_BYTES, 8);
-            handle.set(JAVA_INT, 0, HANDLE_BYTES);
+            MemorySegment handle = arena.allocate(Structs.NSFS_FILE_HANDLE);
+            Structs.FILE_HANDLE_BYTES.set(handle, 0L, Structs.NSFS_HANDLE_BYTES);
             MemorySegment mountId = arena.allocate(JAVA_INT);
             int rc = NamespaceHandle.of(ns).callOnFd(fd -> LibC.name_to_handle_at(fd, handle, mountId), "name_to_handle_at");
             if (rc < 0) {
@@ -76,13 +74,15 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
                                 "this kernel gives no file handles for namespaces (Linux 6.18 does)")
                         : Errnos.failure("name_to_handle_at", ns.toString(), -rc, "cannot encode the namespace");
             }
-            int type = handle.get(JAVA_INT, 4);
-            if (type != LibC.FILEID_NSFS || handle.get(JAVA_INT, 0) != HANDLE_BYTES) {
+            int type = (int) Structs.FILE_HANDLE_TYPE.get(handle, 0L);
+            int bytes = (int) Structs.FILE_HANDLE_BYTES.get(handle, 0L);
+            if (type != Constants.FILEID_NSFS || bytes != Structs.NSFS_HANDLE_BYTES) {
                 throw new NamespaceException("name_to_handle_at", ns.toString(), 0, "unexpected handle type 0x"
-                        + Integer.toHexString(type) + " of " + handle.get(JAVA_INT, 0) + " bytes");
+                        + Integer.toHexString(type) + " of " + bytes + " bytes");
             }
-            return new NamespaceReference(NamespaceType.fromCloneFlag(handle.get(JAVA_INT, 16)),
-                    handle.get(JAVA_LONG, 8), Integer.toUnsignedLong(handle.get(JAVA_INT, 20)));
+            return new NamespaceReference(NamespaceType.fromCloneFlag((int) Structs.FILE_HANDLE_NS_TYPE.get(handle, 0L)),
+                    (long) Structs.FILE_HANDLE_NS_ID.get(handle, 0L),
+                    Integer.toUnsignedLong((int) Structs.FILE_HANDLE_NS_INUM.get(handle, 0L)));
         }
     }
 
@@ -99,13 +99,13 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
         LibC.requireNativeAccess();
         int fd;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment handle = arena.allocate(LibC.FILE_HANDLE_HEADER + HANDLE_BYTES, 8);
-            handle.set(JAVA_INT, 0, HANDLE_BYTES);
-            handle.set(JAVA_INT, 4, LibC.FILEID_NSFS);
-            handle.set(JAVA_LONG, 8, id);
-            handle.set(JAVA_INT, 16, type.cloneFlag());
-            handle.set(JAVA_INT, 20, (int) inode);
-            fd = LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, NamespaceHandle.OPEN_FLAGS);
+            MemorySegment handle = arena.allocate(Structs.NSFS_FILE_HANDLE);
+            Structs.FILE_HANDLE_BYTES.set(handle, 0L, Structs.NSFS_HANDLE_BYTES);
+            Structs.FILE_HANDLE_TYPE.set(handle, 0L, Constants.FILEID_NSFS);
+            Structs.FILE_HANDLE_NS_ID.set(handle, 0L, id);
+            Structs.FILE_HANDLE_NS_TYPE.set(handle, 0L, type.cloneFlag());
+            Structs.FILE_HANDLE_NS_INUM.set(handle, 0L, (int) inode);
+            fd = LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, NamespaceHandle.OPEN_FLAGS);
         }
         if (fd < 0) {
             throw -fd == Errnos.ESTALE

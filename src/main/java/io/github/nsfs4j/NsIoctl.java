@@ -33,11 +33,11 @@ public enum NsIoctl {
     /** The thread-group leader of a caller-namespace pid, as seen in the target namespace. Linux 6.11. */
     NS_GET_TGID_IN_PIDNS(9, Integer.BYTES, Argument.PID_VALUE, Result.RETURN_VALUE, 6, 11),
     /** A mount namespace's id and mount count, written to a {@code struct mnt_ns_info}. Linux 6.12. */
-    NS_MNT_GET_INFO(10, MountNamespaceInfo.SIZE_VER0, Argument.MNT_NS_INFO_POINTER, Result.WRITTEN, 6, 12),
+    NS_MNT_GET_INFO(10, (int) Structs.MNT_NS_INFO.byteSize(), Argument.MNT_NS_INFO_POINTER, Result.WRITTEN, 6, 12),
     /** The next mount namespace by id, as a new fd, with its {@code struct mnt_ns_info}. Linux 6.12. */
-    NS_MNT_GET_NEXT(11, MountNamespaceInfo.SIZE_VER0, Argument.MNT_NS_INFO_POINTER, Result.NEW_FD, 6, 12),
+    NS_MNT_GET_NEXT(11, (int) Structs.MNT_NS_INFO.byteSize(), Argument.MNT_NS_INFO_POINTER, Result.NEW_FD, 6, 12),
     /** The previous mount namespace by id, as a new fd, with its {@code struct mnt_ns_info}. Linux 6.12. */
-    NS_MNT_GET_PREV(12, MountNamespaceInfo.SIZE_VER0, Argument.MNT_NS_INFO_POINTER, Result.NEW_FD, 6, 12),
+    NS_MNT_GET_PREV(12, (int) Structs.MNT_NS_INFO.byteSize(), Argument.MNT_NS_INFO_POINTER, Result.NEW_FD, 6, 12),
     /** Any namespace's 64-bit id, never reused within a boot, written through a {@code __u64 *}. Linux 6.18. */
     NS_GET_ID(13, Long.BYTES, Argument.U64_POINTER, Result.WRITTEN, 6, 18);
 
@@ -85,8 +85,17 @@ public enum NsIoctl {
         this.request = encodedSize == 0 ? _IO(NSIO, number) : _IOR(NSIO, number, encodedSize);
     }
 
-    /** The request number passed to {@code ioctl(2)}, such as {@code 0x8004b706}. */
+    /**
+     * The request number passed to {@code ioctl(2)} on the running architecture, such as
+     * {@code 0x8004b706} (x86-64, arm64, riscv64, s390x; powerpc encodes the direction differently).
+     *
+     * @return the request number, an unsigned 32-bit value
+     * @throws UnsupportedOperationException on an architecture whose ioctl encoding nsfs4j does not know
+     */
     public long request() {
+        if (Arch.RUNNING == null) { // a constant: the JIT drops the test
+            Arch.require();
+        }
         return request;
     }
 

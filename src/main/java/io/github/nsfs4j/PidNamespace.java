@@ -138,7 +138,7 @@ public final class PidNamespace extends NamespaceHandle {
         }
         // Some 6.11-6.17 kernels say ENOTTY for a pid they do not find: only a kernel
         // without the request (probed once) makes ENOTTY an error.
-        if (result == -Errnos.ESRCH || (result == -Errnos.ENOTTY && request.isSupported())) {
+        if (Errnos.unresolvedPid(request, result)) {
             return 0;
         }
         throw failure(request, toString(), -result);

@@ -44,11 +44,11 @@ class ActiveIdsTest {
     @Test
     void nsIdRequestEncodingByteByByte() {
         assertEquals(ByteOrder.LITTLE_ENDIAN, ByteOrder.nativeOrder(), "the expected bytes below are x86-64/arm64 ones");
-        assertEquals(32, LibC.NS_ID_REQ_SIZE);
-        assertEquals(470, LibC.SYS_listns);
+        assertEquals(32, Structs.NS_ID_REQ.byteSize());
+        assertEquals(470, Constants.SYS_listns);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment req = arena.allocate(32, 8).fill((byte) 0xa5); // garbage: spare fields must be cleared
-            MemorySegment returned = LibC.nsIdRequest(req, 0x1122334455667788L, 0x44000000, 0x0102030405060708L);
+            MemorySegment returned = Structs.nsIdRequest(req, 0x1122334455667788L, 0x44000000, 0x0102030405060708L);
             assertEquals(req.address(), returned.address());
             byte[] expected = new byte[32];
             put(expected, 0, 32, 4);                    // u32 size
@@ -61,14 +61,14 @@ class ActiveIdsTest {
 
             // The first request: cursor 0, all types, any owner: only the size is set.
             req.fill((byte) 0xff);
-            LibC.nsIdRequest(req, 0, 0, 0);
+            Structs.nsIdRequest(req, 0, 0, 0);
             byte[] first = new byte[32];
             first[0] = 32;
             assertArrayEquals(first, bytes(req));
 
             // Owned by the caller's own user namespace: user_ns_id = ~0.
             req.fill((byte) 0x5a);
-            LibC.nsIdRequest(req, 4099, NamespaceType.MNT.cloneFlag(), LibC.LISTNS_CURRENT_USER);
+            Structs.nsIdRequest(req, 4099, NamespaceType.MNT.cloneFlag(), Constants.LISTNS_CURRENT_USER);
             byte[] own = new byte[32];
             own[0] = 32;
             put(own, 8, 4099, 8);
@@ -81,7 +81,7 @@ class ActiveIdsTest {
             for (NamespaceType t : NamespaceType.values()) {
                 all |= t.cloneFlag();
             }
-            LibC.nsIdRequest(req, 0x8000000000000001L, all, 0);
+            Structs.nsIdRequest(req, 0x8000000000000001L, all, 0);
             byte[] high = new byte[32];
             high[0] = 32;
             put(high, 8, 0x8000000000000001L, 8);
@@ -94,7 +94,7 @@ class ActiveIdsTest {
     void listnsIsEnosysBefore619() {
         boolean has = KernelVersion.running().atLeast(new KernelVersion(6, 19));
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment req = LibC.nsIdRequest(arena.allocate(32, 8), 0, 0, 0);
+            MemorySegment req = Structs.nsIdRequest(arena.allocate(32, 8), 0, 0, 0);
             MemorySegment ids = arena.allocate(64 * 8L, 8);
             int n = LibC.listns(req, ids, 64, 0);
             if (has) {

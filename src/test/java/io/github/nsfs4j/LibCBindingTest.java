@@ -1,12 +1,17 @@
 package io.github.nsfs4j;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
@@ -40,25 +45,68 @@ class LibCBindingTest {
     static final int F_GETFD = 1, F_GETFL = 3, FD_CLOEXEC = 1;
     static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EBADF = 9, EFAULT = 14, EINVAL = 22, ENOTTY = 25,
             ENOSYS = 38, ESTALE = 116;
-    static final int CLONE_NEWNET = 0x40000000;
+    static final int CLONE_NEWNET = 0x40000000, CLONE_NEWUTS = 0x04000000, CLONE_NEWUSER = 0x10000000;
     static final long NSFS_MAGIC = 0x6e736673L;
     static final int STATX_INO = 0x100;
     static final int BAD_FD = 1 << 30;
 
     static final long OWN_PID = ProcessHandle.current().pid();
 
-    /** The bindings this class exercises. A new binding must get a test here. */
+    /** The bindings this class exercises, one holder class each. A new binding must get a test here. */
     @Test
-    void everyBindingIsCoveredByThisClass() throws Exception {
-        Set<String> handles = new TreeSet<>();
-        for (Field f : Class.forName("io.github.nsfs4j.LibC$Handles").getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == MethodHandle.class) {
-                handles.add(f.getName());
+    void everyBindingIsCoveredByThisClass() {
+        Set<String> holders = new TreeSet<>();
+        for (Class<?> nested : LibC.class.getDeclaredClasses()) {
+            for (Field f : nested.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers())
+                        && f.getType() == MethodHandle.class) {
+                    holders.add(nested.getSimpleName());
+                }
             }
         }
-        assertEquals(new TreeSet<>(List.of("open", "ioctlValue", "ioctlPointer", "close", "fstatfs", "statx", "fcntl",
-                "name_to_handle_at", "open_by_handle_at", "syscallListns", "syscall3", "syscall5")), handles,
+        assertEquals(new TreeSet<>(List.of("Open", "IoctlValue", "IoctlPointer", "Close", "Fstatfs", "Statx", "Fcntl",
+                "NameToHandleAt", "OpenByHandleAt", "Poll", "Setns", "Unshare", "Gettid", "SyscallListns",
+                "SyscallIntInt", "SyscallIntIntPointerInt")), holders,
                 "LibC's bindings changed: give each new one a test in LibCBindingTest");
+    }
+
+    // ------------------------------------------------------------------ linking
+
+    /** A symbol the C library lacks gets a handle of the right type that names it; the others still work. */
+    @Test
+    void aMissingSymbolThrowsNamingItAndBreaksNothingElse() throws Throwable {
+        FunctionDescriptor descriptor = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS);
+        MethodHandle missing = LibC.link("nsfs4j_no_such_function", descriptor, -1, "glibc 9.99+ has it");
+        MethodHandle present = LibC.link("fstatfs", descriptor, -1, null);
+        assertEquals(present.type(), missing.type(), "the same type as a real downcall handle");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            for (int attempt = 0; attempt < 2; attempt++) { // every call throws, not only the first
+                UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class,
+                        () -> { int unused = (int) missing.invokeExact(state, 3, MemorySegment.NULL); });
+                assertEquals("nsfs4j: the C library has no function nsfs4j_no_such_function (glibc 9.99+ has it)",
+                        e.getMessage());
+            }
+            // a real handle from the same helper works, errno captured; so do the holders' open and ioctl
+            assertEquals(-1, (int) present.invokeExact(state, BAD_FD, arena.allocate(Structs.STATFS)));
+            assertEquals(EBADF, (int) Linker.Option.captureStateLayout()
+                    .varHandle(MemoryLayout.PathElement.groupElement("errno")).get(state, 0L));
+        }
+        int fd = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0, "open: " + fd);
+        try {
+            assertEquals(CLONE_NEWNET, LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L));
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    @Test
+    void theNativeAccessMessageNamesTheFlagForJavaJshellAndManifests() {
+        String message = LibC.nativeAccessMissingMessage();
+        assertTrue(message.contains("--enable-native-access=ALL-UNNAMED"), message);
+        assertTrue(message.contains("-R--enable-native-access=ALL-UNNAMED"), "the jshell form: " + message);
+        assertTrue(message.contains("Enable-Native-Access: ALL-UNNAMED"), message);
     }
 
     // ------------------------------------------------------------------ open / close
@@ -207,14 +255,14 @@ class LibCBindingTest {
     @Test
     void fstatfsReportsTheNsfsMagic() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(LibC.STATFS_SIZE, 8);
+            MemorySegment buf = arena.allocate(Structs.STATFS);
             int ns = LibC.open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
             int proc = LibC.open("/proc/self/status", O_RDONLY | O_CLOEXEC);
             try {
                 assertEquals(0, LibC.fstatfs(ns, buf));
-                assertEquals(NSFS_MAGIC, buf.get(JAVA_LONG, 0));
+                assertEquals(NSFS_MAGIC, Structs.statfsType(buf));
                 assertEquals(0, LibC.fstatfs(proc, buf));
-                assertEquals(0x9fa0L, buf.get(JAVA_LONG, 0), "PROC_SUPER_MAGIC");
+                assertEquals(0x9fa0L, Structs.statfsType(buf), "PROC_SUPER_MAGIC");
                 assertEquals(-EBADF, LibC.fstatfs(BAD_FD, buf));
             } finally {
                 LibC.close(ns);
@@ -226,19 +274,18 @@ class LibCBindingTest {
     @Test
     void fstatxReportsInodeAndDeviceAsStatDoes() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(LibC.STATX_SIZE, 8);
+            MemorySegment buf = arena.allocate(Structs.STATX);
             for (String type : List.of("net", "pid", "user", "mnt")) {
                 Path path = Path.of("/proc/self/ns/" + type);
                 int fd = LibC.open(path.toString(), O_RDONLY | O_CLOEXEC);
                 try {
                     buf.fill((byte) 0);
                     assertEquals(0, LibC.fstatx(fd, STATX_INO, buf));
-                    assertTrue((buf.get(JAVA_INT, 0) & STATX_INO) != 0, "stx_mask has STATX_INO");
-                    long ino = buf.get(JAVA_LONG, LibC.STATX_INO_OFFSET);
+                    assertTrue((Structs.statxMask(buf) & STATX_INO) != 0, "stx_mask has STATX_INO");
+                    long ino = Structs.statxIno(buf);
                     assertEquals(Proc.selfNsInode(type), ino, "readlink's inode");
                     assertEquals(Proc.statIno(path), ino, "stat's st_ino");
-                    long dev = NamespaceHandle.makedev(buf.get(JAVA_INT, LibC.STATX_DEV_MAJOR_OFFSET),
-                            buf.get(JAVA_INT, LibC.STATX_DEV_MINOR_OFFSET));
+                    long dev = NamespaceHandle.makedev(Structs.statxDevMajor(buf), Structs.statxDevMinor(buf));
                     assertEquals(Proc.statDev(path), dev, "stat's st_dev");
                 } finally {
                     LibC.close(fd);
@@ -265,7 +312,7 @@ class LibCBindingTest {
         try {
             assertEquals(0, LibC.fcntl(fd, F_GETFD, 0), "no FD_CLOEXEC");
             assertEquals(0L, Proc.fdFlags(fd).orElseThrow() & Proc.FDINFO_O_CLOEXEC);
-            int copy = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0);
+            int copy = LibC.fcntl(fd, Constants.F_DUPFD_CLOEXEC, 0);
             assertTrue(copy >= 0 && copy != fd, "F_DUPFD_CLOEXEC: " + copy);
             try {
                 assertEquals(Proc.fdLink(fd), Proc.fdLink(copy));
@@ -325,13 +372,143 @@ class LibCBindingTest {
         }
     }
 
+    // ------------------------------------------------------------------ poll, setns, unshare, gettid
+
+    /** poll(POLLIN) on a pidfd: nothing while the process runs, POLLIN once it has exited (zombie or reaped). */
+    @Test
+    void pollOnAPidfdSaysWhenTheProcessExits() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "100").start();
+        int pidfd = LibC.pidfd_open((int) sleeper.pid(), 0);
+        assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
+        try {
+            assertEquals(0, LibC.pollOne(pidfd, Constants.POLLIN, 0), "running: timeout, no event");
+            sleeper.destroyForcibly();
+            assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS));
+            int revents = LibC.pollOne(pidfd, Constants.POLLIN, 10_000);
+            assertTrue((revents & Constants.POLLIN) != 0, "exited: POLLIN, got revents " + revents);
+        } finally {
+            LibC.close(pidfd);
+        }
+        assertEquals(Constants.POLLNVAL, LibC.pollOne(BAD_FD, Constants.POLLIN, 0), "a closed fd is POLLNVAL");
+        try (Arena arena = Arena.ofConfined()) {
+            // more fds than RLIMIT_NOFILE allows: EINVAL
+            assertEquals(-EINVAL, LibC.poll(arena.allocate(Structs.POLLFD), Integer.MAX_VALUE, 0));
+        }
+    }
+
+    /** setns(2) and unshare(2) change only the calling thread (uts is per task); run in a throwaway thread. */
+    @Test
+    void unshareAndSetnsMoveTheCallingThread() throws Exception {
+        Assumptions.assumeTrue(Proc.euid() == 0, "unshare(CLONE_NEWUTS) needs CAP_SYS_ADMIN");
+        String processUts = Proc.nsLink(OWN_PID, "uts");
+        int ownUts = LibC.open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+        assertTrue(ownUts >= 0);
+        List<String> seen = new ArrayList<>();
+        List<Integer> results = new ArrayList<>();
+        try {
+            Thread t = new Thread(() -> {
+                results.add(LibC.unshare(CLONE_NEWUTS));
+                seen.add(Proc.readLink(Path.of("/proc/thread-self/ns/uts")));
+                results.add(LibC.setns(ownUts, CLONE_NEWUTS));
+                seen.add(Proc.readLink(Path.of("/proc/thread-self/ns/uts")));
+                results.add(LibC.setns(ownUts, CLONE_NEWNET)); // the fd is a uts namespace
+                results.add(LibC.setns(BAD_FD, 0));
+                results.add(LibC.unshare(CLONE_NEWUSER)); // a multithreaded process cannot
+            });
+            t.start();
+            t.join();
+        } finally {
+            LibC.close(ownUts);
+        }
+        assertEquals(List.of(0, 0, -EINVAL, -EBADF, -EINVAL), results);
+        assertNotEquals(processUts, seen.get(0), "unshare gave the thread a new uts namespace");
+        assertEquals(processUts, seen.get(1), "setns brought it back");
+        assertEquals(processUts, Proc.nsLink(OWN_PID, "uts"), "the process's main thread never moved");
+    }
+
+    /** gettid(2) names the calling thread as /proc/thread-self does ({@code PID/task/TID}). */
+    @Test
+    void gettidIsTheThreadIdOfProcThreadSelf() throws Exception {
+        List<String> pairs = new ArrayList<>();
+        Runnable check = () -> pairs.add(LibC.gettid() + " " + Proc.readLink(Path.of("/proc/thread-self")));
+        check.run();
+        Thread t = new Thread(check);
+        t.start();
+        t.join();
+        assertEquals(2, pairs.size());
+        for (String pair : pairs) {
+            String[] parts = pair.split(" ");
+            assertEquals(OWN_PID + "/task/" + parts[0], parts[1]);
+        }
+        assertNotEquals(pairs.get(0).split(" ")[0], pairs.get(1).split(" ")[0], "two threads, two ids");
+    }
+
+    // ------------------------------------------------------------------ paths as bytes
+
+    /** A file name that is not valid UTF-8 (byte 0xff) opens through the byte form, whatever the JVM's encoding. */
+    @Test
+    void openTakesThePathAsBytes(@TempDir Path dir) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", "cd \"$1\" && printf x > $'a\\xffb' && stat -c %i $'a\\xffb'",
+                "bash", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        long inode = Long.parseLong(out);
+        byte[] dirBytes = LibC.pathBytes(dir.toString());
+        byte[] path = new byte[dirBytes.length + 4];
+        System.arraycopy(dirBytes, 0, path, 0, dirBytes.length);
+        path[dirBytes.length] = '/';
+        path[dirBytes.length + 1] = 'a';
+        path[dirBytes.length + 2] = (byte) 0xff;
+        path[dirBytes.length + 3] = 'b';
+        int fd = LibC.open(path, O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0, "open: " + fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Structs.STATX);
+            assertEquals(0, LibC.fstatx(fd, STATX_INO, buf));
+            assertEquals(inode, Structs.statxIno(buf), "the file stat(1) names");
+        } finally {
+            LibC.close(fd);
+        }
+        // the NUL-terminated segment form
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocate(path.length + 1L);
+            MemorySegment.copy(path, 0, cPath, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, path.length);
+            int fd2 = LibC.open(cPath, O_RDONLY | O_CLOEXEC);
+            assertTrue(fd2 >= 0, "open: " + fd2);
+            LibC.close(fd2);
+        }
+        path[dirBytes.length + 2] = (byte) 0xfe;
+        assertEquals(-ENOENT, LibC.open(path, O_RDONLY | O_CLOEXEC), "one byte off is another name");
+    }
+
+    /** The String form encodes as the JDK does for file names: a file the JDK made opens by the same String. */
+    @Test
+    void openOfAStringFindsWhatTheJdkCreated(@TempDir Path dir) throws Exception {
+        String name = "tab\tnew\nline space";
+        String accented = name + " \u00e9\u00df";
+        if (LibC.PATH_CHARSET.newEncoder().canEncode(accented)) {
+            name = accented; // sun.jnu.encoding is UTF-8 or Latin-1 here: try non-ASCII too
+        }
+        Path file = Files.writeString(dir.resolve(name), "x");
+        int fd = LibC.open(file.toString(), O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0, "open " + file + " under sun.jnu.encoding " + LibC.PATH_CHARSET + ": " + fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Structs.STATX);
+            assertEquals(0, LibC.fstatx(fd, STATX_INO, buf));
+            assertEquals(Proc.statIno(file), Structs.statxIno(buf));
+        } finally {
+            LibC.close(fd);
+        }
+        assertEquals(java.nio.charset.Charset.forName(System.getProperty("sun.jnu.encoding")), LibC.PATH_CHARSET);
+    }
+
     // ------------------------------------------------------------------ file handles, listns
 
     @Test
     void nameToHandleAndOpenByHandleRoundTrip() {
         Assumptions.assumeTrue(Proc.kernelAtLeast(6, 18), "nsfs file handles need Linux 6.18");
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment handle = arena.allocate(LibC.FILE_HANDLE_HEADER + 128, 8);
+            MemorySegment handle = arena.allocate(Structs.FILE_HANDLE_HEADER + 128, 8);
             MemorySegment mountId = arena.allocate(JAVA_INT);
             MemorySegment id = arena.allocate(JAVA_LONG);
             int ns = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -339,23 +516,23 @@ class LibCBindingTest {
                 handle.set(JAVA_INT, 0, 128);
                 assertEquals(0, LibC.name_to_handle_at(ns, handle, mountId));
                 assertEquals(16, handle.get(JAVA_INT, 0), "handle_bytes");
-                assertEquals(LibC.FILEID_NSFS, handle.get(JAVA_INT, 4), "handle_type FILEID_NSFS");
+                assertEquals(Constants.FILEID_NSFS, handle.get(JAVA_INT, 4), "handle_type FILEID_NSFS");
                 assertEquals(0, LibC.ioctl(ns, NsIoctl.NS_GET_ID.request(), id));
                 assertEquals(id.get(JAVA_LONG, 0), handle.get(JAVA_LONG, 8), "ns_id");
                 assertEquals(CLONE_NEWNET, handle.get(JAVA_INT, 16), "ns_type");
                 assertEquals(Proc.selfNsInode("net"), Integer.toUnsignedLong(handle.get(JAVA_INT, 20)), "ns_inum");
 
-                int reopened = LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, O_RDONLY | O_CLOEXEC);
+                int reopened = LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, O_RDONLY | O_CLOEXEC);
                 assertTrue(reopened >= 0, "open_by_handle_at: " + reopened);
                 try {
                     assertEquals(Optional.of(Proc.nsLink(OWN_PID, "net")), Proc.fdLink(reopened));
                 } finally {
                     LibC.close(reopened);
                 }
-                assertEquals(-EPERM, LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, O_RDWR | O_CLOEXEC),
+                assertEquals(-EPERM, LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, O_RDWR | O_CLOEXEC),
                         "write access");
                 handle.set(JAVA_INT, 20, handle.get(JAVA_INT, 20) + 1);
-                assertEquals(-ESTALE, LibC.open_by_handle_at(LibC.FD_NSFS_ROOT, handle, O_RDONLY | O_CLOEXEC),
+                assertEquals(-ESTALE, LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, O_RDONLY | O_CLOEXEC),
                         "a wrong inode");
                 assertEquals(-EBADF, LibC.name_to_handle_at(BAD_FD, handle, mountId));
             } finally {
@@ -367,7 +544,7 @@ class LibCBindingTest {
     @Test
     void listnsIsEnosysBefore619() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment req = LibC.nsIdRequest(arena.allocate(LibC.NS_ID_REQ_SIZE, 8), 0, 0, 0);
+            MemorySegment req = Structs.nsIdRequest(arena.allocate(Structs.NS_ID_REQ), 0, 0, 0);
             MemorySegment ids = arena.allocate(JAVA_LONG, 64);
             int rc = LibC.listns(req, ids, 64, 0);
             if (Proc.kernelAtLeast(6, 19)) {

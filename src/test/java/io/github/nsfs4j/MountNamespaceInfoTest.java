@@ -122,7 +122,7 @@ class MountNamespaceInfoTest {
             MemorySegment buf = arena.allocate(32, 8).fill((byte) 0xff);
             long request = IoctlCodes._IOR(0xb7, 10, 32); // a future, larger struct mnt_ns_info
             assertEquals(0, ns.callOnFd(fd -> LibC.ioctl(fd, request, buf), "ioctl"));
-            assertEquals(MountNamespaceInfo.SIZE_VER0, buf.get(JAVA_INT, 0), "size reports what was filled");
+            assertEquals((int) Structs.MNT_NS_INFO.byteSize(), buf.get(JAVA_INT, 0), "size reports what was filled");
             assertEquals(ns.id().getAsLong(), buf.get(JAVA_LONG, 8));
             for (long i = 16; i < 32; i++) {
                 assertEquals((byte) 0xff, buf.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i), "byte " + i + " untouched");

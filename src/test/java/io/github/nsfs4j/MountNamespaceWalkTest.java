@@ -92,7 +92,7 @@ class MountNamespaceWalkTest {
 
     /** A second handle on the same namespace (F_DUPFD_CLOEXEC), owned by the caller. */
     private static MountNamespace dup(MountNamespace ns) throws NamespaceException {
-        int copy = ns.callOnFd(fd -> LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, 0), "fcntl");
+        int copy = ns.callOnFd(fd -> LibC.fcntl(fd, Constants.F_DUPFD_CLOEXEC, 0), "fcntl");
         assertTrue(copy >= 0, "F_DUPFD_CLOEXEC: " + copy);
         return (MountNamespace) Namespace.adopt(copy);
     }

@@ -156,8 +156,8 @@ class NamespaceReferenceTest {
             assertEquals(-jnr.constants.platform.Errno.ENOTDIR.intValue(),
                     LibC.open_by_handle_at(-10003, h, OpenFlags.O_DIRECTORY.intValue() | cloexec), "O_DIRECTORY");
         }
-        assertEquals(-10003, LibC.FD_NSFS_ROOT);
-        assertEquals(0xf1, LibC.FILEID_NSFS);
+        assertEquals(-10003, Constants.FD_NSFS_ROOT);
+        assertEquals(0xf1, Constants.FILEID_NSFS);
     }
 
     // ------------------------------------------------------------ reachability from a user namespace

@@ -1,0 +1,62 @@
+package io.github.nsfs4j;
+
+import jnr.constants.platform.Fcntl;
+import jnr.constants.platform.OpenFlags;
+
+/**
+ * The C constants nsfs4j passes to the kernel, in one place: from jnr-constants where it has
+ * them (resolved for the running platform), written here where it does not. The values
+ * written here are the same on every architecture of {@link Arch}.
+ */
+final class Constants {
+    private Constants() {}
+
+    // <fcntl.h>, from jnr-constants
+    static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
+    static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+    static final int O_NOCTTY = OpenFlags.O_NOCTTY.intValue();
+    static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
+    static final int F_GETFD = Fcntl.F_GETFD.intValue();
+    static final int F_SETFD = Fcntl.F_SETFD.intValue();
+    static final int F_GETFL = Fcntl.F_GETFL.intValue();
+
+    // <fcntl.h>, not in jnr-constants
+    /** {@code O_PATH}, asm-generic {@code 010000000}. */
+    static final int O_PATH = 0x200000;
+    /** {@code F_DUPFD_CLOEXEC} = {@code F_LINUX_SPECIFIC_BASE + 6}. */
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final int FD_CLOEXEC = 1;
+    static final int AT_EMPTY_PATH = 0x1000;
+
+    // <sys/stat.h>
+    static final int STATX_INO = 0x100;
+
+    // <linux/magic.h>
+    static final long NSFS_MAGIC = 0x6e736673L;
+
+    // <poll.h>
+    static final short POLLIN = 0x1;
+    static final short POLLERR = 0x8;
+    static final short POLLHUP = 0x10;
+    static final short POLLNVAL = 0x20;
+
+    // The unified syscall numbers (the same on every architecture of Arch; mips and alpha differ).
+    static final int SYS_pidfd_send_signal = 424;
+    static final int SYS_pidfd_open = 434;
+    static final int SYS_listns = 470;
+
+    // <linux/nsfs.h>, <linux/exportfs.h>
+    /** The "mount fd" that open_by_handle_at takes for nsfs handles (Linux 6.18). */
+    static final int FD_NSFS_ROOT = -10003;
+    /** The handle type of namespace file handles. */
+    static final int FILEID_NSFS = 0xf1;
+    /** {@code ns_id_req.user_ns_id} value meaning "owned by the caller's own user namespace". */
+    static final long LISTNS_CURRENT_USER = -1L;
+
+    // <linux/pidfd.h>
+    static final int PIDFS_IOCTL_MAGIC = 0xFF;
+    static final long PIDFD_INFO_PID = 1;
+    static final long PIDFD_INFO_CREDS = 2;
+    static final long PIDFD_INFO_CGROUPID = 4;
+    static final long PIDFD_INFO_EXIT = 8;
+}

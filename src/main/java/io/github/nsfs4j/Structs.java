@@ -1,0 +1,192 @@
+package io.github.nsfs4j;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.MemoryLayout.paddingLayout;
+import static java.lang.foreign.MemoryLayout.structLayout;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The kernel structures nsfs4j reads or fills, each defined once, with the kernel's field
+ * names; fields are reached through their VarHandles (or the accessors below), never
+ * through offsets written by hand. Only the fields nsfs4j uses are named where a structure
+ * has many; the rest is padding of the right size.
+ */
+final class Structs {
+    private Structs() {}
+
+    private static VarHandle field(MemoryLayout layout, String name) {
+        return layout.varHandle(groupElement(name));
+    }
+
+    // ---------------------------------------------------------------- struct statfs (statfs(2))
+
+    /**
+     * {@code struct statfs}: only {@code f_type} is read, a long on 64-bit Linux except s390x,
+     * where it is an {@code unsigned int} (and the structure 88 bytes, not 120).
+     */
+    static final StructLayout STATFS = statfs(Arch.RUNNING == null ? Arch.X86_64 : Arch.RUNNING);
+    private static final VarHandle STATFS_F_TYPE = field(STATFS, "f_type");
+    private static final boolean STATFS_F_TYPE_IS_INT = STATFS.memberLayouts().getFirst().byteSize() == Integer.BYTES;
+
+    /** {@code struct statfs} of {@code arch}. */
+    static StructLayout statfs(Arch arch) {
+        return arch.statfsTypeBytes() == Integer.BYTES
+                ? structLayout(JAVA_INT.withName("f_type"), paddingLayout(84))
+                : structLayout(JAVA_LONG.withName("f_type"), paddingLayout(112));
+    }
+
+    /** {@code f_type}, the filesystem magic, as an unsigned value. */
+    static long statfsType(MemorySegment statfs) {
+        return STATFS_F_TYPE_IS_INT
+                ? Integer.toUnsignedLong((int) STATFS_F_TYPE.get(statfs, 0L))
+                : (long) STATFS_F_TYPE.get(statfs, 0L);
+    }
+
+    // ---------------------------------------------------------------- struct statx (statx(2))
+
+    private static final StructLayout STATX_TIMESTAMP = structLayout(
+            JAVA_LONG.withName("tv_sec"), JAVA_INT.withName("tv_nsec"), JAVA_INT.withName("__reserved"));
+
+    /** {@code struct statx}, 256 bytes, the same on every architecture. */
+    static final StructLayout STATX = structLayout(
+            JAVA_INT.withName("stx_mask"),
+            JAVA_INT.withName("stx_blksize"),
+            JAVA_LONG.withName("stx_attributes"),
+            JAVA_INT.withName("stx_nlink"),
+            JAVA_INT.withName("stx_uid"),
+            JAVA_INT.withName("stx_gid"),
+            JAVA_SHORT.withName("stx_mode"),
+            paddingLayout(2),
+            JAVA_LONG.withName("stx_ino"),
+            JAVA_LONG.withName("stx_size"),
+            JAVA_LONG.withName("stx_blocks"),
+            JAVA_LONG.withName("stx_attributes_mask"),
+            STATX_TIMESTAMP.withName("stx_atime"),
+            STATX_TIMESTAMP.withName("stx_btime"),
+            STATX_TIMESTAMP.withName("stx_ctime"),
+            STATX_TIMESTAMP.withName("stx_mtime"),
+            JAVA_INT.withName("stx_rdev_major"),
+            JAVA_INT.withName("stx_rdev_minor"),
+            JAVA_INT.withName("stx_dev_major"),
+            JAVA_INT.withName("stx_dev_minor"),
+            paddingLayout(256 - 144));
+    private static final VarHandle STATX_MASK = field(STATX, "stx_mask");
+    private static final VarHandle STATX_INO = field(STATX, "stx_ino");
+    private static final VarHandle STATX_DEV_MAJOR = field(STATX, "stx_dev_major");
+    private static final VarHandle STATX_DEV_MINOR = field(STATX, "stx_dev_minor");
+
+    static int statxMask(MemorySegment statx) {
+        return (int) STATX_MASK.get(statx, 0L);
+    }
+
+    static long statxIno(MemorySegment statx) {
+        return (long) STATX_INO.get(statx, 0L);
+    }
+
+    static int statxDevMajor(MemorySegment statx) {
+        return (int) STATX_DEV_MAJOR.get(statx, 0L);
+    }
+
+    static int statxDevMinor(MemorySegment statx) {
+        return (int) STATX_DEV_MINOR.get(statx, 0L);
+    }
+
+    // ---------------------------------------------------------------- struct mnt_ns_info (NS_MNT_GET_*)
+
+    /** {@code struct mnt_ns_info}, version 0 ({@code MNT_NS_INFO_SIZE_VER0} = 16). */
+    static final StructLayout MNT_NS_INFO = structLayout(
+            JAVA_INT.withName("size"), JAVA_INT.withName("nr_mounts"), JAVA_LONG.withName("mnt_ns_id"));
+    private static final VarHandle MNT_NS_INFO_SIZE = field(MNT_NS_INFO, "size");
+    private static final VarHandle MNT_NS_INFO_NR_MOUNTS = field(MNT_NS_INFO, "nr_mounts");
+    private static final VarHandle MNT_NS_INFO_MNT_NS_ID = field(MNT_NS_INFO, "mnt_ns_id");
+
+    static int mntNsInfoSize(MemorySegment info) {
+        return (int) MNT_NS_INFO_SIZE.get(info, 0L);
+    }
+
+    static int mntNsInfoNrMounts(MemorySegment info) {
+        return (int) MNT_NS_INFO_NR_MOUNTS.get(info, 0L);
+    }
+
+    static long mntNsInfoMntNsId(MemorySegment info) {
+        return (long) MNT_NS_INFO_MNT_NS_ID.get(info, 0L);
+    }
+
+    // ---------------------------------------------------------------- struct ns_id_req (listns(2))
+
+    /** {@code struct ns_id_req}, version 0 (32 bytes). */
+    static final StructLayout NS_ID_REQ = structLayout(
+            JAVA_INT.withName("size"), JAVA_INT.withName("spare"), JAVA_LONG.withName("ns_id"),
+            JAVA_INT.withName("ns_type"), JAVA_INT.withName("spare2"), JAVA_LONG.withName("user_ns_id"));
+    private static final VarHandle NS_ID_REQ_SIZE = field(NS_ID_REQ, "size");
+    private static final VarHandle NS_ID_REQ_NS_ID = field(NS_ID_REQ, "ns_id");
+    private static final VarHandle NS_ID_REQ_NS_TYPE = field(NS_ID_REQ, "ns_type");
+    private static final VarHandle NS_ID_REQ_USER_NS_ID = field(NS_ID_REQ, "user_ns_id");
+
+    /**
+     * Fills a {@code struct ns_id_req}: {@code cursor} is the last id already seen (0 to
+     * start), {@code typeMask} an OR of CLONE_NEW* flags (0 for all), {@code userNsId} 0 for
+     * any owner, {@link Constants#LISTNS_CURRENT_USER} for the caller's own user namespace.
+     */
+    static MemorySegment nsIdRequest(MemorySegment req, long cursor, int typeMask, long userNsId) {
+        req.fill((byte) 0);
+        NS_ID_REQ_SIZE.set(req, 0L, (int) NS_ID_REQ.byteSize());
+        NS_ID_REQ_NS_ID.set(req, 0L, cursor);
+        NS_ID_REQ_NS_TYPE.set(req, 0L, typeMask);
+        NS_ID_REQ_USER_NS_ID.set(req, 0L, userNsId);
+        return req;
+    }
+
+    // ---------------------------------------------------------------- struct file_handle, nsfs form
+
+    /**
+     * {@code struct file_handle {u32 handle_bytes; int handle_type; unsigned char f_handle[]}}
+     * with the 16-byte nsfs {@code f_handle}: {@code {u64 ns_id; u32 ns_type; u32 ns_inum}}.
+     */
+    static final StructLayout NSFS_FILE_HANDLE = structLayout(
+            JAVA_INT.withName("handle_bytes"), JAVA_INT.withName("handle_type"),
+            JAVA_LONG.withName("ns_id"), JAVA_INT.withName("ns_type"), JAVA_INT.withName("ns_inum"));
+    /** {@code sizeof(struct file_handle)} without {@code f_handle}. */
+    static final long FILE_HANDLE_HEADER = NSFS_FILE_HANDLE.byteOffset(groupElement("ns_id"));
+    /** The nsfs {@code f_handle} size, 16. */
+    static final int NSFS_HANDLE_BYTES = (int) (NSFS_FILE_HANDLE.byteSize() - FILE_HANDLE_HEADER);
+    static final VarHandle FILE_HANDLE_BYTES = field(NSFS_FILE_HANDLE, "handle_bytes");
+    static final VarHandle FILE_HANDLE_TYPE = field(NSFS_FILE_HANDLE, "handle_type");
+    static final VarHandle FILE_HANDLE_NS_ID = field(NSFS_FILE_HANDLE, "ns_id");
+    static final VarHandle FILE_HANDLE_NS_TYPE = field(NSFS_FILE_HANDLE, "ns_type");
+    static final VarHandle FILE_HANDLE_NS_INUM = field(NSFS_FILE_HANDLE, "ns_inum");
+
+    // ---------------------------------------------------------------- struct pidfd_info (PIDFD_GET_INFO)
+
+    /** {@code struct pidfd_info}, the 64-byte first version. */
+    static final StructLayout PIDFD_INFO = structLayout(
+            JAVA_LONG.withName("mask"), JAVA_LONG.withName("cgroupid"),
+            JAVA_INT.withName("pid"), JAVA_INT.withName("tgid"), JAVA_INT.withName("ppid"),
+            JAVA_INT.withName("ruid"), JAVA_INT.withName("rgid"), JAVA_INT.withName("euid"),
+            JAVA_INT.withName("egid"), JAVA_INT.withName("suid"), JAVA_INT.withName("sgid"),
+            JAVA_INT.withName("fsuid"), JAVA_INT.withName("fsgid"), JAVA_INT.withName("exit_code"));
+    static final VarHandle PIDFD_INFO_MASK = field(PIDFD_INFO, "mask");
+    static final VarHandle PIDFD_INFO_CGROUPID = field(PIDFD_INFO, "cgroupid");
+    static final VarHandle PIDFD_INFO_PID = field(PIDFD_INFO, "pid");
+    static final VarHandle PIDFD_INFO_TGID = field(PIDFD_INFO, "tgid");
+    static final VarHandle PIDFD_INFO_PPID = field(PIDFD_INFO, "ppid");
+    static final VarHandle PIDFD_INFO_RUID = field(PIDFD_INFO, "ruid");
+    static final VarHandle PIDFD_INFO_EUID = field(PIDFD_INFO, "euid");
+    static final VarHandle PIDFD_INFO_EXIT_CODE = field(PIDFD_INFO, "exit_code");
+
+    // ---------------------------------------------------------------- struct pollfd (poll(2))
+
+    /** {@code struct pollfd {int fd; short events; short revents}}. */
+    static final StructLayout POLLFD = structLayout(
+            JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
+    static final VarHandle POLLFD_FD = field(POLLFD, "fd");
+    static final VarHandle POLLFD_EVENTS = field(POLLFD, "events");
+    static final VarHandle POLLFD_REVENTS = field(POLLFD, "revents");
+}
