@@ -36,7 +36,12 @@ class BenchSmokeTest {
             "InitPidBenchmark.nsfs4j_open_initPid_close", "InitPidBenchmark.nsfs4j_procfsFallback",
             "InitPidBenchmark.nspidScan_java",
             "c.NS_GET_NSTYPE", "c.NS_GET_ID", "c.NS_GET_PID_FROM_PIDNS", "c.NS_GET_PID_IN_PIDNS",
-            "c.open_ioctl_close", "c.twofork", "c.nspid_scan");
+            "c.open_ioctl_close", "c.twofork", "c.nspid_scan",
+            "startup.java_version", "startup.bare_one_ioctl.noaot", "startup.bare_one_ioctl.aot",
+            "startup.nsfs_version.noaot", "startup.nsfs_version.aot", "startup.nsfs_info.noaot", "startup.nsfs_info.aot",
+            "startup.nsfs_ls.noaot", "startup.nsfs_ls.aot", "startup.nsfs_pid_from.noaot", "startup.nsfs_pid_from.aot",
+            "startup.jar_info", "startup.readlink", "startup.nsenter", "startup.first_call", "startup.second_call",
+            "startup.aot_training");
     private static final List<String> SCALE = List.of(
             "ScaleBenchmark.ioctl_openHandles", "ScaleBenchmark.nsfs4j_open_initPid_close",
             "ScaleBenchmark.nspidScan_java", "ScaleBenchmark.nsfs4j_procfsFallback",
@@ -69,7 +74,7 @@ class BenchSmokeTest {
         String table = Files.readString(stdout);
         assertEquals(Files.readString(results.resolve("table.md")), table);
         for (String heading : List.of("### 1. One request on an open handle", "### 2. Allocation per call",
-                "### 3. The init pid of one container", "### 4. Scale", "### 5. Discovery", "### Goals of issue 6")) {
+                "### 3. The init pid of one container", "### 4. Scale", "### 5. Discovery", "### 6. Start-up", "### Goals of issues 6 and 12")) {
             assertTrue(table.contains(heading), () -> heading + " missing from\n" + table);
         }
         assertTrue(table.contains("| nsfs4j: NamespaceDiscovery.scan(), in process |"), table);
@@ -104,7 +109,7 @@ class BenchSmokeTest {
             assertTrue(seen.contains("DiscoveryBenchmark.handRolled_procfs_publicApi@" + extra), seen::toString);
         }
         List<?> goals = (List<?>) json.get("goals");
-        assertEquals(5, goals.size(), goals::toString);
+        assertEquals(7, goals.size(), goals::toString);
         for (Object g : goals) {
             String verdict = (String) ((Map<?, ?>) g).get("verdict");
             assertTrue(Set.of("met", "not met", "n/a").contains(verdict), g::toString);
@@ -120,7 +125,8 @@ class BenchSmokeTest {
         assertTrue(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.endsWith("</svg>\n"), svg);
         assertEquals(count(svg, "<text "), count(svg, "</text>"), "unbalanced <text> in chart.svg");
         assertFalse(svg.contains("NaN") || svg.contains("Infinity"), "chart.svg has a non-number coordinate");
-        assertTrue(svg.contains("NS_GET_PID_FROM_PIDNS") && svg.contains("two-fork") && svg.contains("<polyline"),
+        assertTrue(svg.contains("NS_GET_PID_FROM_PIDNS") && svg.contains("two-fork") && svg.contains("<polyline")
+                && svg.contains("Start-up"),
                 "chart.svg lacks its panels");
 
         // No namespace left behind: every init the run made is gone.
