@@ -69,6 +69,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @param path the namespace file
      * @return a new handle, of the class for the namespace's type, owned by the caller
      * @throws NotANamespaceException if the path is not a namespace file
+     * @throws UnknownNamespaceTypeException if it is a namespace of a type this nsfs4j does not know
      * @throws NoSuchNamespaceException if the path does not exist (or the process is gone)
      * @throws NamespaceAccessDeniedException if the caller may not open it
      * @throws NamespaceException for any other failure
@@ -133,6 +134,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @return a new handle owning {@code fd}
      * @throws IllegalArgumentException if {@code fd} is negative
      * @throws NotANamespaceException if the fd is not on a namespace file, or is an O_PATH fd
+     * @throws UnknownNamespaceTypeException if it is a namespace of a type this nsfs4j does not know
      * @throws NamespaceException for any other failure
      */
     static Namespace adopt(int fd) throws NamespaceException {
@@ -147,6 +149,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @return a new handle owning the duplicate
      * @throws IllegalArgumentException if {@code fd} is negative
      * @throws NotANamespaceException if the fd is not on a namespace file, or is an O_PATH fd
+     * @throws UnknownNamespaceTypeException if it is a namespace of a type this nsfs4j does not know
      * @throws NamespaceException for any other failure
      */
     static Namespace duplicate(int fd) throws NamespaceException {

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.IntUnaryOperator;
 
 
 /**
@@ -27,7 +28,7 @@ abstract sealed class NamespaceHandle implements Namespace
     private final boolean hasId;
 
     NamespaceHandle(int fd, NamespaceType type, long device, long inode, OptionalLong id) {
-        this.fd = new FdGuard(fd);
+        this.fd = new FdGuard(fd, this);
         this.type = type;
         this.device = device;
         this.inode = inode;
@@ -44,9 +45,14 @@ abstract sealed class NamespaceHandle implements Namespace
 
     /** {@link Namespace#adopt(int)}. */
     static NamespaceHandle adopt(int fd) throws NamespaceException {
+        return adopt(fd, NamespaceHandle::nsType);
+    }
+
+    /** As {@link #adopt(int)}, with the NS_GET_NSTYPE call given (tests fake it). */
+    static NamespaceHandle adopt(int fd, IntUnaryOperator nsType) throws NamespaceException {
         checkFd(fd);
         LibC.requireNativeAccess();
-        NamespaceHandle ns = inspect(fd, "fd " + fd, null);
+        NamespaceHandle ns = inspect(fd, "fd " + fd, null, nsType);
         LibC.fcntl(fd, Constants.F_SETFD, Constants.FD_CLOEXEC);
         return ns;
     }
@@ -103,9 +109,20 @@ abstract sealed class NamespaceHandle implements Namespace
 
     /** Wraps an fd the library opened (or the kernel returned); closes it if it is not what was expected. */
     static NamespaceHandle adoptOrClose(int fd, String origin, NamespaceType expected) throws NamespaceException {
+        return adoptOrClose(fd, origin, expected, NamespaceHandle::nsType);
+    }
+
+    /** {@code NS_GET_NSTYPE} on an fd: the CLONE_NEW* flag, or -errno. */
+    private static int nsType(int fd) {
+        return LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L);
+    }
+
+    /** As {@link #adoptOrClose(int, String, NamespaceType)}, with the NS_GET_NSTYPE call given (tests fake it). */
+    static NamespaceHandle adoptOrClose(int fd, String origin, NamespaceType expected, IntUnaryOperator nsType)
+            throws NamespaceException {
         boolean success = false;
         try {
-            NamespaceHandle ns = inspect(fd, origin, expected);
+            NamespaceHandle ns = inspect(fd, origin, expected, nsType);
             success = true;
             return ns;
         } finally {
@@ -116,7 +133,8 @@ abstract sealed class NamespaceHandle implements Namespace
     }
 
     /** Checks that {@code fd} is on nsfs and of the expected type, and reads its identity. Never closes it. */
-    private static NamespaceHandle inspect(int fd, String origin, NamespaceType expected) throws NamespaceException {
+    private static NamespaceHandle inspect(int fd, String origin, NamespaceType expected, IntUnaryOperator nsType)
+            throws NamespaceException {
         MemorySegment buf = LibC.scratch();
         int rc = LibC.fstatfs(fd, buf);
         if (rc < 0) {
@@ -128,7 +146,7 @@ abstract sealed class NamespaceHandle implements Namespace
                     + Long.toHexString(magic) + ", nsfs is 0x" + Long.toHexString(Constants.NSFS_MAGIC)
                     + "); use /proc/<pid>/ns/<type> or a bind mount of one");
         }
-        int flag = LibC.ioctl(fd, NsIoctl.NS_GET_NSTYPE.request(), 0L);
+        int flag = nsType.applyAsInt(fd);
         if (flag == -Errnos.EBADF) {
             // fstatfs took the fd, the ioctl did not: an O_PATH fd (only adopt and duplicate see one)
             throw new NotANamespaceException("open", origin, Errnos.EBADF,
@@ -137,7 +155,10 @@ abstract sealed class NamespaceHandle implements Namespace
         if (flag < 0) {
             throw failure(NsIoctl.NS_GET_NSTYPE, origin, -flag);
         }
-        NamespaceType type = NamespaceType.fromCloneFlag(flag);
+        NamespaceType type = NamespaceType.ofCloneFlag(flag);
+        if (type == null) {
+            throw new UnknownNamespaceTypeException("open", origin, flag);
+        }
         if (expected != null && type != expected) {
             throw new WrongNamespaceTypeException("open", origin, expected, type);
         }

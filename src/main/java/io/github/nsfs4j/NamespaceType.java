@@ -24,6 +24,8 @@ public enum NamespaceType {
     /** UTS (host and domain name) namespace, {@code CLONE_NEWUTS}. */
     UTS("uts", 0x04000000);
 
+    private static final NamespaceType[] VALUES = values();
+
     private final String procName;
     private final int cloneFlag;
 
@@ -67,12 +69,21 @@ public enum NamespaceType {
      * @throws IllegalArgumentException if no namespace type has that flag
      */
     public static NamespaceType fromCloneFlag(int flag) {
-        for (NamespaceType type : values()) {
+        NamespaceType type = ofCloneFlag(flag);
+        if (type == null) {
+            throw new IllegalArgumentException("no namespace type has the clone flag 0x" + Integer.toHexString(flag));
+        }
+        return type;
+    }
+
+    /** The type with this flag, or null: for flags the kernel answers, where null is no bad argument. */
+    static NamespaceType ofCloneFlag(int flag) {
+        for (NamespaceType type : VALUES) {
             if (type.cloneFlag == flag) {
                 return type;
             }
         }
-        throw new IllegalArgumentException("no namespace type has the clone flag 0x" + Integer.toHexString(flag));
+        return null;
     }
 
     /**

@@ -20,7 +20,7 @@ public final class Pidfd implements AutoCloseable {
     private final int pid;
 
     private Pidfd(int fd, int pid) {
-        this.fd = new FdGuard(fd);
+        this.fd = new FdGuard(fd, this);
         this.pid = pid;
     }
 

@@ -70,7 +70,8 @@ class ConcurrencyTest {
     void closeWaitsForCallsInFlight() {
         int fd = LibC.open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         String link = Proc.fdLink(fd).orElseThrow();
-        FdGuard guard = new FdGuard(fd);
+        Object owner = new Object(); // kept reachable: the cleaner must not close the guard here
+        FdGuard guard = new FdGuard(fd, owner);
         assertEquals(fd, guard.acquire());
         assertEquals(fd, guard.acquire());
         guard.close();
@@ -89,6 +90,7 @@ class ConcurrencyTest {
         } finally {
             LibC.close(reuse);
         }
+        java.lang.ref.Reference.reachabilityFence(owner);
     }
 
     /** Namespace.close() twice never closes an fd number that was reused in between. */
