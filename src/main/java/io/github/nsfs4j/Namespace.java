@@ -191,12 +191,32 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
     OptionalLong id();
 
     /**
-     * Whether this is the machine's initial namespace of its type, recognised by the fixed
-     * inode the kernel gives those ({@code enum init_ns_ino}). Also after close.
+     * Whether this is the machine's initial namespace of its type (the one the kernel starts
+     * with, where kernel threads live). Also after close: it uses only the inode recorded at
+     * open and what {@code /proc} shows, never this handle's fd.
+     *
+     * <p>How it is decided, by kernel:
+     * <ul>
+     *   <li>ipc, uts, user, pid, cgroup and time namespaces, on every kernel: the initial one
+     *       has a fixed inode ({@code enum init_ns_ino}, which no other namespace can get), so
+     *       the inode alone answers.</li>
+     *   <li>net and mount namespaces on Linux 6.18 and later: the same (they got fixed inodes
+     *       in 6.18).</li>
+     *   <li>net and mount namespaces on older kernels, whose initial ones have ordinary inodes:
+     *       the namespace is compared with that of kthreadd (pid 2), or else init (pid 1), of
+     *       the initial pid namespace. That needs a caller that sees the initial pid
+     *       namespace's {@code /proc} and may read those links (root, or CAP_SYS_PTRACE);
+     *       where it cannot, this method throws instead of guessing. The kernel is not asked
+     *       for its version: whether the type has a fixed inode is read from those same links,
+     *       or from the caller's own namespace of the type where it has the fixed inode.</li>
+     * </ul>
      *
      * @return true for an initial namespace
+     * @throws NamespaceException where nothing the caller can see tells (net or mount
+     *     namespace, kernel without their fixed inodes, no visible kthreadd or init); the
+     *     message says what is missing
      */
-    boolean isInitial();
+    boolean isInitial() throws NamespaceException;
 
     /**
      * A persistent reference to this namespace, to store and reopen later without holding an

@@ -240,22 +240,8 @@ abstract sealed class NamespaceHandle implements Namespace
     }
 
     @Override
-    public final boolean isInitial() {
-        return inode == initialInode(type);
-    }
-
-    /** The fixed inode of the initial namespace of a type ({@code include/uapi/linux/nsfs.h}). */
-    static long initialInode(NamespaceType type) {
-        return switch (type) {
-            case IPC -> 0xEFFFFFFFL;
-            case UTS -> 0xEFFFFFFEL;
-            case USER -> 0xEFFFFFFDL;
-            case PID -> 0xEFFFFFFCL;
-            case CGROUP -> 0xEFFFFFFBL;
-            case TIME -> 0xEFFFFFFAL;
-            case NET -> 0xEFFFFFF9L;
-            case MNT -> 0xEFFFFFF8L;
-        };
+    public final boolean isInitial() throws NamespaceException {
+        return InitialNamespaces.isInitial(type, inode, this);
     }
 
     @Override

@@ -22,6 +22,8 @@ import jnr.constants.platform.Errno;
  *   <li>{@code bad-args}: calls factories with bad arguments and prints which exception each
  *       threw (run without native access: an argument checked in Java comes before any
  *       native call, so it never meets the IllegalCallerException).</li>
+ *   <li>{@code initial}: for every type, the own namespace's inode and what
+ *       {@code isInitial()} says of it ({@code true}, {@code false} or {@code refused}).</li>
  * </ul>
  */
 public final class NsfsChildMain {
@@ -33,6 +35,7 @@ public final class NsfsChildMain {
             case "open" -> open(args[1]);
             case "native-access" -> nativeAccess();
             case "bad-args" -> badArguments();
+            case "initial" -> initial();
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
         System.out.flush();
@@ -93,6 +96,22 @@ public final class NsfsChildMain {
 
     interface Call {
         Object call() throws Exception;
+    }
+
+    private static void initial() throws Exception {
+        for (NamespaceType type : NamespaceType.values()) {
+            try (Namespace ns = Namespace.current(type)) {
+                print(type + ".inode", ns.inode());
+                String answer;
+                try {
+                    answer = String.valueOf(ns.isInitial());
+                } catch (NamespaceException e) {
+                    answer = "refused";
+                    print(type + ".message", e.getMessage());
+                }
+                print(type + ".initial", answer);
+            }
+        }
     }
 
     private static void badArguments() {
