@@ -6,6 +6,7 @@ import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -96,6 +97,9 @@ class BinScriptTest {
             assertEquals("ALL-UNNAMED", m.getMainAttributes().getValue("Enable-Native-Access"));
         }
         FileTime built = Files.getLastModifiedTime(jar);
+        // bin/nsfs builds the jar alone: the publishing jars come at verify, not package.
+        assertFalse(Files.exists(publishing(jar, "sources")) || Files.exists(publishing(jar, "javadoc")),
+                "bin/nsfs built the -sources or -javadoc jar");
 
         // No rebuild while the sources are unchanged; stdout is exactly one JSON document and
         // stderr is empty (no native-access warning).
@@ -135,5 +139,39 @@ class BinScriptTest {
         assertEquals(1, ((List<?>) Json.object(again.out()).get("results")).size());
         assertNotEquals(built, Files.getLastModifiedTime(jar), "the changed source was rebuilt");
         assertFalse(Files.getLastModifiedTime(source).compareTo(Files.getLastModifiedTime(jar)) > 0);
+
+        // What Maven Central takes: mvn verify (and so install) adds -sources.jar and
+        // -javadoc.jar, the Javadoc built by the JDK 22+ toolchain's javadoc.
+        UserShell.Result verify = run(repo, Map.of(), "mvn", "-q", "-Dmaven.test.skip=true", "verify");
+        assertEquals(0, verify.status(), verify::toString);
+        try (JarFile sources = new JarFile(publishing(jar, "sources").toFile());
+                JarFile javadoc = new JarFile(publishing(jar, "javadoc").toFile())) {
+            assertNotNull(sources.getEntry("io/github/nsfs4j/Namespace.java"), "sources jar");
+            assertNotNull(sources.getEntry("module-info.java"), "sources jar");
+            assertNotNull(javadoc.getEntry("index.html"), "javadoc jar");
+            assertNotNull(javadoc.getEntry("io.github.nsfs4j/io/github/nsfs4j/Namespace.html"), "javadoc jar");
+        }
+    }
+
+    /** The {@code -CLASSIFIER.jar} beside {@code jar}. */
+    private static Path publishing(Path jar, String classifier) {
+        return jar.resolveSibling(jar.getFileName().toString().replace(".jar", "-" + classifier + ".jar"));
+    }
+
+    /** The metadata Maven Central requires of a release is in the pom. */
+    @Test
+    void thePomHasWhatMavenCentralRequires() throws Exception {
+        String pom = Files.readString(UserShell.checkout().resolve("pom.xml"));
+        String head = pom.substring(0, pom.indexOf("<dependencies>")); // the project's own elements
+        for (String path : new String[] {"name", "description", "url", "licenses/license/name", "licenses/license/url",
+            "developers/developer/name", "scm/connection", "scm/developerConnection", "scm/url"}) {
+            String within = head;
+            for (String element : path.split("/")) {
+                int open = within.indexOf("<" + element + ">");
+                assertTrue(open >= 0, "pom.xml has no " + path);
+                within = within.substring(open + element.length() + 2, within.indexOf("</" + element + ">", open));
+            }
+            assertFalse(within.isBlank(), "pom.xml has an empty " + path);
+        }
     }
 }
