@@ -2,16 +2,13 @@ package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Spliterators;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * A handle on a mount namespace. See {@link Namespace} for ownership, thread safety and identity.
@@ -80,7 +77,7 @@ public final class MountNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure
      */
     public MountNamespaceInfo info() throws NamespaceException {
-        return MountNamespace.readInfo(callWriting(NsIoctl.NS_MNT_GET_INFO), this);
+        return MountNamespace.readInfo(callWriting(NsIoctl.NS_MNT_GET_INFO), inode(), this);
     }
 
     /**
@@ -109,86 +106,75 @@ public final class MountNamespace extends NamespaceHandle {
         return step(NsIoctl.NS_MNT_GET_PREV);
     }
 
-    /**
-     * Every mount namespace, in id order, whichever this one is: rewinds with
-     * NS_MNT_GET_PREV to the first, then walks NS_MNT_GET_NEXT to the last (Linux 6.12,
-     * and the same privilege as {@link #next()}). Each element is a new handle that the
-     * consumer owns and closes; the stream's own cursor fd is closed when the walk ends or
-     * when the stream is closed, so close the stream (try-with-resources) if you may stop
-     * early. This handle is not consumed and stays open.
-     *
-     * <p>A failure while rewinding (for example the kernel's EPERM for an unprivileged
-     * caller) is thrown by this method; a failure later in the walk surfaces from the stream
-     * as an {@link java.io.UncheckedIOException} whose cause is the {@link NamespaceException}.
-     *
-     * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
-     */
-    public Stream<MountNamespace> walkAll() throws NamespaceException {
-        MountNamespace first = (MountNamespace) duplicateHandle();
-        boolean success = false;
-        try {
-            for (Optional<MountNamespace> prev = first.previous(); prev.isPresent(); prev = first.previous()) {
-                first.close();
-                first = prev.get();
-            }
-            MountWalk walk = new MountWalk(first);
-            success = true;
-            return StreamSupport.stream(walk, false).onClose(walk::close);
-        } finally {
-            if (!success) {
-                first.close();
-            }
-        }
+    /** What {@link #walkAll(Visitor)} does with each mount namespace. */
+    @FunctionalInterface
+    public interface Visitor {
+        /**
+         * Visits one mount namespace. The handle is open for the call only: the walk closes it
+         * when this method returns or throws (to keep one, reopen it from
+         * {@link MountNamespace#info()}: {@link MountNamespaceInfo#open()}).
+         *
+         * @param ns an open handle on the namespace, closed after the call
+         * @return true to go on with the next one, false to stop the walk
+         * @throws NamespaceException to stop the walk with this exception
+         */
+        boolean visit(MountNamespace ns) throws NamespaceException;
     }
 
-    /** The walk behind {@link #walkAll()}: holds a cursor, hands out duplicates of it. */
-    private static final class MountWalk extends Spliterators.AbstractSpliterator<MountNamespace> {
-        private MountNamespace cursor;
-        private boolean started;
+    /**
+     * Every mount namespace of the machine, in id order, whichever this one is, as values:
+     * their id, inode and number of mounts (NS_MNT_GET_PREV back to the first, then
+     * NS_MNT_GET_NEXT to the last, and NS_MNT_GET_INFO on each; Linux 6.12, and the privilege
+     * of {@link #next()}). No fd outlives the call; open one of them with
+     * {@link MountNamespaceInfo#open()}. This handle stays open.
+     *
+     * @return the namespaces' values, ascending by id
+     * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
+     * @throws UnsupportedRequestException on a kernel before 6.12
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure
+     */
+    public List<MountNamespaceInfo> listAll() throws NamespaceException {
+        List<MountNamespaceInfo> all = new ArrayList<>();
+        walkAll(ns -> all.add(ns.info()));
+        return List.copyOf(all);
+    }
 
-        MountWalk(MountNamespace first) {
-            super(Long.MAX_VALUE, ORDERED | DISTINCT | NONNULL);
-            this.cursor = first;
-        }
-
-        /**
-         * Never splits: the inherited split opens a batch of handles ahead of the consumer, and
-         * those a short-circuiting parallel stream never reaches would leak (stream close only
-         * closes the cursor). A parallel stream walks sequentially.
-         */
-        @Override
-        public java.util.Spliterator<MountNamespace> trySplit() {
-            return null;
-        }
-
-        @Override
-        public boolean tryAdvance(Consumer<? super MountNamespace> action) {
-            if (cursor == null) {
-                return false;
-            }
-            try {
-                if (started) {
-                    Optional<MountNamespace> next = cursor.next();
-                    cursor.close();
-                    cursor = next.orElse(null);
-                    if (cursor == null) {
-                        return false;
-                    }
-                }
-                started = true;
-                action.accept((MountNamespace) cursor.duplicateHandle());
-                return true;
-            } catch (NamespaceException e) {
-                close();
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void close() {
-            if (cursor != null) {
+    /**
+     * Walks every mount namespace of the machine, in id order, whichever this one is, handing
+     * each to {@code visitor} as an open handle that the walk closes after the visit (returned
+     * or thrown), until the last one or until the visitor returns false (Linux 6.12, and the
+     * privilege of {@link #next()}). Every fd the walk opens is closed when this method
+     * returns or throws; this handle stays open.
+     *
+     * @param visitor called with each namespace
+     * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
+     * @throws UnsupportedRequestException on a kernel before 6.12
+     * @throws ClosedNamespaceException if the handle is closed
+     * @throws NamespaceException for any other failure, or as thrown by the visitor
+     */
+    public void walkAll(Visitor visitor) throws NamespaceException {
+        Objects.requireNonNull(visitor, "visitor");
+        MountNamespace cursor = (MountNamespace) duplicateHandle();
+        try {
+            for (Optional<MountNamespace> prev = cursor.previous(); prev.isPresent(); prev = cursor.previous()) {
                 cursor.close();
-                cursor = null;
+                cursor = prev.get();
             }
+            for (;;) {
+                boolean more;
+                try (MountNamespace visited = (MountNamespace) cursor.duplicateHandle()) {
+                    more = visitor.visit(visited);
+                }
+                Optional<MountNamespace> next = more ? cursor.next() : Optional.empty();
+                cursor.close();
+                if (next.isEmpty()) {
+                    return;
+                }
+                cursor = next.get();
+            }
+        } finally {
+            cursor.close();
         }
     }
 
@@ -209,13 +195,15 @@ public final class MountNamespace extends NamespaceHandle {
         return Optional.of((MountNamespace) adoptOrClose(newFd, request.name() + " of " + this, NamespaceType.MNT));
     }
 
-    static MountNamespaceInfo readInfo(MemorySegment buf, Object target) throws NamespaceException {
+    /** The info in {@code buf}, filled by NS_MNT_GET_INFO on the namespace {@code target} with {@code inode}. */
+    static MountNamespaceInfo readInfo(MemorySegment buf, long inode, Object target) throws NamespaceException {
         int size = Structs.mntNsInfoSize(buf);
         if (size < Structs.MNT_NS_INFO.byteSize()) {
             throw new NamespaceException(NsIoctl.NS_MNT_GET_INFO.name(), String.valueOf(target), 0,
                     "the kernel filled only " + size + " bytes of struct mnt_ns_info, expected "
                             + Structs.MNT_NS_INFO.byteSize());
         }
-        return new MountNamespaceInfo(Structs.mntNsInfoMntNsId(buf), Integer.toUnsignedLong(Structs.mntNsInfoNrMounts(buf)));
+        return new MountNamespaceInfo(Structs.mntNsInfoMntNsId(buf), inode,
+                Integer.toUnsignedLong(Structs.mntNsInfoNrMounts(buf)));
     }
 }

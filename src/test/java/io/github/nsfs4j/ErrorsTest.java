@@ -274,7 +274,8 @@ class ErrorsTest {
             operations.add(m::info);
             operations.add(m::next);
             operations.add(m::previous);
-            operations.add(m::walkAll);
+            operations.add(m::listAll);
+            operations.add(() -> m.walkAll(x -> true));
         }
         for (Executable op : operations) {
             ClosedNamespaceException e = assertThrows(ClosedNamespaceException.class, op);

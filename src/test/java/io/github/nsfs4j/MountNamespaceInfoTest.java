@@ -141,18 +141,18 @@ class MountNamespaceInfoTest {
             buf.set(JAVA_INT, 0, 16);
             buf.set(JAVA_INT, 4, -1); // nr_mounts 0xffffffff: unsigned
             buf.set(JAVA_LONG, 8, 0x8000000000000005L);
-            MountNamespaceInfo info = MountNamespace.readInfo(buf, "test");
+            MountNamespaceInfo info = MountNamespace.readInfo(buf, 42, "test");
             assertEquals(0xffffffffL, info.mountCount());
             assertEquals(0x8000000000000005L, info.id());
             assertTrue(info.toString().contains("id=" + Long.toUnsignedString(0x8000000000000005L)), info.toString());
 
             buf.set(JAVA_INT, 0, 24); // a later kernel that filled more: still readable
             buf.set(JAVA_INT, 4, 7);
-            assertEquals(new MountNamespaceInfo(0x8000000000000005L, 7), MountNamespace.readInfo(buf, "test"));
+            assertEquals(new MountNamespaceInfo(0x8000000000000005L, 42, 7), MountNamespace.readInfo(buf, 42, "test"));
 
             for (int size : new int[] {0, 8, 15}) {
                 buf.set(JAVA_INT, 0, size);
-                NamespaceException e = assertThrows(NamespaceException.class, () -> MountNamespace.readInfo(buf, "test"),
+                NamespaceException e = assertThrows(NamespaceException.class, () -> MountNamespace.readInfo(buf, 42, "test"),
                         "size " + size);
                 assertTrue(e.getMessage().contains("mnt_ns_info"), e.getMessage());
             }

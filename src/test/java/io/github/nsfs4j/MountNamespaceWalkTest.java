@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +26,7 @@ import io.github.nsfs4j.testing.Unshared;
 /**
  * A port of the kernel selftest {@code filesystems/nsfs/iterate_mntns.c}: eleven fresh mount
  * namespaces, walked with NS_MNT_GET_NEXT to the end and NS_MNT_GET_PREV back, and with
- * {@link MountNamespace#walkAll()}; then the EPERM of the walk from a fresh user namespace
+ * {@link MountNamespace#walkAll(MountNamespace.Visitor)} and {@link MountNamespace#listAll()}; then the EPERM of the walk from a fresh user namespace
  * and from a child pid namespace, and the errors of unrelated requests on a mount
  * namespace fd.
  *
@@ -204,73 +202,106 @@ class MountNamespaceWalkTest {
     }
 
     @Test
-    void walkAllFromAnyOfThemYieldsAllInOrderAsOpenHandles() throws Exception {
+    void walkAllFromAnyOfThemVisitsAllInOrderAsOpenHandlesAndClosesThem() throws Exception {
         List<Long> expected = created.keySet().stream().sorted(Long::compareUnsigned).toList();
         List<String> mntFdsBefore = mntFds();
         for (MountNamespace start : created.values()) {
             List<Long> ids = new ArrayList<>();
-            try (Stream<MountNamespace> all = start.walkAll()) {
-                all.forEach(ns -> {
-                    try (ns) {
-                        assertTrue(ns.isOpen(), "walkAll hands out open handles");
-                        if (ids.isEmpty()) {
-                            assertTrue(ns.previous().isEmpty(), "walkAll starts at the machine's first mount namespace");
-                        }
-                        long id = idOf(ns);
-                        assertEquals(id, ns.info().id(), "the handed-out handle reports its own id");
-                        ids.add(id);
-                    } catch (NamespaceException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
+            List<MountNamespace> visited = new ArrayList<>();
+            start.walkAll(ns -> {
+                assertTrue(ns.isOpen(), "walkAll hands out open handles");
+                if (ids.isEmpty()) {
+                    assertTrue(ns.previous().isEmpty(), "walkAll starts at the machine's first mount namespace");
+                }
+                long id = idOf(ns);
+                assertEquals(id, ns.info().id(), "the handed-out handle reports its own id");
+                ids.add(id);
+                visited.add(ns);
+                return true;
+            });
+            assertTrue(visited.stream().noneMatch(Namespace::isOpen), "every visited handle is closed after its visit");
             assertTrue(start.isOpen(), "walkAll does not consume the handle it starts from");
             for (int i = 1; i < ids.size(); i++) {
                 assertTrue(Long.compareUnsigned(ids.get(i - 1), ids.get(i)) < 0, "walkAll in ascending id order: " + ids);
             }
             assertEquals(expected, ids.stream().filter(created::containsKey).toList(),
-                    "walkAll from " + start + " yields all eleven once, in id order");
+                    "walkAll from " + start + " visits all eleven once, in id order");
         }
         assertEquals(mntFdsBefore, mntFds(), "a full walk leaves no mount namespace fd open");
     }
 
+    /** The values of listAll() agree with the handles opened from /proc, and stream operations hold no fd. */
     @Test
-    void walkAllClosedEarlyLeaksNoFd() throws Exception {
+    void listAllGivesValuesThatStreamsCannotLeak() throws Exception {
         MountNamespace start = created.values().iterator().next();
         List<String> before = mntFds();
-        List<MountNamespace> taken;
-        try (Stream<MountNamespace> all = start.walkAll()) {
-            taken = all.limit(2).toList();
+        List<MountNamespaceInfo> all = start.listAll();
+        assertEquals(before, mntFds(), "listAll leaves no fd open");
+        for (MountNamespace ours : created.values()) {
+            MountNamespaceInfo info = all.stream().filter(i -> i.id() == idOf(ours)).findFirst().orElseThrow();
+            assertEquals(ours.inode(), info.inode(), "the value's inode is the handle's (readlink)");
+            assertEquals(ours.info(), info);
         }
-        assertEquals(2, taken.size());
-        for (MountNamespace ns : taken) {
-            assertTrue(ns.isOpen(), "handed-out handles stay open after the stream is closed: the consumer owns them");
-            assertTrue(ns.info().id() != 0);
+        for (int i = 1; i < all.size(); i++) {
+            assertTrue(Long.compareUnsigned(all.get(i - 1).id(), all.get(i).id()) < 0, "ascending ids: " + all);
         }
-        assertEquals(before.size() + 2, mntFds().size(),
-                "after an early close only the two handed-out handles are open");
-        taken.forEach(Namespace::close);
-        assertEquals(before, mntFds(), "closing the stream early leaks no fd");
+        // what walkAll() of old leaked an fd per element for: here there is nothing to leak
+        assertEquals(0, all.stream().filter(x -> false).count());
+        assertTrue(all.stream().anyMatch(x -> created.containsKey(x.id())));
+        assertEquals(2, all.stream().limit(2).count());
+        assertEquals(before, mntFds(), "filter/count, anyMatch, limit: no fd");
+    }
 
-        // Abandoned by an exception in the consumer, then closed by try-with-resources.
+    @Test
+    void aWalkStoppedEarlyOrByAnExceptionLeaksNoFd() throws Exception {
+        MountNamespace start = created.values().iterator().next();
+        List<String> before = mntFds();
+        int[] visits = {0};
+        start.walkAll(ns -> ++visits[0] < 2);
+        assertEquals(2, visits[0], "the walk stops when the visitor says so");
+        assertEquals(before, mntFds(), "a walk stopped early leaks no fd");
+
         RuntimeException stop = new RuntimeException("stop");
-        RuntimeException thrown = assertThrows(RuntimeException.class, () -> {
-            try (Stream<MountNamespace> all = start.walkAll()) {
-                all.forEach(ns -> {
-                    ns.close();
-                    throw stop;
-                });
-            }
-        });
-        assertTrue(thrown == stop);
-        assertEquals(before, mntFds(), "an aborted walk leaks no fd");
+        assertTrue(stop == assertThrows(RuntimeException.class, () -> start.walkAll(ns -> {
+            throw stop;
+        })));
+        assertEquals(before, mntFds(), "a walk aborted by an unchecked exception leaks no fd");
 
-        // An iterator dropped after one element, stream closed.
-        try (Stream<MountNamespace> all = start.walkAll()) {
-            var it = all.iterator();
-            it.next().close();
+        NamespaceException checked = new NamespaceException("visit", "test", 0, "stop");
+        assertTrue(checked == assertThrows(NamespaceException.class, () -> start.walkAll(ns -> {
+            throw checked;
+        })));
+        assertEquals(before, mntFds(), "a walk aborted by a NamespaceException leaks no fd");
+
+        start.walkAll(ns -> {
+            ns.close(); // the visitor closing its handle itself is harmless
+            return true;
+        });
+        assertEquals(before, mntFds());
+    }
+
+    /** A value from the walk opens again, to the same namespace, and the handle is the caller's. */
+    @Test
+    void aMountNamespaceInfoOpensItsNamespaceAgain() throws Exception {
+        MountNamespace start = created.values().iterator().next();
+        List<String> before = mntFds();
+        for (MountNamespaceInfo info : start.listAll()) {
+            MountNamespace ours = created.get(info.id());
+            if (ours == null) {
+                continue;
+            }
+            try (MountNamespace again = info.open(); MountNamespace walkedTo = info.openByWalk()) {
+                assertEquals(ours, again);
+                assertEquals(info, again.info());
+                assertEquals(ours, walkedTo, "the walk to the id, for kernels without nsfs file handles");
+                assertEquals(info, walkedTo.info());
+            }
         }
-        assertEquals(before, mntFds(), "a walk stopped through its iterator leaks no fd");
+        assertEquals(before, mntFds(), "the reopened handles were closed by their owner");
+        MountNamespaceInfo gone = new MountNamespaceInfo(-2, 1, 1); // an id no namespace has had yet
+        assertThrows(NoSuchNamespaceException.class, gone::openByWalk);
+        assertThrows(NoSuchNamespaceException.class, gone::open);
+        assertEquals(before, mntFds());
     }
 
     // ------------------------------------------------------------ EPERM
@@ -288,11 +319,7 @@ class MountNamespaceWalkTest {
                 System.out.println("next=" + attempt(own::next));
                 System.out.println("previous=" + attempt(own::previous));
                 int before = mountFdCount();
-                System.out.println("walkAll=" + attempt(() -> {
-                    try (Stream<MountNamespace> s = own.walkAll()) {
-                        return Optional.of(s.count());
-                    }
-                }));
+                System.out.println("walkAll=" + attempt(() -> Optional.of(own.listAll().size())));
                 int after = mountFdCount();
                 System.out.println("mntFdsBeforeAfter=" + before + "," + after);
             }
@@ -312,10 +339,6 @@ class MountNamespaceWalkTest {
                 return "OK " + a.run();
             } catch (NamespaceAccessDeniedException e) {
                 return "DENIED " + e.errnoName().orElse("-") + " " + e.getMessage();
-            } catch (UncheckedIOException e) {
-                return e.getCause() instanceof NamespaceAccessDeniedException d
-                        ? "DENIED " + d.errnoName().orElse("-") + " " + d.getMessage()
-                        : "FAILED " + e;
             } catch (Exception e) {
                 return "FAILED " + e;
             }
@@ -416,18 +439,15 @@ class MountNamespaceWalkTest {
     @Test
     void everyHandleOfTheWalkIsDistinctAndEqualsTheCreatedOne() throws Exception {
         Set<Long> seen = new HashSet<>();
-        try (Stream<MountNamespace> all = created.values().iterator().next().walkAll()) {
-            all.forEach(ns -> {
-                try (ns) {
-                    assertTrue(seen.add(idOf(ns)), "walkAll yields " + ns + " twice");
-                    MountNamespace ours = created.get(idOf(ns));
-                    if (ours != null) {
-                        assertEquals(ours, ns, "the walked handle equals the handle opened from /proc");
-                        assertEquals(ours.inode(), ns.inode());
-                    }
-                }
-            });
-        }
+        created.values().iterator().next().walkAll(ns -> {
+            assertTrue(seen.add(idOf(ns)), "walkAll yields " + ns + " twice");
+            MountNamespace ours = created.get(idOf(ns));
+            if (ours != null) {
+                assertEquals(ours, ns, "the walked handle equals the handle opened from /proc");
+                assertEquals(ours.inode(), ns.inode());
+            }
+            return true;
+        });
         assertTrue(seen.containsAll(created.keySet()), "walkAll misses some of ours: " + created.keySet() + " vs " + seen);
     }
 }

@@ -1,11 +1,9 @@
 package io.github.nsfs4j.cli;
 
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import io.github.nsfs4j.MountNamespace;
 import io.github.nsfs4j.MountNamespaceInfo;
@@ -62,17 +60,8 @@ final class MntnsCommand implements Command {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (MountNamespace own = MountNamespace.current()) {
             String partial = null;
-            try (Stream<MountNamespace> all = own.walkAll()) {
-                for (MountNamespace ns : (Iterable<MountNamespace>) all::iterator) {
-                    try (ns) {
-                        rows.add(row(ns, err));
-                    }
-                }
-            } catch (UncheckedIOException e) {
-                if (!(e.getCause() instanceof NamespaceException cause)) {
-                    throw e;
-                }
-                partial = whyPartial(cause);
+            try {
+                own.walkAll(ns -> rows.add(row(ns, err)));
             } catch (NamespaceException e) {
                 partial = whyPartial(e);
             }

@@ -79,13 +79,12 @@ class KernelMountTest {
                     MountNamespace other = MountNamespace.ofProcess((int) child.pid(1))) {
                 List<Long> ids = new ArrayList<>();
                 List<Long> inodes = new ArrayList<>();
-                try (Stream<MountNamespace> all = own.walkAll()) {
-                    for (MountNamespace ns : (Iterable<MountNamespace>) all::iterator) {
-                        try (ns) {
-                            ids.add(ns.id().orElseThrow());
-                            inodes.add(ns.inode());
-                        }
-                    }
+                try {
+                    own.walkAll(ns -> {
+                        ids.add(ns.id().orElseThrow());
+                        inodes.add(ns.inode());
+                        return true;
+                    });
                 } catch (UnsupportedRequestException e) {
                     assertTrue(!KernelSupport.has(NsIoctl.NS_MNT_GET_NEXT), "refused, but the kernel has it: " + e);
                     return Cells.refused(e);
