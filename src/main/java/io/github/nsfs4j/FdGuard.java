@@ -3,6 +3,7 @@ package io.github.nsfs4j;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.util.function.IntUnaryOperator;
 
 /**
  * An owned fd that is never released while a call is using it. Callers bracket each use with
@@ -84,6 +85,23 @@ final class FdGuard {
             throw new ClosedNamespaceException(operation, owner.toString());
         }
         return raw;
+    }
+
+    /**
+     * Runs one C-layer call on the fd, held open for the call.
+     *
+     * @param syscall the call, given the fd
+     * @param operation what the call is, for the exception
+     * @param owner the handle, whose {@code toString()} names it in the exception
+     * @return the call's result, or -errno
+     */
+    int apply(IntUnaryOperator syscall, String operation, Object owner) throws ClosedNamespaceException {
+        int raw = acquire(operation, owner);
+        try {
+            return syscall.applyAsInt(raw);
+        } finally {
+            release();
+        }
     }
 
     /** Ends a call begun by a successful {@link #acquire()}; closes the fd if it was the last after close(). */

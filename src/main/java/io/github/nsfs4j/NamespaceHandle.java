@@ -295,12 +295,7 @@ abstract sealed class NamespaceHandle implements Namespace
 
     /** Runs a C-layer call on this handle's fd, held open for the call: its result, or -errno. */
     final int callOnFd(java.util.function.IntUnaryOperator syscall, String operation) throws ClosedNamespaceException {
-        int raw = fd.acquire(operation, this);
-        try {
-            return syscall.applyAsInt(raw);
-        } finally {
-            fd.release();
-        }
+        return fd.apply(syscall, operation, this);
     }
 
     /** Makes a pointer-argument request that writes a {@code __u64} or {@code uid_t} into scratch memory. */

@@ -1,16 +1,29 @@
 package io.github.nsfs4j;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A process held by a pidfd (pidfd_open(2), Linux 5.3): a reference that, unlike a pid,
  * cannot come to name another process when the first one exits and its pid is reused.
  *
  * <p>Use it to open a process's namespaces without a race ({@link #namespace}: one
- * {@code PIDFD_GET_<TYPE>_NAMESPACE} ioctl on Linux 6.11+; before that, {@code /proc/<pid>/ns}
- * with a check that the process was still alive after the open), and to translate its pid
- * with proof that the answer still names the same process ({@link #pidIn}).
+ * {@code PIDFD_GET_<TYPE>_NAMESPACE} ioctl on Linux 6.11+; before that, or when the process's
+ * main thread has exited while others run, {@code /proc/<pid>/ns} or a live thread's
+ * {@code /proc/<pid>/task/<tid>/ns}, with a check on the pidfd that the process was still
+ * alive after the open), and to translate its pid with proof that the answer still names the
+ * same process ({@link #pidIn}). Whether it is alive comes from the pidfd itself
+ * ({@link #isAlive}: poll(2)).
+ *
+ * <p>A pidfd dropped without {@link #close()} is closed once it is garbage (a shared
+ * {@link java.lang.ref.Cleaner}); close it yourself to free the fd at once.
  *
  * <p>Owns its fd (O_CLOEXEC); thread-safe; {@link #close()} is idempotent and never
  * releases the fd under a call in flight.
@@ -79,10 +92,10 @@ public final class Pidfd implements AutoCloseable {
     }
 
     /**
-     * Whether the process is still running. A process that has exited counts as gone even
-     * while it is a zombie not yet reaped. Linux 6.11+ answers through
-     * {@code PIDFD_GET_PID_NAMESPACE}; older kernels through {@code pidfd_send_signal(2)}
-     * with signal 0, which still sees a zombie as present (its pid is not free for reuse yet).
+     * Whether the process is still running, from the pidfd itself: poll(2) for
+     * {@code POLLIN}, which the kernel raises once the whole thread group has exited (Linux
+     * 5.3). A process that has exited counts as gone even while it is a zombie not yet reaped;
+     * a process whose main thread has exited while other threads run is alive.
      *
      * @return whether the process is running
      * @throws ClosedNamespaceException if the pidfd is closed
@@ -90,25 +103,25 @@ public final class Pidfd implements AutoCloseable {
      */
     public boolean isAlive() throws NamespaceException {
         int raw = fd.acquire("isAlive", this);
+        int revents;
         try {
-            int nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(NamespaceType.PID), 0L);
-            if (nsFd >= 0) {
-                LibC.close(nsFd);
-                return true;
-            }
-            if (nsFd == -Errnos.ESRCH) {
-                return false;
-            }
-            int rc = LibC.pidfd_send_signal(raw, 0, 0);
-            return rc == 0 || rc == -Errnos.EPERM;
+            revents = LibC.pollOne(raw, Constants.POLLIN, 0);
         } finally {
             fd.release();
         }
+        if (revents < 0) {
+            throw Errnos.failure("poll", toString(), -revents, "cannot poll the pidfd");
+        }
+        return (revents & Constants.POLLIN) == 0;
     }
 
     /**
-     * Opens one of the process's namespaces: {@code PIDFD_GET_<TYPE>_NAMESPACE} on Linux 6.11+,
-     * else {@code /proc/<pid>/ns/<type>} followed by a check that the process is still alive.
+     * Opens one of the process's namespaces: {@code PIDFD_GET_<TYPE>_NAMESPACE} on Linux 6.11+;
+     * else, and for a live process whose main thread has exited (the kernel then answers
+     * ESRCH, asking the exited thread), {@code /proc/<pid>/ns/<type>} or the same link of one
+     * of its live threads ({@code /proc/<pid>/task/<tid>/ns/<type>}), followed by a check on
+     * the pidfd that the process was still alive after the open, so that the pid still named
+     * this process.
      *
      * @param type the namespace type
      * @return a new handle, of the class for the type, owned by the caller
@@ -130,25 +143,54 @@ public final class Pidfd implements AutoCloseable {
         if (nsFd >= 0) {
             return NamespaceHandle.adoptOrClose(nsFd, "process " + pid, type);
         }
-        if (-nsFd != Errnos.ENOTTY) {
+        boolean leaderGone = -nsFd == Errnos.ESRCH && isAlive();
+        if (-nsFd != Errnos.ENOTTY && !leaderGone) {
             throw Errnos.failure(operation, "process " + pid, -nsFd, -nsFd == Errnos.ESRCH
                     ? "the process has exited" : "cannot open the process's namespace");
         }
-        // Kernel before 6.11: go through /proc, then make sure the pid still named our process.
-        Namespace ns = NamespaceHandle.openAs(NamespaceHandle.procPath(pid, type), type);
-        boolean alive = false;
-        try {
-            alive = isAlive(); // throws if this pidfd was closed meanwhile: ns must not leak then
-        } finally {
-            if (!alive) {
-                ns.close();
+        return throughProc(type);
+    }
+
+    /**
+     * The namespace through {@code /proc}: the process's own link, else a live thread's (the
+     * main thread's link is gone once it has exited); each open is checked on the pidfd.
+     */
+    private Namespace throughProc(NamespaceType type) throws NamespaceException {
+        Path dir = Procfs.PROC.resolve(Integer.toString(pid));
+        List<Path> links = new ArrayList<>();
+        links.add(dir.resolve("ns").resolve(type.procName()));
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(dir.resolve("task"))) {
+            for (Path task : tasks) {
+                if (!task.getFileName().toString().equals(Integer.toString(pid))) {
+                    links.add(task.resolve("ns").resolve(type.procName()));
+                }
             }
+        } catch (IOException e) {
+            // the process is gone (or /proc is not the caller's): the checks below say which
         }
-        if (!alive) {
-            throw new NoSuchNamespaceException("open", NamespaceHandle.procPath(pid, type), 0,
-                    "the process exited while its namespace was being opened");
+        for (Path link : links) {
+            Namespace ns;
+            try {
+                ns = NamespaceHandle.openAs(link.toString(), type);
+            } catch (NoSuchNamespaceException e) {
+                continue; // that thread has exited (or is the exited main thread): try the next
+            }
+            boolean alive = false;
+            try {
+                alive = isAlive(); // throws if this pidfd was closed meanwhile: ns must not leak then
+            } finally {
+                if (!alive) {
+                    ns.close();
+                }
+            }
+            if (!alive) {
+                break;
+            }
+            return ns;
         }
-        return ns;
+        throw new NoSuchNamespaceException("open", NamespaceHandle.procPath(pid, type), 0, isAlive()
+                ? "no thread of the process shows its namespaces in /proc (is /proc the caller's?)"
+                : "the process exited while its namespace was being opened");
     }
 
     /**
@@ -198,6 +240,11 @@ public final class Pidfd implements AutoCloseable {
             throw new NoSuchNamespaceException("pidfd", "process " + pid, Errnos.ESRCH, "the process has exited");
         }
         return result;
+    }
+
+    /** Runs a C-layer call on the pidfd, held open for the call: its result, or -errno. */
+    int callOnFd(IntUnaryOperator syscall, String operation) throws ClosedNamespaceException {
+        return fd.apply(syscall, operation, this);
     }
 
     /**
