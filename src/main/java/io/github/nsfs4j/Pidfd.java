@@ -91,7 +91,7 @@ public final class Pidfd implements AutoCloseable {
     public boolean isAlive() throws NamespaceException {
         int raw = fd.acquire("isAlive", this);
         try {
-            int nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(NamespaceType.PID), 0L);
+            int nsFd = LibC.ioctl(raw, PidfdIoctl.PIDFD_GET_PID_NAMESPACE.request(), 0L);
             if (nsFd >= 0) {
                 LibC.close(nsFd);
                 return true;
@@ -123,7 +123,7 @@ public final class Pidfd implements AutoCloseable {
         int raw = fd.acquire(operation, this);
         int nsFd;
         try {
-            nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(type), 0L);
+            nsFd = LibC.ioctl(raw, PidfdIoctl.namespaceOf(type).request(), 0L);
         } finally {
             fd.release();
         }
