@@ -9,6 +9,6 @@ System.out.println("""
       all.namespaces().forEach(System.out::println)
       all.treeByOwner()                            // the hierarchy; treeByParent() for pid/user parents
       MountNamespace.current().info()              // mount namespace id and number of mounts
-      NsIoctl.NS_GET_PID_FROM_PIDNS.isSupported()  // which requests this kernel has
+      KernelSupport.has(NsIoctl.NS_GET_PID_FROM_PIDNS)  // which requests this kernel has
     Handles are AutoCloseable: close() them, or use try-with-resources. /exit leaves.
     """);

@@ -54,7 +54,6 @@ final class Constants {
     static final long LISTNS_CURRENT_USER = -1L;
 
     // <linux/pidfd.h>
-    static final int PIDFS_IOCTL_MAGIC = 0xFF;
     static final long PIDFD_INFO_PID = 1;
     static final long PIDFD_INFO_CREDS = 2;
     static final long PIDFD_INFO_CGROUPID = 4;

@@ -37,7 +37,7 @@ final class Errnos {
      * for ENOTTY from NS_GET_NSTYPE, else as {@link #failure(String, String, int, String)}.
      */
     static NamespaceException failure(NsIoctl request, String target, int errno) {
-        if (errno == ENOTTY && !Support.isSupported(request)) {
+        if (errno == ENOTTY && !KernelSupport.has(request)) {
             return new UnsupportedRequestException(request, target);
         }
         if (errno == ENOTTY && request == NsIoctl.NS_GET_NSTYPE) {
@@ -52,7 +52,7 @@ final class Errnos {
      * which is how some 6.11 to 6.17 kernels say ESRCH.
      */
     static boolean unresolvedPid(NsIoctl request, int result) {
-        return result == -ESRCH || (result == -ENOTTY && Support.isSupported(request));
+        return result == -ESRCH || (result == -ENOTTY && KernelSupport.has(request));
     }
 
     /** The exception for a failed call, chosen by errno: ENOENT/ESRCH, EACCES/EPERM, or any other. */

@@ -1,8 +1,5 @@
 package io.github.nsfs4j;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
  * A Linux kernel release, major and minor ({@code 6.11}), as the kernel that brought a request.
  *
@@ -10,8 +7,6 @@ import java.util.regex.Pattern;
  * @param minor the minor version, for example 11
  */
 public record KernelVersion(int major, int minor) implements Comparable<KernelVersion> {
-    private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
-
     /**
      * Checks the numbers.
      *
@@ -23,19 +18,51 @@ public record KernelVersion(int major, int minor) implements Comparable<KernelVe
         }
     }
 
-    /** The running kernel's version, from {@code os.version} ({@code uname -r}); 0.0 if unreadable. */
+    /**
+     * The running kernel's version, from {@code os.version} ({@code uname -r}), for messages.
+     * What the kernel supports is {@link KernelSupport}'s question, not the version's.
+     *
+     * @return the version, 0.0 if unreadable
+     */
     public static KernelVersion running() {
         return parse(System.getProperty("os.version", ""));
     }
 
-    /** Parses the leading {@code MAJOR.MINOR} of a release string such as {@code 6.18.44-generic}; 0.0 if none. */
+    /**
+     * Parses the leading {@code MAJOR.MINOR} of a release string such as {@code 6.18.44-generic}.
+     *
+     * @param release a kernel release string
+     * @return the version, 0.0 if the string does not start with one
+     */
     public static KernelVersion parse(String release) {
-        Matcher m = RELEASE.matcher(release);
-        return m.find() ? new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)))
-                : new KernelVersion(0, 0);
+        // by hand, not a regex: this runs on the way to the first answer of a short command
+        int dot = digits(release, 0);
+        int end = dot > 0 && dot < release.length() && release.charAt(dot) == '.' ? digits(release, dot + 1) : -1;
+        if (end <= dot + 1) {
+            return new KernelVersion(0, 0);
+        }
+        try {
+            return new KernelVersion(Integer.parseInt(release, 0, dot, 10), Integer.parseInt(release, dot + 1, end, 10));
+        } catch (NumberFormatException e) {
+            return new KernelVersion(0, 0); // more digits than an int holds
+        }
     }
 
-    /** Whether this version is {@code other} or newer. */
+    /** The index after the run of ASCII digits starting at {@code from}. */
+    private static int digits(String s, int from) {
+        int i = from;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Whether this version is {@code other} or newer.
+     *
+     * @param other the version to compare with
+     * @return true if this is the same or a later release
+     */
     public boolean atLeast(KernelVersion other) {
         return compareTo(other) >= 0;
     }

@@ -499,21 +499,6 @@ final class LibC {
         }
     }
 
-    /** {@code PIDFD_GET_<TYPE>_NAMESPACE}: {@code _IO(0xFF, n)}, Linux 6.11. */
-    static long PIDFD_GET_NAMESPACE(NamespaceType type) {
-        int nr = switch (type) {
-            case CGROUP -> 1;
-            case IPC -> 2;
-            case MNT -> 3;
-            case NET -> 4;
-            case PID -> 5;
-            case TIME -> 7;
-            case USER -> 9;
-            case UTS -> 10;
-        };
-        return IoctlCodes._IO(Constants.PIDFS_IOCTL_MAGIC, nr);
-    }
-
     /** Rethrows what a downcall threw: an error (such as a missing symbol) or unchecked exception as is. */
     private static Error linkageFailure(String function, Throwable t) {
         if (t instanceof Error e) {

@@ -194,8 +194,8 @@ abstract sealed class NamespaceHandle implements Namespace
     }
 
     private static OptionalLong readId(int fd, NamespaceType type, String origin) throws NamespaceException {
-        NsIoctl request = NsIoctl.NS_GET_ID.isSupported() ? NsIoctl.NS_GET_ID
-                : type == NamespaceType.MNT && NsIoctl.NS_GET_MNTNS_ID.isSupported() ? NsIoctl.NS_GET_MNTNS_ID
+        NsIoctl request = KernelSupport.has(NsIoctl.NS_GET_ID) ? NsIoctl.NS_GET_ID
+                : type == NamespaceType.MNT && KernelSupport.has(NsIoctl.NS_GET_MNTNS_ID) ? NsIoctl.NS_GET_MNTNS_ID
                 : null;
         if (request == null) {
             return OptionalLong.empty();

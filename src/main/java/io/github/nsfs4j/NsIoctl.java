@@ -10,10 +10,10 @@ import static io.github.nsfs4j.IoctlCodes._IOR;
  * answers, and the kernel version that brought it.
  *
  * <p>Most programs use the typed methods of {@link Namespace} and its subclasses instead;
- * this enum is the reference they are built on, and {@link #isSupported()} tells whether the
- * running kernel has a request.
+ * this enum is the reference they are built on. It is pure data: whether the running kernel
+ * has a request is {@link KernelSupport#has}'s question.
  */
-public enum NsIoctl {
+public enum NsIoctl implements IoctlRequest {
     /** The owning user namespace, as a new fd (on a user namespace: its parent). Linux 4.9. */
     NS_GET_USERNS(1, 0, Argument.NONE, Result.NEW_FD, 4, 9),
     /** The parent namespace, as a new fd; pid and user namespaces only. Linux 4.9. */
@@ -44,30 +44,6 @@ public enum NsIoctl {
     /** The ioctl type (magic) of the namespace filesystem, {@code NSIO}. */
     public static final int NSIO = 0xb7;
 
-    /** What the request takes as the third argument of {@code ioctl(2)}. */
-    public enum Argument {
-        /** Nothing: 0 is passed. */
-        NONE,
-        /** A pid, passed by value (not through a pointer, despite the {@code _IOR} encoding). */
-        PID_VALUE,
-        /** A pointer to a {@code uid_t} that the kernel writes. */
-        UID_POINTER,
-        /** A pointer to a {@code __u64} that the kernel writes. */
-        U64_POINTER,
-        /** A pointer to a {@code struct mnt_ns_info} that the kernel fills. */
-        MNT_NS_INFO_POINTER
-    }
-
-    /** How the request answers. */
-    public enum Result {
-        /** The return value is a new file descriptor (O_CLOEXEC) that the caller owns. */
-        NEW_FD,
-        /** The return value is the answer. */
-        RETURN_VALUE,
-        /** The answer is written through the pointer argument; the return value is 0. */
-        WRITTEN
-    }
-
     private final int number;
     private final int encodedSize;
     private final Argument argument;
@@ -86,12 +62,10 @@ public enum NsIoctl {
     }
 
     /**
-     * The request number passed to {@code ioctl(2)} on the running architecture, such as
-     * {@code 0x8004b706} (x86-64, arm64, riscv64, s390x; powerpc encodes the direction differently).
-     *
-     * @return the request number, an unsigned 32-bit value
-     * @throws UnsupportedOperationException on an architecture whose ioctl encoding nsfs4j does not know
+     * {@inheritDoc} Such as {@code 0x8004b706} on x86-64, arm64, riscv64 and s390x; powerpc
+     * encodes the direction differently.
      */
+    @Override
     public long request() {
         if (Arch.RUNNING == null) { // a constant: the JIT drops the test
             Arch.require();
@@ -99,45 +73,33 @@ public enum NsIoctl {
         return request;
     }
 
-    /** The request's ordinal number within {@code NSIO} (the {@code nr} of {@code _IO(0xb7, nr)}). */
+    @Override
+    public int type() {
+        return NSIO;
+    }
+
+    @Override
     public int number() {
         return number;
     }
 
-    /** The argument size encoded in the request number: 0 for {@code _IO} requests. */
+    @Override
     public int encodedSize() {
         return encodedSize;
     }
 
-    /** What the request takes as its third argument. */
+    @Override
     public Argument argument() {
         return argument;
     }
 
-    /** How the request answers. */
+    @Override
     public Result result() {
         return result;
     }
 
-    /** The first kernel version that has the request. */
+    @Override
     public KernelVersion since() {
         return since;
-    }
-
-    /**
-     * Whether the running kernel has this request. Found once per request by a probe on the
-     * caller's own namespaces that must succeed where the request exists, so that the
-     * {@code ENOTTY}-for-{@code ESRCH} quirk of some 6.11 to 6.17 kernels cannot pass for a
-     * missing request. Where the probe cannot run (no {@code /proc}), the kernel version decides.
-     *
-     * @throws IllegalCallerException if native access is not enabled for nsfs4j
-     */
-    public boolean isSupported() {
-        return Support.isSupported(this);
-    }
-
-    /** The request's name and number, such as {@code NS_GET_PID_FROM_PIDNS (0x8004b706)}. */
-    public String describe() {
-        return name() + " (0x" + Long.toHexString(request) + ")";
     }
 }

@@ -136,7 +136,7 @@ public final class Pidfd implements AutoCloseable {
         int raw = fd.acquire(operation, this);
         int nsFd;
         try {
-            nsFd = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(type), 0L);
+            nsFd = LibC.ioctl(raw, PidfdIoctl.namespaceOf(type).request(), 0L);
         } finally {
             fd.release();
         }

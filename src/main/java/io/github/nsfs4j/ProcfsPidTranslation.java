@@ -56,7 +56,7 @@ final class ProcfsPidTranslation {
             return switch (setting.toLowerCase(Locale.ROOT)) {
                 case "procfs" -> true;
                 case "ioctl" -> false;
-                case "auto", "" -> !NsIoctl.NS_GET_PID_FROM_PIDNS.isSupported();
+                case "auto", "" -> !KernelSupport.has(NsIoctl.NS_GET_PID_FROM_PIDNS);
                 default -> throw new IllegalArgumentException("system property " + PROPERTY + "=" + setting
                         + ": expected auto, ioctl or procfs");
             };

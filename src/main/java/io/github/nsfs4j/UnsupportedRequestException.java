@@ -5,7 +5,7 @@ public final class UnsupportedRequestException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
     /** The request the running kernel lacks. */
-    private final NsIoctl request;
+    private final IoctlRequest request;
 
     /**
      * Creates the exception; the message names the running kernel and the version needed.
@@ -13,7 +13,7 @@ public final class UnsupportedRequestException extends NamespaceException {
      * @param request the request the running kernel lacks
      * @param target the namespace it was asked of
      */
-    public UnsupportedRequestException(NsIoctl request, String target) {
+    public UnsupportedRequestException(IoctlRequest request, String target) {
         super(request.name(), target, 0, "the running kernel (" + KernelVersion.running() + ") lacks "
                 + request.name() + "; it needs Linux " + request.since() + " or newer");
         this.request = request;
@@ -22,9 +22,9 @@ public final class UnsupportedRequestException extends NamespaceException {
     /**
      * The request the kernel lacks.
      *
-     * @return the request
+     * @return the nsfs or pidfd request
      */
-    public NsIoctl request() {
+    public IoctlRequest request() {
         return request;
     }
 

@@ -142,14 +142,4 @@ class IoctlCodesTest {
         assertSame(Arch.RUNNING, Arch.require(), "this machine's architecture passes");
     }
 
-    /** The pidfd namespace requests, kernel-facts §4: _IO(0xFF, n), CGROUP 1 ... UTS 10. */
-    @Test
-    void pidfdNamespaceRequests() {
-        Map<NamespaceType, Long> expected = Map.of(NamespaceType.CGROUP, 0xff01L, NamespaceType.IPC, 0xff02L,
-                NamespaceType.MNT, 0xff03L, NamespaceType.NET, 0xff04L, NamespaceType.PID, 0xff05L,
-                NamespaceType.TIME, 0xff07L, NamespaceType.USER, 0xff09L, NamespaceType.UTS, 0xff0aL);
-        for (NamespaceType type : NamespaceType.values()) {
-            assertEquals(expected.get(type), LibC.PIDFD_GET_NAMESPACE(type), type.name());
-        }
-    }
 }

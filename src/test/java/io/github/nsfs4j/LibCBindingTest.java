@@ -340,7 +340,7 @@ class LibCBindingTest {
             assertTrue((Proc.fdFlags(pidfd).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0, "pidfds are O_CLOEXEC");
             assertEquals(0, LibC.pidfd_send_signal(pidfd, 0, 0), "signal 0: the process exists");
             // a pidfd namespace ioctl (value form) gives the own net namespace
-            int net = LibC.ioctl(pidfd, LibC.PIDFD_GET_NAMESPACE(NamespaceType.NET), 0L);
+            int net = LibC.ioctl(pidfd, PidfdIoctl.PIDFD_GET_NET_NAMESPACE.request(), 0L);
             assertTrue(net >= 0, "PIDFD_GET_NET_NAMESPACE: " + net);
             try {
                 assertEquals(Optional.of(Proc.nsLink(OWN_PID, "net")), Proc.fdLink(net));
@@ -366,7 +366,7 @@ class LibCBindingTest {
             sleeper.destroyForcibly();
             assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS));
             assertEquals(-ESRCH, LibC.pidfd_send_signal(pidfd, 0, 0), "reaped");
-            assertEquals(-ESRCH, LibC.ioctl(pidfd, LibC.PIDFD_GET_NAMESPACE(NamespaceType.NET), 0L));
+            assertEquals(-ESRCH, LibC.ioctl(pidfd, PidfdIoctl.PIDFD_GET_NET_NAMESPACE.request(), 0L));
         } finally {
             LibC.close(pidfd);
         }

@@ -1,13 +1,13 @@
 package io.github.nsfs4j;
 
-import static io.github.nsfs4j.NsIoctl.Argument.MNT_NS_INFO_POINTER;
-import static io.github.nsfs4j.NsIoctl.Argument.NONE;
-import static io.github.nsfs4j.NsIoctl.Argument.PID_VALUE;
-import static io.github.nsfs4j.NsIoctl.Argument.U64_POINTER;
-import static io.github.nsfs4j.NsIoctl.Argument.UID_POINTER;
-import static io.github.nsfs4j.NsIoctl.Result.NEW_FD;
-import static io.github.nsfs4j.NsIoctl.Result.RETURN_VALUE;
-import static io.github.nsfs4j.NsIoctl.Result.WRITTEN;
+import static io.github.nsfs4j.IoctlRequest.Argument.MNT_NS_INFO_POINTER;
+import static io.github.nsfs4j.IoctlRequest.Argument.NONE;
+import static io.github.nsfs4j.IoctlRequest.Argument.PID_VALUE;
+import static io.github.nsfs4j.IoctlRequest.Argument.U64_POINTER;
+import static io.github.nsfs4j.IoctlRequest.Argument.UID_POINTER;
+import static io.github.nsfs4j.IoctlRequest.Result.NEW_FD;
+import static io.github.nsfs4j.IoctlRequest.Result.RETURN_VALUE;
+import static io.github.nsfs4j.IoctlRequest.Result.WRITTEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link NsIoctl} against kernel-facts §1 ({@code include/uapi/linux/nsfs.h}) and the running
- * kernel. {@link Support#probe} with fakes: {@link PidSupportProbeTest}.
+ * kernel. Which of them the kernel has: {@link KernelSupportTest}, {@link PidSupportProbeTest}.
  */
 class NsIoctlTest {
 
@@ -100,33 +100,15 @@ class NsIoctlTest {
         assertEquals("NS_GET_USERNS (0xb701)", NsIoctl.NS_GET_USERNS.describe());
     }
 
-    /** isSupported() is what the running kernel's version says; on 6.18+ all thirteen. */
-    @ParameterizedTest
-    @EnumSource(NsIoctl.class)
-    void isSupportedAgreesWithTheRunningKernel(NsIoctl request) {
-        boolean expected = Proc.kernelAtLeast(request.since().major(), request.since().minor());
-        assertEquals(expected, request.isSupported(), request.name() + " on kernel "
-                + String.join(".", Proc.readLines(java.nio.file.Path.of("/proc/sys/kernel/osrelease"))));
-        assertEquals(expected, request.isSupported(), "the answer is stable");
-    }
-
-    @Test
-    void allThirteenAreSupportedOnLinux618() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Proc.kernelAtLeast(6, 18), "needs Linux 6.18+");
-        List<NsIoctl> unsupported = new ArrayList<>();
-        for (NsIoctl r : NsIoctl.values()) {
-            if (!r.isSupported()) {
-                unsupported.add(r);
-            }
-        }
-        assertEquals(List.of(), unsupported);
-    }
-
     @Test
     void kernelVersionParsesReleases() {
         assertEquals(new KernelVersion(6, 18), KernelVersion.parse("6.18.44-fc-v595"));
         assertEquals(new KernelVersion(4, 9), KernelVersion.parse("4.9"));
         assertEquals(new KernelVersion(0, 0), KernelVersion.parse("garbage"));
+        assertEquals(new KernelVersion(10, 1), KernelVersion.parse("10.1.2"));
+        for (String bad : new String[] {"", "6", "6.", ".6", "6.x", "-6.1", "99999999999.1", "6.99999999999"}) {
+            assertEquals(new KernelVersion(0, 0), KernelVersion.parse(bad), bad);
+        }
         assertTrue(new KernelVersion(6, 11).atLeast(new KernelVersion(6, 9)));
         assertFalse(new KernelVersion(5, 19).atLeast(new KernelVersion(6, 0)));
         assertEquals("6.12", new KernelVersion(6, 12).toString());

@@ -1,20 +1,28 @@
 package io.github.nsfs4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link Support#probe} with a fake native layer: kernels are simulated by what the fake
- * ioctl answers.
+ * {@link KernelSupport#probe} with a fake native layer (kernels simulated by what the fake
+ * ioctl answers), and the ENOTTY branches of pid translation on a handle whose ioctls answer
+ * ENOTTY.
  */
 class PidSupportProbeTest {
 
@@ -36,7 +44,7 @@ class PidSupportProbeTest {
     void enottyForUnknownPidsButTheOwnPidWorksIsSupported() {
         for (NsIoctl request : TRANSLATIONS) {
             List<Long> args = new ArrayList<>();
-            boolean supported = Support.probe(request, OWN_PID, (req, arg) -> {
+            boolean supported = KernelSupport.probe(request, OWN_PID, (req, arg) -> {
                 assertEquals(request, req);
                 args.add(arg);
                 return arg == OWN_PID ? (int) OWN_PID : -ENOTTY;
@@ -50,7 +58,7 @@ class PidSupportProbeTest {
     @ParameterizedTest
     @EnumSource(NsIoctl.class)
     void enottyForEverythingIsUnsupported(NsIoctl request) {
-        assertFalse(Support.probe(request, OWN_PID, (req, arg) -> -ENOTTY), request.name());
+        assertFalse(KernelSupport.probe(request, OWN_PID, (req, arg) -> -ENOTTY), request.name());
     }
 
     /** Any answer but ENOTTY (success, EINVAL, EPERM, ENOENT, ESRCH) proves the request exists. */
@@ -58,7 +66,7 @@ class PidSupportProbeTest {
     @EnumSource(NsIoctl.class)
     void anyAnswerButEnottyIsSupported(NsIoctl request) {
         for (int answer : new int[] {0, 7, -EINVAL, -EPERM, -ENOENT, -ESRCH}) {
-            assertTrue(Support.probe(request, OWN_PID, (req, arg) -> answer), request.name() + " answering " + answer);
+            assertTrue(KernelSupport.probe(request, OWN_PID, (req, arg) -> answer), request.name() + " answering " + answer);
         }
     }
 
@@ -66,7 +74,7 @@ class PidSupportProbeTest {
     void probeArgumentIsTheOwnPidForTranslationsAndZeroOtherwise() {
         for (NsIoctl request : NsIoctl.values()) {
             List<Long> args = new ArrayList<>();
-            Support.probe(request, OWN_PID, (req, arg) -> {
+            KernelSupport.probe(request, OWN_PID, (req, arg) -> {
                 args.add(arg);
                 return 0;
             });
@@ -77,12 +85,12 @@ class PidSupportProbeTest {
                 .filter(r -> r.argument() == NsIoctl.Argument.PID_VALUE).toList()));
     }
 
-    /** NS_GET_PARENT probed on a uts namespace says EINVAL: the request exists. */
+    /** NS_GET_PARENT probed on a mount namespace says EINVAL: the request exists. */
     @Test
     void einvalForNsGetParentIsSupported() {
-        assertEquals(NamespaceType.UTS, Support.probeType(NsIoctl.NS_GET_PARENT));
+        assertEquals(NamespaceType.MNT, KernelSupport.probeType(NsIoctl.NS_GET_PARENT));
         List<Long> args = new ArrayList<>();
-        assertTrue(Support.probe(NsIoctl.NS_GET_PARENT, OWN_PID, (req, arg) -> {
+        assertTrue(KernelSupport.probe(NsIoctl.NS_GET_PARENT, OWN_PID, (req, arg) -> {
             args.add(arg);
             return req == NsIoctl.NS_GET_PARENT ? -EINVAL : -ENOTTY;
         }));
@@ -92,17 +100,69 @@ class PidSupportProbeTest {
     @Test
     void translationsAreProbedOnThePidNamespace() {
         for (NsIoctl request : TRANSLATIONS) {
-            assertEquals(NamespaceType.PID, Support.probeType(request), request.name());
+            assertEquals(NamespaceType.PID, KernelSupport.probeType(request), request.name());
             assertEquals(NsIoctl.Argument.PID_VALUE, request.argument());
         }
     }
 
-    /** The real kernel (6.18) has all four, and the real probe says so. */
+    // ------------------------------------------------------------------ the ENOTTY branches themselves
+
+    /**
+     * A "pid namespace" over a regular file: every ioctl on it answers ENOTTY, as a 6.11-6.17
+     * kernel answers a translation of a pid it does not find. After a successful probe that
+     * is an ordinary empty answer; where the probe found the request missing it is an
+     * {@link UnsupportedRequestException} naming the kernel that has it.
+     */
     @Test
-    void realKernelHasTheTranslations() {
-        KernelVersion running = KernelVersion.running();
-        for (NsIoctl request : TRANSLATIONS) {
-            assertEquals(running.atLeast(request.since()), request.isSupported(), request + " on " + running);
+    void enottyFromATranslationIsEmptyAfterASuccessfulProbeAndUnsupportedOtherwise(@TempDir Path dir)
+            throws Exception {
+        assertFalse(ProcfsPidTranslation.Mode.PROCFS, "the ioctl path is under test"); // also fixes the mode first
+        Path file = Files.writeString(dir.resolve("not-a-namespace"), "x");
+        int fd = LibC.open(file.toString(), Constants.O_RDONLY | Constants.O_CLOEXEC);
+        assertTrue(fd >= 0, "open: " + fd);
+        int unknownPid = 4_000_000; // above any pid_max: a pid no namespace has
+        try (PidNamespace fake = new PidNamespace(fd, 0, 1, OptionalLong.empty())) {
+            for (PidNamespace.Translation translation : PidNamespace.Translation.values()) {
+                assertEquals(-ENOTTY, fake.call(translation.request(), unknownPid), "the fake answers ENOTTY");
+                try (AutoCloseable probed = KernelSupport.assume(translation.request(), true)) {
+                    assertEquals(0, fake.translate(translation, unknownPid), translation.name());
+                    assertArrayEquals(new int[] {0, 0}, fake.translate(translation, unknownPid, 1), translation.name());
+                }
+                try (AutoCloseable probed = KernelSupport.assume(translation.request(), false)) {
+                    UnsupportedRequestException e = assertThrows(UnsupportedRequestException.class,
+                            () -> fake.translate(translation, unknownPid), translation.name());
+                    assertEquals(translation.request(), e.request());
+                    assertEquals(new KernelVersion(6, 11), e.since());
+                    assertTrue(e.getMessage().contains("it needs Linux 6.11 or newer"), e.getMessage());
+                }
+            }
+            assertEquals(OptionalInt.empty(), withProbe(true, () -> fake.pidFromNamespace(unknownPid)));
+            assertEquals(OptionalInt.empty(), withProbe(true, () -> fake.pidInNamespace(unknownPid)));
+        }
+        // assume() restored the real state: the real probe answers again, and the real kernel agrees
+        for (PidNamespace.Translation translation : PidNamespace.Translation.values()) {
+            try (PidNamespace own = PidNamespace.current()) {
+                int result = own.call(translation.request(), (int) ProcessHandle.current().pid());
+                assertEquals(KernelSupport.has(translation.request()), result != -ENOTTY, translation.name());
+            }
+        }
+    }
+
+    private interface Call<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> T withProbe(boolean supported, Call<T> call) throws Exception {
+        List<AutoCloseable> assumed = new ArrayList<>();
+        try {
+            for (NsIoctl request : TRANSLATIONS) {
+                assumed.add(KernelSupport.assume(request, supported));
+            }
+            return call.run();
+        } finally {
+            for (AutoCloseable a : assumed.reversed()) {
+                a.close();
+            }
         }
     }
 }
