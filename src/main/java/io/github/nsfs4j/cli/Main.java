@@ -202,9 +202,32 @@ public final class Main {
         return e.exitCode();
     }
 
-    /** A message on one line: line breaks become spaces. */
+    /**
+     * A message on one line: line breaks, with the blanks around them, become one space; other
+     * control characters (from a path the user typed, say) are escaped as in text output, so
+     * that nothing in a message can move the terminal's cursor.
+     */
     static String oneLine(String message) {
-        return message == null ? "failed" : message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+        if (message == null) {
+            return "failed";
+        }
+        String s = message.strip();
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n' || c == '\r') {
+                while (!sb.isEmpty() && Character.isWhitespace(sb.charAt(sb.length() - 1))) {
+                    sb.setLength(sb.length() - 1);
+                }
+                while (i + 1 < s.length() && Character.isWhitespace(s.charAt(i + 1))) {
+                    i++;
+                }
+                sb.append(' ');
+            } else {
+                sb.append(c);
+            }
+        }
+        return Text.safe(sb.toString());
     }
 
     /** The version: the jar manifest's Implementation-Version, or {@value #FALLBACK_VERSION}. */

@@ -135,6 +135,18 @@ class CommandLineTest {
                 lines.get(1).substring(lines.get(1).lastIndexOf(' ')), run::toString);
     }
 
+    /** A message that echoes what the user typed keeps to one line and lets no control character through. */
+    @Test
+    void echoedInputInMessagesIsEscaped() {
+        String typed = "/nonexistent/a\tb\u001b[31mc\nd";
+        for (Object[] args : new Object[][] {{"info", typed}, {"init-pid", typed}, {"pid", "--from", typed, "1"}}) {
+            CliRun run = CliRun.of(args).assertFailure(1);
+            assertTrue(run.err().contains("/nonexistent/a\\x09b\\x1b[31mc d"), run::toString);
+        }
+        CliRun bad = CliRun.of("ls", "-t", "a\u0007b").assertFailure(2);
+        assertTrue(bad.err().contains("'a\\x07b'"), bad::toString);
+    }
+
     @Test
     void negativeOrSignedPidsAreNotValidPids() {
         String self = String.valueOf(SELF);
