@@ -203,7 +203,7 @@ class NamespaceDiscoveryRobustnessTest {
         NamespaceSnapshot snapshot = NamespaceDiscovery.scan();
         String summary = snapshot.toString();
         assertTrue(summary.matches("NamespaceSnapshot\\[\\d+ namespaces, \\d+ processes scanned"
-                + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?\\]"), summary);
+                + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?(, \\d+ of unknown type)?\\]"), summary);
         assertTrue(summary.length() < 120, summary);
         long self = ProcessHandle.current().pid();
         long inode = Files.readSymbolicLink(Path.of("/proc/" + self + "/ns/pid")).toString()
