@@ -25,11 +25,13 @@ import java.util.StringJoiner;
  *     thread), as lsns shows it; empty if no process is in it
  * @param parentInode the parent's inode for pid and user namespaces; 0 if none, none visible, or no hierarchy
  * @param ownerInode the owning user namespace's inode; 0 if not visible to the caller
- * @param heldBy what keeps it alive: processes in it, open fds, bind mounts (for ancestors
+ * @param heldBy what keeps it alive: processes in it, threads in it whose process is elsewhere,
+ *     open fds, bind mounts (for ancestors
  *     found only through NS_GET_PARENT / NS_GET_USERNS: {@link Holder#DESCENDANT}); iterates
  *     in the order of {@link Holder}
- * @param path a path that opened it during the scan: {@code /proc/PID/ns/TYPE}, {@code /proc/PID/fd/N},
- *     or {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation
+ * @param path a path that opened it during the scan: {@code /proc/PID/ns/TYPE},
+ *     {@code /proc/PID/task/TID/ns/TYPE}, {@code /proc/PID/fd/N}, or
+ *     {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation
  */
 public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong id, int processCount,
         OptionalInt lowestPid, String user, String command, long parentInode, long ownerInode,
@@ -39,6 +41,11 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
     public enum Holder {
         /** One or more processes are in it. */
         PROCESS,
+        /**
+         * A thread is in it while its process (the thread-group leader, whose
+         * {@code /proc/PID/ns} lsns reads) is not: a thread that called setns or unshare.
+         */
+        THREAD,
         /** A process holds an fd on it. */
         FD,
         /** A bind mount of its file exists. */

@@ -23,7 +23,9 @@ import java.util.Set;
 
 /**
  * Finds every namespace visible on the machine, in one pass over {@code /proc}: those that
- * processes are in ({@code /proc/PID/ns/*}), those that processes hold open fds on
+ * processes are in ({@code /proc/PID/ns/*}), those that only some thread is in
+ * ({@code /proc/PID/task/TID/ns/*}: a thread that called setns or unshare; lsns does not see
+ * these), those that processes hold open fds on
  * ({@code /proc/PID/fd/*}), and those kept alive by bind mounts ({@code nsfs} entries of
  * {@code /proc/PID/mountinfo}, read once per mount namespace). Each namespace found is
  * opened once, to read its id, parent and owner; ancestors that only those relations reveal
@@ -215,6 +217,16 @@ public final class NamespaceDiscovery {
         }
     }
 
+    /**
+     * The types a thread can hold apart from its process. setns and unshare of a user or time
+     * namespace refuse a multithreaded caller (EINVAL, EUSERS), and a pid namespace is the same
+     * for every thread of a process (setns and unshare change only the one for children), so
+     * the other three links of a thread are its process's: not read, to keep per-thread
+     * scanning cheap.
+     */
+    private static final Set<NamespaceType> PER_THREAD = EnumSet.of(NamespaceType.CGROUP, NamespaceType.IPC,
+            NamespaceType.MNT, NamespaceType.NET, NamespaceType.UTS);
+
     private static final class Scan {
         final Path proc;
         /** The types asked for: the snapshot lists these. */
@@ -365,6 +377,61 @@ public final class NamespaceDiscovery {
             }
             if (mnt >= 0 && mountNamespacesRead.add(mnt)) {
                 mounts(dir);
+            }
+            tasks(pid, dir, inodes, mnt);
+        }
+
+        /**
+         * The other threads of a process: one that called setns or unshare may be in a
+         * namespace no process is in. Their links are read and compared with the process's
+         * (nothing is opened for a thread where its process already is); a single-threaded
+         * process costs one stat. A thread in a mount namespace of its own has its bind
+         * mounts read too, so the mount namespace is read whatever the type filter.
+         */
+        private void tasks(int pid, Path dir, long[] processInodes, long processMnt) {
+            int[] tids;
+            Path taskDir = dir.resolve("task");
+            try {
+                if (Procfs.threadCount(dir) < 2) {
+                    return;
+                }
+                tids = Procfs.numericEntries(taskDir);
+            } catch (IOException e) {
+                return; // it exited after being read: what it held was recorded already
+            }
+            for (int tid : tids) {
+                if (tid == pid) {
+                    continue; // the leader: its links are the process's
+                }
+                Path task = taskDir.resolve(Integer.toString(tid));
+                Path nsDir = task.resolve("ns");
+                long mnt = -1;
+                for (int i = 0; i < types.length; i++) {
+                    NamespaceType type = types[i];
+                    if (!PER_THREAD.contains(type)) {
+                        continue;
+                    }
+                    Path link = nsDir.resolve(type.procName());
+                    long inode = Procfs.linkInode(link, type);
+                    if (type == NamespaceType.MNT) {
+                        mnt = inode;
+                    }
+                    if (inode < 0 || inode == processInodes[i]) {
+                        continue;
+                    }
+                    Found f = found.computeIfAbsent(inode, ino -> new Found(type, ino));
+                    f.holder(link);
+                    f.heldBy.add(DiscoveredNamespace.Holder.THREAD);
+                }
+                for (String name : unknownNames) {
+                    unknownLink(nsDir.resolve(name));
+                }
+                if (!typeSet.contains(NamespaceType.MNT)) {
+                    mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
+                }
+                if (mnt >= 0 && mnt != processMnt && mountNamespacesRead.add(mnt)) {
+                    mounts(task);
+                }
             }
         }
 
