@@ -189,10 +189,10 @@ public final class NamespaceDiscovery {
         String user = "";
         String command = "";
         final EnumSet<DiscoveredNamespace.Holder> heldBy = EnumSet.noneOf(DiscoveredNamespace.Holder.class);
-        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
-        Path path;
+        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. Bytes, see {@link #bytes}. */
+        byte[] path;
         /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
-        Path backup;
+        byte[] backup;
         OptionalLong id = OptionalLong.empty();
         long parentInode;
         long ownerInode;
@@ -202,10 +202,10 @@ public final class NamespaceDiscovery {
             this.inode = inode;
         }
 
-        void holder(Path where) {
+        void holder(byte[] where) {
             if (path == null) {
                 path = where;
-            } else if (!where.equals(path)) {
+            } else if (!Arrays.equals(where, path)) {
                 backup = where;
             }
         }
@@ -226,6 +226,11 @@ public final class NamespaceDiscovery {
      */
     private static final Set<NamespaceType> PER_THREAD = EnumSet.of(NamespaceType.CGROUP, NamespaceType.IPC,
             NamespaceType.MNT, NamespaceType.NET, NamespaceType.UTS);
+
+    /** A /proc path the scan made (ASCII: digits and fixed names) as the bytes the kernel is given. */
+    private static byte[] bytes(Path procPath) {
+        return procPath.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
 
     private static final class Scan {
         final Path proc;
@@ -353,7 +358,7 @@ public final class NamespaceDiscovery {
                 }
                 NamespaceType type = types[i];
                 Found f = found.computeIfAbsent(inodes[i], ino -> new Found(type, ino));
-                Path link = nsDir.resolve(type.procName());
+                byte[] link = bytes(nsDir.resolve(type.procName()));
                 if (f.processCount++ == 0) {
                     f.lowestPid = pid;
                     f.user = user;
@@ -420,7 +425,7 @@ public final class NamespaceDiscovery {
                         continue;
                     }
                     Found f = found.computeIfAbsent(inode, ino -> new Found(type, ino));
-                    f.holder(link);
+                    f.holder(bytes(link));
                     f.heldBy.add(DiscoveredNamespace.Holder.THREAD);
                 }
                 for (String name : unknownNames) {
@@ -461,7 +466,7 @@ public final class NamespaceDiscovery {
                 return;
             }
             Found f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new Found(type, i));
-            f.holder(fd);
+            f.holder(bytes(fd));
             f.heldBy.add(DiscoveredNamespace.Holder.FD);
         }
 
@@ -484,12 +489,10 @@ public final class NamespaceDiscovery {
                 if (!typeSet.contains(type)) {
                     continue;
                 }
-                Path where;
-                try {
-                    where = Path.of(dir.resolve("root") + new String(m.mountPoint(), StandardCharsets.UTF_8));
-                } catch (java.nio.file.InvalidPathException e) {
-                    continue;
-                }
+                // The mount point's bytes as they are: /proc/PID/root/ then any bytes at all.
+                byte[] root = bytes(dir.resolve("root"));
+                byte[] where = Arrays.copyOf(root, root.length + m.mountPoint().length);
+                System.arraycopy(m.mountPoint(), 0, where, root.length, m.mountPoint().length);
                 Found f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new Found(type, i));
                 f.holder(where);
                 f.heldBy.add(DiscoveredNamespace.Holder.MOUNT);
@@ -502,7 +505,9 @@ public final class NamespaceDiscovery {
             for (Found f : seen) {
                 Namespace ns = open(f);
                 if (ns == null) {
-                    namespacesVanished++;
+                    if (!unknown.contains(f.inode)) {
+                        namespacesVanished++;
+                    }
                     found.remove(f.inode);
                     continue;
                 }
@@ -514,21 +519,26 @@ public final class NamespaceDiscovery {
             }
         }
 
-        /** Opens {@code f} through its path, else its backup path; null if neither still names it. */
-        private static Namespace open(Found f) {
-            for (Path p : new Path[] {f.path, f.backup}) {
+        /**
+         * Opens {@code f} through its path, else its backup path; null if neither still names
+         * it. A holder's path may name something else by now (an fd number reused for a
+         * device): {@link NamespaceHandle#openChecked} opens nothing but that namespace for real.
+         */
+        private Namespace open(Found f) {
+            for (byte[] p : new byte[][] {f.path, f.backup}) {
                 if (p == null) {
                     continue;
                 }
                 try {
-                    Namespace ns = NamespaceHandle.openAs(p.toString(), f.type);
-                    if (ns.inode() == f.inode) {
-                        f.path = p;
-                        return ns;
-                    }
-                    ns.close(); // the holder now names another namespace
+                    Namespace ns = NamespaceHandle.openChecked(p, new String(p, StandardCharsets.UTF_8), f.type,
+                            f.inode);
+                    f.path = p;
+                    return ns;
+                } catch (UnknownNamespaceTypeException e) {
+                    unknown.add(f.inode); // the link said a known type, NS_GET_NSTYPE another: skip, count
+                    return null;
                 } catch (NamespaceException | IllegalArgumentException e) {
-                    // that holder is gone: try the other
+                    // that holder is gone, or names something else now: try the other
                 }
             }
             return null;

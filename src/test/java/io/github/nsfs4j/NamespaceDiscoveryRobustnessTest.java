@@ -193,7 +193,7 @@ class NamespaceDiscoveryRobustnessTest {
             assertFalse(ns.heldBy().isEmpty(), ns::toString);
             assertEquals(ns.processCount() > 0, ns.lowestPid().isPresent(), ns::toString);
             assertEquals(ns.processCount() > 0, ns.heldBy().contains(DiscoveredNamespace.Holder.PROCESS), ns::toString);
-            assertEquals(ns.path() == null, ns.heldBy().equals(Set.of(DiscoveredNamespace.Holder.DESCENDANT)), ns::toString);
+            assertEquals(ns.pathBytes() == null, ns.heldBy().equals(Set.of(DiscoveredNamespace.Holder.DESCENDANT)), ns::toString);
         }
     }
 
