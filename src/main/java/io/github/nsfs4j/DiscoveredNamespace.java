@@ -1,6 +1,15 @@
 package io.github.nsfs4j;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
@@ -25,20 +34,29 @@ import java.util.StringJoiner;
  *     thread), as lsns shows it; empty if no process is in it
  * @param parentInode the parent's inode for pid and user namespaces; 0 if none, none visible, or no hierarchy
  * @param ownerInode the owning user namespace's inode; 0 if not visible to the caller
- * @param heldBy what keeps it alive: processes in it, open fds, bind mounts (for ancestors
+ * @param heldBy what keeps it alive: processes in it, threads in it whose process is elsewhere,
+ *     open fds, bind mounts (for ancestors
  *     found only through NS_GET_PARENT / NS_GET_USERNS: {@link Holder#DESCENDANT}); iterates
  *     in the order of {@link Holder}
- * @param path a path that opened it during the scan: {@code /proc/PID/ns/TYPE}, {@code /proc/PID/fd/N},
- *     or {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation
+ * @param pathBytes the bytes of a path that opened it during the scan:
+ *     {@code /proc/PID/ns/TYPE}, {@code /proc/PID/task/TID/ns/TYPE}, {@code /proc/PID/fd/N}, or
+ *     {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation. A
+ *     mount point is any byte string (but NUL), in no particular encoding, so the path is kept
+ *     as the kernel gave it; {@link #path()} and {@link #pathString()} are views of it.
  */
 public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong id, int processCount,
         OptionalInt lowestPid, String user, String command, long parentInode, long ownerInode,
-        Set<Holder> heldBy, Path path) {
+        Set<Holder> heldBy, byte[] pathBytes) {
 
     /** What keeps a namespace alive. */
     public enum Holder {
         /** One or more processes are in it. */
         PROCESS,
+        /**
+         * A thread is in it while its process (the thread-group leader, whose
+         * {@code /proc/PID/ns} lsns reads) is not: a thread that called setns or unshare.
+         */
+        THREAD,
         /** A process holds an fd on it. */
         FD,
         /** A bind mount of its file exists. */
@@ -59,25 +77,105 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         EnumSet<Holder> holders = EnumSet.noneOf(Holder.class);
         holders.addAll(heldBy);
         heldBy = Collections.unmodifiableSet(holders);
+        pathBytes = pathBytes == null ? null : pathBytes.clone();
+    }
+
+    /** A copy of the path's bytes (null if there is no path): see {@link #pathBytes}. */
+    @Override
+    public byte[] pathBytes() {
+        return pathBytes == null ? null : pathBytes.clone();
     }
 
     /**
-     * Opens the namespace again through {@link #path()}, and checks that it is still the same
-     * one (type and inode, and id where known), so a namespace that died and whose inode was
-     * reused is not mistaken for this one.
+     * The path as a {@link Path}, where this JVM can name that file: null if there is no path,
+     * or if its bytes are not a file name in the JVM's file-name encoding (the
+     * {@code sun.jnu.encoding} property, from the locale: bytes that are not UTF-8 under
+     * UTF-8, anything but ASCII under the C locale), since a {@link Path} made from a string
+     * would then name another file or none. {@link #open()} and {@link #pathBytes()} work
+     * whatever the bytes.
      *
+     * @return the path, or null
+     */
+    public Path path() {
+        if (pathBytes == null) {
+            return null;
+        }
+        try {
+            String name = LibC.PATH_CHARSET.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(pathBytes)).toString();
+            return Arrays.equals(LibC.pathBytes(name), pathBytes) ? Path.of(name) : null;
+        } catch (CharacterCodingException | InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The path as text, for people and logs: its bytes as UTF-8, each byte that is not part of
+     * valid UTF-8 written {@code \xNN} (so it is lossy: open through {@link #open()}, or
+     * {@link #pathBytes()}); null if there is no path.
+     *
+     * @return the path as text, or null
+     */
+    public String pathString() {
+        if (pathBytes == null) {
+            return null;
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        StringBuilder sb = new StringBuilder(pathBytes.length);
+        ByteBuffer in = ByteBuffer.wrap(pathBytes);
+        CharBuffer out = CharBuffer.allocate(pathBytes.length);
+        while (in.hasRemaining()) {
+            CoderResult r = utf8.decode(in, out, true);
+            out.flip();
+            sb.append(out);
+            out.clear();
+            if (r.isError()) {
+                for (int i = 0; i < r.length(); i++) {
+                    sb.append(String.format("\\x%02x", in.get() & 0xff));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Compares every component, the path by its bytes. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DiscoveredNamespace d && type == d.type && inode == d.inode && id.equals(d.id)
+                && processCount == d.processCount && lowestPid.equals(d.lowestPid) && user.equals(d.user)
+                && command.equals(d.command) && parentInode == d.parentInode && ownerInode == d.ownerInode
+                && heldBy.equals(d.heldBy) && Arrays.equals(pathBytes, d.pathBytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, inode, id, processCount, lowestPid, user, command, parentInode, ownerInode, heldBy)
+                * 31 + Arrays.hashCode(pathBytes);
+    }
+
+    /**
+     * Opens the namespace again through its path (its bytes, whatever their encoding), and
+     * checks that it is still the same one (type and inode, and id where known), so a
+     * namespace that died and whose inode was reused is not mistaken for this one. Nothing
+     * but a namespace file is opened for real: if the path now names something else (an fd
+     * number reused for a device, a FIFO), that is found out through an {@code O_PATH} fd.
+     *
+     * @return a new handle, the caller's to close
      * @throws NoSuchNamespaceException if it is gone, or was found only as an ancestor (no path)
+     * @throws NotANamespaceException if the path now names something that is not a namespace file
+     * @throws NamespaceException if it cannot be opened otherwise
      */
     public Namespace open() throws NamespaceException {
-        if (path == null) {
+        if (pathBytes == null) {
             throw new NoSuchNamespaceException("open", describe(), 0,
                     "found only as the parent or owner of another namespace; open that one and ask for it");
         }
-        Namespace ns = NamespaceHandle.openAs(path.toString(), type);
-        if (ns.inode() != inode || (id.isPresent() && ns.id().isPresent() && ns.id().getAsLong() != id.getAsLong())) {
+        Namespace ns = NamespaceHandle.openChecked(pathBytes, pathString(), type, inode);
+        if (id.isPresent() && ns.id().isPresent() && ns.id().getAsLong() != id.getAsLong()) {
             ns.close();
             throw new NoSuchNamespaceException("open", describe(), 0,
-                    "the namespace is gone: " + path + " now names another one");
+                    "the namespace is gone: " + pathString() + " now names another one");
         }
         return ns;
     }

@@ -194,6 +194,11 @@ final class LibC {
                 "glibc 2.30+ and musl 1.2.2+ have it");
     }
 
+    private static final class Getpwuid {
+        static final MethodHandle HANDLE = link("getpwuid_r",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1, null);
+    }
+
     /** syscall(2) for listns: {@code (long nr, const struct ns_id_req *, u64 *, size_t, unsigned)}. */
     private static final class SyscallListns {
         static final MethodHandle HANDLE = link("syscall",
@@ -383,6 +388,22 @@ final class LibC {
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("open_by_handle_at", t);
+        }
+    }
+
+    /**
+     * getpwuid_r(3), through NSS as every other program on the machine resolves users: 0
+     * (with {@code *result} set to {@code pwd}, a {@link Structs#PASSWD}, or NULL when no user
+     * has that uid), or -errno ({@code -ERANGE}: {@code buf} is too small).
+     * See https://man7.org/linux/man-pages/man3/getpwuid_r.3.html
+     */
+    static int getpwuid_r(int uid, MemorySegment pwd, MemorySegment buf, MemorySegment result) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int rc = (int) Getpwuid.HANDLE.invokeExact(state, uid, pwd, buf, buf.byteSize(), result);
+            return -rc; // it returns the errno value itself, 0 on success
+        } catch (Throwable t) {
+            throw linkageFailure("getpwuid_r", t);
         }
     }
 

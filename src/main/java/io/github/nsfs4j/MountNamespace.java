@@ -29,7 +29,7 @@ public final class MountNamespace extends NamespaceHandle {
      */
     public static MountNamespace open(Path path) throws NamespaceException {
         Objects.requireNonNull(path, "path");
-        return (MountNamespace) openAs(path.toString(), NamespaceType.MNT);
+        return (MountNamespace) openPath(path, NamespaceType.MNT);
     }
 
     /**

@@ -77,7 +77,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      */
     static Namespace open(Path path) throws NamespaceException {
         Objects.requireNonNull(path, "path");
-        return NamespaceHandle.openAs(path.toString(), null);
+        return NamespaceHandle.openPath(path, null);
     }
 
     /**

@@ -23,7 +23,9 @@ import java.util.Set;
 
 /**
  * Finds every namespace visible on the machine, in one pass over {@code /proc}: those that
- * processes are in ({@code /proc/PID/ns/*}), those that processes hold open fds on
+ * processes are in ({@code /proc/PID/ns/*}), those that only some thread is in
+ * ({@code /proc/PID/task/TID/ns/*}: a thread that called setns or unshare; lsns does not see
+ * these), those that processes hold open fds on
  * ({@code /proc/PID/fd/*}), and those kept alive by bind mounts ({@code nsfs} entries of
  * {@code /proc/PID/mountinfo}, read once per mount namespace). Each namespace found is
  * opened once, to read its id, parent and owner; ancestors that only those relations reveal
@@ -39,6 +41,10 @@ import java.util.Set;
  * <p>Processes that exit during the scan, {@code /proc} entries the caller may not read, and
  * namespaces that die before they are opened are skipped and counted in the snapshot, never
  * an error; a process that exits half-way through being read is counted in no namespace.
+ * Namespaces of a type this library does not know (one a newer kernel adds: a name under
+ * {@code /proc/PID/ns} beyond the eight of {@link NamespaceType}, or an nsfs bind mount of
+ * one) are not listed either: they are counted, in
+ * {@link NamespaceSnapshot#namespacesOfUnknownType()}.
  * What the caller may not inspect (for example another user's processes, for an
  * unprivileged caller) is simply not seen.
  *
@@ -51,15 +57,26 @@ public final class NamespaceDiscovery {
     private NamespaceDiscovery() {}
 
 
-    /** Scans for namespaces of every type. */
+    /**
+     * Scans for namespaces of every type.
+     *
+     * @return what was found
+     * @throws NamespaceException only if {@code /proc} itself cannot be listed
+     * @throws IllegalCallerException if native access is not enabled for nsfs4j
+     */
     public static NamespaceSnapshot scan() throws NamespaceException {
         return scan(EnumSet.allOf(NamespaceType.class));
     }
 
     /**
-     * Scans for namespaces of the given types (an empty set finds none). Parents and owners
-     * of other types are not listed, but their inodes still appear as
-     * {@link DiscoveredNamespace#parentInode()} and {@link DiscoveredNamespace#ownerInode()}.
+     * Scans for namespaces of the given types (an empty set finds none): the namespaces of
+     * those types that {@link #scan()} finds, no fewer (a user namespace only a namespace of
+     * another type keeps alive is listed too). Namespaces of other types are not listed, but
+     * their inodes still appear as {@link DiscoveredNamespace#parentInode()} and
+     * {@link DiscoveredNamespace#ownerInode()}.
+     *
+     * @param types the types to list
+     * @return what was found
      *
      * @throws NamespaceException only if {@code /proc} itself cannot be listed
      * @throws IllegalCallerException if native access is not enabled for nsfs4j
@@ -76,14 +93,20 @@ public final class NamespaceDiscovery {
      */
     static NamespaceSnapshot scan(Set<NamespaceType> types, Runnable afterListing, Runnable afterProcesses)
             throws NamespaceException {
+        return scan(Procfs.PROC, types, afterListing, afterProcesses);
+    }
+
+    /** {@link #scan(Set, Runnable, Runnable)} of the procfs tree at {@code proc} (a made-up one, in tests). */
+    static NamespaceSnapshot scan(Path proc, Set<NamespaceType> types, Runnable afterListing, Runnable afterProcesses)
+            throws NamespaceException {
         Objects.requireNonNull(types, "types");
         LibC.requireNativeAccess();
-        Scan scan = new Scan(types.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(types));
+        Scan scan = new Scan(proc, types.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(types));
         int[] pids;
         try {
-            pids = Procfs.pids();
+            pids = Procfs.numericEntries(proc);
         } catch (IOException e) {
-            throw new NamespaceException("scan", Procfs.PROC.toString(), 0, "cannot list /proc: " + e.getMessage());
+            throw new NamespaceException("scan", proc.toString(), 0, "cannot list " + proc + ": " + e.getMessage());
         }
         afterListing.run();
         scan.processes(pids);
@@ -166,10 +189,10 @@ public final class NamespaceDiscovery {
         String user = "";
         String command = "";
         final EnumSet<DiscoveredNamespace.Holder> heldBy = EnumSet.noneOf(DiscoveredNamespace.Holder.class);
-        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
-        Path path;
+        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. Bytes, see {@link #bytes}. */
+        byte[] path;
         /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
-        Path backup;
+        byte[] backup;
         OptionalLong id = OptionalLong.empty();
         long parentInode;
         long ownerInode;
@@ -179,10 +202,10 @@ public final class NamespaceDiscovery {
             this.inode = inode;
         }
 
-        void holder(Path where) {
+        void holder(byte[] where) {
             if (path == null) {
                 path = where;
-            } else if (!where.equals(path)) {
+            } else if (!Arrays.equals(where, path)) {
                 backup = where;
             }
         }
@@ -194,26 +217,88 @@ public final class NamespaceDiscovery {
         }
     }
 
+    /**
+     * The types a thread can hold apart from its process. setns and unshare of a user or time
+     * namespace refuse a multithreaded caller (EINVAL, EUSERS), and a pid namespace is the same
+     * for every thread of a process (setns and unshare change only the one for children), so
+     * the other three links of a thread are its process's: not read, to keep per-thread
+     * scanning cheap.
+     */
+    private static final Set<NamespaceType> PER_THREAD = EnumSet.of(NamespaceType.CGROUP, NamespaceType.IPC,
+            NamespaceType.MNT, NamespaceType.NET, NamespaceType.UTS);
+
+    /** A /proc path the scan made (ASCII: digits and fixed names) as the bytes the kernel is given. */
+    private static byte[] bytes(Path procPath) {
+        return procPath.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
     private static final class Scan {
+        final Path proc;
+        /** The types asked for: the snapshot lists these. */
+        final Set<NamespaceType> wanted;
+        /** The types read: those asked for, or all of them when user is asked for (see {@link #scanned}). */
         final NamespaceType[] types;
         final Set<NamespaceType> typeSet;
+        /** Names under {@code /proc/self/ns} of types this library does not know (a newer kernel's). */
+        final List<String> unknownNames;
+        /** Inodes of namespaces of those types, seen anywhere. */
+        final Set<Long> unknown = new HashSet<>();
         final Map<Long, Found> found = new LinkedHashMap<>();
         /** Mount namespaces whose mountinfo was read. */
         final Set<Long> mountNamespacesRead = new HashSet<>();
-        Map<Integer, String> userNames;
+        final UserNames users = new UserNames();
         int processesScanned;
         int processesVanished;
         int processesDenied;
         int namespacesVanished;
 
-        Scan(Set<NamespaceType> types) {
-            this.typeSet = types;
-            this.types = types.toArray(NamespaceType[]::new);
+        Scan(Path proc, Set<NamespaceType> wanted) {
+            this.proc = proc;
+            this.wanted = wanted;
+            this.typeSet = scanned(wanted);
+            this.types = typeSet.toArray(NamespaceType[]::new);
+            this.unknownNames = unknownTypeNames(proc.resolve("self/ns"));
+        }
+
+        /**
+         * A user namespace that no process is in lives on through anything it owns: a net
+         * namespace kept by a bind mount, an fd on an ipc namespace. It is found as the owner
+         * of those, so listing user namespaces means reading every type; the other types are
+         * only held by their own kind (processes, fds, mounts, and, for pid, child pid
+         * namespaces), so reading them alone finds the same set as a full scan.
+         */
+        private static Set<NamespaceType> scanned(Set<NamespaceType> wanted) {
+            return wanted.contains(NamespaceType.USER) ? EnumSet.allOf(NamespaceType.class) : wanted;
+        }
+
+        /** Entries of {@code /proc/self/ns} that name no known type (the {@code *_for_children} links aside). */
+        private static List<String> unknownTypeNames(Path selfNs) {
+            List<String> names = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(selfNs)) {
+                for (Path entry : entries) {
+                    String name = entry.getFileName().toString();
+                    if (!name.endsWith("_for_children") && !isKnownType(name)) {
+                        names.add(name);
+                    }
+                }
+            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+                // no /proc/self (another pid namespace's procfs): no unknown types to look for
+            }
+            return names;
+        }
+
+        private static boolean isKnownType(String name) {
+            for (NamespaceType type : NamespaceType.values()) {
+                if (type.procName().equals(name)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void processes(int[] pids) {
             for (int pid : pids) {
-                Path dir = Procfs.PROC.resolve(Integer.toString(pid));
+                Path dir = proc.resolve(Integer.toString(pid));
                 try {
                     process(pid, dir);
                     processesScanned++;
@@ -235,11 +320,11 @@ public final class NamespaceDiscovery {
             boolean any = false;
             boolean denied = false;
             boolean first = false;
+            Path nsDir = dir.resolve("ns");
             for (int i = 0; i < types.length; i++) {
                 inodes[i] = -1;
                 try {
-                    inodes[i] = Procfs.nsInode(Files.readSymbolicLink(dir.resolve("ns").resolve(types[i].procName()))
-                            .toString(), types[i]);
+                    inodes[i] = Procfs.nsInode(Procfs.link(nsDir.resolve(types[i].procName())), types[i]);
                 } catch (AccessDeniedException e) {
                     denied = true;
                     continue;
@@ -258,11 +343,14 @@ public final class NamespaceDiscovery {
             if (!any && denied) {
                 throw new AccessDeniedException(dir.toString());
             }
+            for (String name : unknownNames) {
+                unknownLink(nsDir.resolve(name));
+            }
             String user = "";
             String command = "";
             if (first) {
-                user = userOf(dir);
-                command = commandOf(dir); // throws NoSuchFileException if the process is gone by now
+                user = users.name(Procfs.owner(dir));
+                command = Procfs.command(dir); // throws NoSuchFileException if the process is gone by now
             }
             for (int i = 0; i < types.length; i++) {
                 if (inodes[i] < 0) {
@@ -270,7 +358,7 @@ public final class NamespaceDiscovery {
                 }
                 NamespaceType type = types[i];
                 Found f = found.computeIfAbsent(inodes[i], ino -> new Found(type, ino));
-                Path link = dir.resolve("ns").resolve(type.procName());
+                byte[] link = bytes(nsDir.resolve(type.procName()));
                 if (f.processCount++ == 0) {
                     f.lowestPid = pid;
                     f.user = user;
@@ -282,7 +370,7 @@ public final class NamespaceDiscovery {
                 }
                 f.heldBy.add(DiscoveredNamespace.Holder.PROCESS);
             }
-            fds(dir);
+            Procfs.fds(dir, this::fd);
             long mnt = -1;
             for (int i = 0; i < types.length; i++) {
                 if (types[i] == NamespaceType.MNT) {
@@ -290,66 +378,123 @@ public final class NamespaceDiscovery {
                 }
             }
             if (mnt < 0 && !typeSet.contains(NamespaceType.MNT)) {
-                mnt = Procfs.linkInode(dir.resolve("ns/mnt"), NamespaceType.MNT);
+                mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
             }
             if (mnt >= 0 && mountNamespacesRead.add(mnt)) {
                 mounts(dir);
             }
+            tasks(pid, dir, inodes, mnt);
         }
 
-        private void fds(Path dir) {
-            try (DirectoryStream<Path> fds = Files.newDirectoryStream(dir.resolve("fd"))) {
-                for (Path fd : fds) {
-                    String target;
-                    try {
-                        target = Files.readSymbolicLink(fd).toString();
-                    } catch (IOException e) {
-                        continue; // closed meanwhile
-                    }
-                    NamespaceType type = Procfs.typeOfLink(target);
-                    if (type == null || !typeSet.contains(type)) {
-                        continue;
-                    }
-                    long inode = Procfs.nsInode(target, type);
-                    if (inode < 0) {
-                        continue;
-                    }
-                    Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
-                    f.holder(fd);
-                    f.heldBy.add(DiscoveredNamespace.Holder.FD);
+        /**
+         * The other threads of a process: one that called setns or unshare may be in a
+         * namespace no process is in. Their links are read and compared with the process's
+         * (nothing is opened for a thread where its process already is); a single-threaded
+         * process costs one stat. A thread in a mount namespace of its own has its bind
+         * mounts read too, so the mount namespace is read whatever the type filter.
+         */
+        private void tasks(int pid, Path dir, long[] processInodes, long processMnt) {
+            int[] tids;
+            Path taskDir = dir.resolve("task");
+            try {
+                if (Procfs.threadCount(dir) < 2) {
+                    return;
                 }
-            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-                // no fd access (another user's process), or it exited: nothing held that we may see
+                tids = Procfs.numericEntries(taskDir);
+            } catch (IOException e) {
+                return; // it exited after being read: what it held was recorded already
             }
+            for (int tid : tids) {
+                if (tid == pid) {
+                    continue; // the leader: its links are the process's
+                }
+                Path task = taskDir.resolve(Integer.toString(tid));
+                Path nsDir = task.resolve("ns");
+                long mnt = -1;
+                for (int i = 0; i < types.length; i++) {
+                    NamespaceType type = types[i];
+                    if (!PER_THREAD.contains(type)) {
+                        continue;
+                    }
+                    Path link = nsDir.resolve(type.procName());
+                    long inode = Procfs.linkInode(link, type);
+                    if (type == NamespaceType.MNT) {
+                        mnt = inode;
+                    }
+                    if (inode < 0 || inode == processInodes[i]) {
+                        continue;
+                    }
+                    Found f = found.computeIfAbsent(inode, ino -> new Found(type, ino));
+                    f.holder(bytes(link));
+                    f.heldBy.add(DiscoveredNamespace.Holder.THREAD);
+                }
+                for (String name : unknownNames) {
+                    unknownLink(nsDir.resolve(name));
+                }
+                if (!typeSet.contains(NamespaceType.MNT)) {
+                    mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
+                }
+                if (mnt >= 0 && mnt != processMnt && mountNamespacesRead.add(mnt)) {
+                    mounts(task);
+                }
+            }
+        }
+
+        /** Counts the namespace a {@code /proc/PID/ns/NAME} link of an unknown type names. */
+        private void unknownLink(Path link) {
+            try {
+                long inode = Procfs.anyInode(Procfs.link(link));
+                if (inode >= 0) {
+                    unknown.add(inode);
+                }
+            } catch (IOException e) {
+                // gone, or not ours to read: not seen
+            }
+        }
+
+        private void fd(Path fd, String target) {
+            NamespaceType type = Procfs.typeOfLink(target);
+            if (type == null) {
+                // socket:[N] and pipe:[N] look the same: only names /proc/self/ns has are namespaces
+                String name = Procfs.linkName(target);
+                if (name != null && unknownNames.contains(name)) {
+                    unknown.add(Procfs.anyInode(target));
+                }
+                return;
+            }
+            if (!typeSet.contains(type)) {
+                return;
+            }
+            Found f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new Found(type, i));
+            f.holder(bytes(fd));
+            f.heldBy.add(DiscoveredNamespace.Holder.FD);
         }
 
         private void mounts(Path dir) {
-            List<String> lines;
+            List<Procfs.NsfsMount> mounts;
             try {
-                lines = Files.readAllLines(dir.resolve("mountinfo"), StandardCharsets.UTF_8);
-            } catch (IOException | java.io.UncheckedIOException e) {
+                mounts = Procfs.nsfsMounts(dir);
+            } catch (IOException e) {
                 return;
             }
-            for (String line : lines) {
-                int dash = line.indexOf(" - ");
-                if (dash < 0 || !line.startsWith("nsfs ", dash + 3)) {
+            for (Procfs.NsfsMount m : mounts) {
+                NamespaceType type = Procfs.typeOfLink(m.root());
+                if (type == null) {
+                    long inode = Procfs.anyInode(m.root()); // on nsfs: a namespace, of a type we do not know
+                    if (inode >= 0) {
+                        unknown.add(inode);
+                    }
                     continue;
                 }
-                String[] fields = line.substring(0, dash).split(" ");
-                if (fields.length < 5) {
+                if (!typeSet.contains(type)) {
                     continue;
                 }
-                String root = fields[3];
-                NamespaceType type = Procfs.typeOfLink(root);
-                if (type == null || !typeSet.contains(type)) {
-                    continue;
-                }
-                long inode = Procfs.nsInode(root, type);
-                if (inode < 0) {
-                    continue;
-                }
-                Found f = found.computeIfAbsent(inode, i -> new Found(type, i));
-                f.holder(Path.of(dir.resolve("root") + unescapeMountPoint(fields[4])));
+                // The mount point's bytes as they are: /proc/PID/root/ then any bytes at all.
+                byte[] root = bytes(dir.resolve("root"));
+                byte[] where = Arrays.copyOf(root, root.length + m.mountPoint().length);
+                System.arraycopy(m.mountPoint(), 0, where, root.length, m.mountPoint().length);
+                Found f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new Found(type, i));
+                f.holder(where);
                 f.heldBy.add(DiscoveredNamespace.Holder.MOUNT);
             }
         }
@@ -360,7 +505,9 @@ public final class NamespaceDiscovery {
             for (Found f : seen) {
                 Namespace ns = open(f);
                 if (ns == null) {
-                    namespacesVanished++;
+                    if (!unknown.contains(f.inode)) {
+                        namespacesVanished++;
+                    }
                     found.remove(f.inode);
                     continue;
                 }
@@ -372,21 +519,26 @@ public final class NamespaceDiscovery {
             }
         }
 
-        /** Opens {@code f} through its path, else its backup path; null if neither still names it. */
-        private static Namespace open(Found f) {
-            for (Path p : new Path[] {f.path, f.backup}) {
+        /**
+         * Opens {@code f} through its path, else its backup path; null if neither still names
+         * it. A holder's path may name something else by now (an fd number reused for a
+         * device): {@link NamespaceHandle#openChecked} opens nothing but that namespace for real.
+         */
+        private Namespace open(Found f) {
+            for (byte[] p : new byte[][] {f.path, f.backup}) {
                 if (p == null) {
                     continue;
                 }
                 try {
-                    Namespace ns = NamespaceHandle.openAs(p.toString(), f.type);
-                    if (ns.inode() == f.inode) {
-                        f.path = p;
-                        return ns;
-                    }
-                    ns.close(); // the holder now names another namespace
+                    Namespace ns = NamespaceHandle.openChecked(p, new String(p, StandardCharsets.UTF_8), f.type,
+                            f.inode);
+                    f.path = p;
+                    return ns;
+                } catch (UnknownNamespaceTypeException e) {
+                    unknown.add(f.inode); // the link said a known type, NS_GET_NSTYPE another: skip, count
+                    return null;
                 } catch (NamespaceException | IllegalArgumentException e) {
-                    // that holder is gone: try the other
+                    // that holder is gone, or names something else now: try the other
                 }
             }
             return null;
@@ -413,9 +565,9 @@ public final class NamespaceDiscovery {
                     // As lsns shows a namespace no process is in: the user that created it
                     // (a user namespace) or its owning user namespace.
                     if (ns instanceof UserNamespace user) {
-                        f.user = userName((int) user.ownerUid());
+                        f.user = users.name((int) user.ownerUid());
                     } else if (owner.isPresent()) {
-                        f.user = userName((int) owner.get().ownerUid());
+                        f.user = users.name((int) owner.get().ownerUid());
                     }
                 }
                 owner.ifPresent(this::ancestor);
@@ -438,95 +590,16 @@ public final class NamespaceDiscovery {
             }
         }
 
-        /** The user name of a uid, from /etc/passwd (read once per scan), else the number. */
-        private String userName(int uid) {
-            if (userNames == null) {
-                userNames = new HashMap<>();
-                try {
-                    for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
-                        String[] fields = line.split(":", 4);
-                        if (fields.length >= 3) {
-                            try {
-                                userNames.putIfAbsent(Integer.parseUnsignedInt(fields[2]), fields[0]);
-                            } catch (NumberFormatException e) {
-                                // not a passwd entry
-                            }
-                        }
-                    }
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    // no /etc/passwd: numbers only
-                }
-            }
-            String name = userNames.get(uid);
-            return name != null ? name : Integer.toUnsignedString(uid);
-        }
-
         NamespaceSnapshot snapshot() {
             List<DiscoveredNamespace> list = new ArrayList<>(found.size());
             for (Found f : found.values()) {
-                list.add(f.freeze());
+                if (wanted.contains(f.type)) {
+                    list.add(f.freeze());
+                }
             }
             list.sort((a, b) -> Long.compareUnsigned(a.inode(), b.inode()));
             return new NamespaceSnapshot(list, processesScanned, processesVanished, processesDenied,
-                    namespacesVanished);
-        }
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as {@code \ooo}. */
-    static String unescapeMountPoint(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
-        StringBuilder sb = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length()) {
-                try {
-                    sb.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                    i += 3;
-                    continue;
-                } catch (NumberFormatException | IndexOutOfBoundsException e) {
-                    // not an escape: keep the backslash
-                }
-            }
-            sb.append(c);
-        }
-        return sb.toString();
-    }
-
-    private static String userOf(Path dir) {
-        try {
-            return Files.getOwner(dir).getName();
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /**
-     * The command line with NULs as spaces, as lsns shows it; {@code comm} for a kernel thread.
-     *
-     * @throws NoSuchFileException if the process is gone
-     */
-    private static String commandOf(Path dir) throws NoSuchFileException {
-        try {
-            byte[] raw = Files.readAllBytes(dir.resolve("cmdline"));
-            int end = raw.length;
-            while (end > 0 && raw[end - 1] == 0) {
-                end--;
-            }
-            if (end > 0) {
-                for (int i = 0; i < end; i++) {
-                    if (raw[i] == 0) {
-                        raw[i] = ' ';
-                    }
-                }
-                return new String(raw, 0, end, StandardCharsets.UTF_8);
-            }
-            return Files.readString(dir.resolve("comm")).strip();
-        } catch (NoSuchFileException e) {
-            throw e;
-        } catch (IOException e) {
-            return "";
+                    namespacesVanished, unknown.size());
         }
     }
 }

@@ -3,6 +3,7 @@ package io.github.nsfs4j;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -94,17 +95,97 @@ abstract sealed class NamespaceHandle implements Namespace
             throw new IllegalArgumentException("not a usable path: '" + path.replace("\0", "\\0") + "'");
         }
         int fd = LibC.open(path, OPEN_FLAGS);
-        if (fd < 0 && -fd == Errnos.ENXIO) {
-            throw new NotANamespaceException("open", path, -fd, "not a namespace file (a socket or a device without"
-                    + " a driver); use /proc/<pid>/ns/<type> or a bind mount of one");
-        }
         if (fd < 0) {
-            int errno = -fd;
-            throw Errnos.failure("open", path, errno, errno == Errnos.ENOENT
-                    ? "no such file (the process may have exited, or the namespace type is not configured)"
-                    : "cannot open the namespace file");
+            throw openFailure(path, -fd);
         }
         return adoptOrClose(fd, path, expected);
+    }
+
+    /**
+     * Opens a path a caller named, which may name anything: {@link #openChecked}, with the
+     * path's bytes as the JDK encodes file names.
+     */
+    static NamespaceHandle openPath(Path path, NamespaceType expected) throws NamespaceException {
+        String text = path.toString();
+        return openChecked(LibC.pathBytes(text), text, expected, -1);
+    }
+
+    /**
+     * Opens a path that may name anything (a bind mount, a file a user named, another
+     * process's {@code /proc/PID/fd/N}, whose number that process may have reused for a
+     * device) without ever opening anything but a namespace file for real: first with
+     * {@code O_PATH}, which runs no driver's open and neither blocks on nor counts as a reader
+     * of a FIFO; that file must be on nsfs and, where {@code expectedInode >= 0}, have that
+     * inode; only then is the same file opened read-only, through {@code /proc/self/fd/N}.
+     *
+     * @param path the path's bytes, exactly as the kernel is to see them
+     * @param origin the path as text, for messages
+     * @param expected the type it must have, or null for any
+     * @param expectedInode the inode it must have, or -1 for any
+     * @throws NotANamespaceException if it is not a namespace file (nothing was opened for real)
+     * @throws NoSuchNamespaceException if it is gone, or names another namespace than {@code expectedInode}
+     */
+    static NamespaceHandle openChecked(byte[] path, String origin, NamespaceType expected, long expectedInode)
+            throws NamespaceException {
+        LibC.requireNativeAccess();
+        for (byte b : path) {
+            if (b == 0) {
+                throw new IllegalArgumentException("not a usable path: '" + origin.replace("\0", "\\0") + "'");
+            }
+        }
+        if (path.length == 0) {
+            throw new IllegalArgumentException("not a usable path: ''");
+        }
+        int pathFd = LibC.open(path, Constants.O_PATH | Constants.O_CLOEXEC);
+        if (pathFd < 0) {
+            throw openFailure(origin, -pathFd);
+        }
+        try {
+            MemorySegment buf = LibC.scratch();
+            requireNsfs(pathFd, origin, buf);
+            if (expectedInode >= 0) {
+                int rc = LibC.fstatx(pathFd, Constants.STATX_INO, buf);
+                if (rc < 0) {
+                    throw Errnos.failure("statx", origin, -rc, "cannot read the file's inode");
+                }
+                long inode = Structs.statxIno(buf);
+                if (inode != expectedInode) {
+                    throw new NoSuchNamespaceException("open", origin, 0, "it names another namespace now (inode "
+                            + Long.toUnsignedString(inode) + ", not " + Long.toUnsignedString(expectedInode) + ")");
+                }
+            }
+            int fd = LibC.open("/proc/self/fd/" + pathFd, OPEN_FLAGS);
+            if (fd < 0) {
+                throw openFailure(origin, -fd);
+            }
+            return adoptOrClose(fd, origin, expected);
+        } finally {
+            LibC.close(pathFd);
+        }
+    }
+
+    private static NamespaceException openFailure(String origin, int errno) {
+        if (errno == Errnos.ENXIO) {
+            return new NotANamespaceException("open", origin, errno, "not a namespace file (a socket or a device"
+                    + " without a driver); use /proc/<pid>/ns/<type> or a bind mount of one");
+        }
+        return Errnos.failure("open", origin, errno, errno == Errnos.ENOENT
+                ? "no such file (the process may have exited, or the namespace type is not configured)"
+                : "cannot open the namespace file");
+    }
+
+    /** Checks that {@code fd} (an O_PATH fd too) is on nsfs. */
+    private static void requireNsfs(int fd, String origin, MemorySegment buf) throws NamespaceException {
+        int rc = LibC.fstatfs(fd, buf);
+        if (rc < 0) {
+            throw Errnos.failure("fstatfs", origin, -rc, "cannot inspect the file");
+        }
+        long magic = Structs.statfsType(buf);
+        if (magic != Constants.NSFS_MAGIC) {
+            throw new NotANamespaceException("open", origin, 0, "not a namespace file (filesystem magic 0x"
+                    + Long.toHexString(magic) + ", nsfs is 0x" + Long.toHexString(Constants.NSFS_MAGIC)
+                    + "); use /proc/<pid>/ns/<type> or a bind mount of one");
+        }
     }
 
     /** Wraps an fd the library opened (or the kernel returned); closes it if it is not what was expected. */
@@ -136,16 +217,8 @@ abstract sealed class NamespaceHandle implements Namespace
     private static NamespaceHandle inspect(int fd, String origin, NamespaceType expected, IntUnaryOperator nsType)
             throws NamespaceException {
         MemorySegment buf = LibC.scratch();
-        int rc = LibC.fstatfs(fd, buf);
-        if (rc < 0) {
-            throw Errnos.failure("fstatfs", origin, -rc, "cannot inspect the file");
-        }
-        long magic = Structs.statfsType(buf);
-        if (magic != Constants.NSFS_MAGIC) {
-            throw new NotANamespaceException("open", origin, 0, "not a namespace file (filesystem magic 0x"
-                    + Long.toHexString(magic) + ", nsfs is 0x" + Long.toHexString(Constants.NSFS_MAGIC)
-                    + "); use /proc/<pid>/ns/<type> or a bind mount of one");
-        }
+        requireNsfs(fd, origin, buf);
+        int rc;
         int flag = nsType.applyAsInt(fd);
         if (flag == -Errnos.EBADF) {
             // fstatfs took the fd, the ioctl did not: an O_PATH fd (only adopt and duplicate see one)

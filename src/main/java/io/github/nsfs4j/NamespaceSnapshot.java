@@ -17,9 +17,12 @@ import java.util.function.ToLongFunction;
  * @param processesVanished processes that exited during the scan
  * @param processesDenied processes whose namespaces the caller may not read
  * @param namespacesVanished namespaces that died between being seen and being opened
+ * @param namespacesOfUnknownType namespaces of a type this library does not know (one added by
+ *     a newer kernel), seen in {@code /proc/PID/ns}, an fd or an nsfs bind mount: skipped, not
+ *     listed
  */
 public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int processesScanned,
-        int processesVanished, int processesDenied, int namespacesVanished) {
+        int processesVanished, int processesDenied, int namespacesVanished, int namespacesOfUnknownType) {
 
     /** Copies {@code namespaces} into an unmodifiable list. */
     public NamespaceSnapshot {
@@ -106,7 +109,7 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
     /**
      * A summary for jshell and logs, not the whole list (see {@link #namespaces()}):
      * {@code NamespaceSnapshot[42 namespaces, 120 processes scanned, 1 denied]}, with the
-     * vanished counts where not zero.
+     * vanished and unknown-type counts where not zero.
      */
     @Override
     public String toString() {
@@ -121,6 +124,9 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
         }
         if (namespacesVanished > 0) {
             sb.append(", ").append(namespacesVanished).append(" namespaces vanished");
+        }
+        if (namespacesOfUnknownType > 0) {
+            sb.append(", ").append(namespacesOfUnknownType).append(" of unknown type");
         }
         return sb.append(']').toString();
     }

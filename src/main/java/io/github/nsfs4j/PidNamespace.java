@@ -41,7 +41,7 @@ public final class PidNamespace extends NamespaceHandle {
      */
     public static PidNamespace open(Path path) throws NamespaceException {
         Objects.requireNonNull(path, "path");
-        return (PidNamespace) openAs(path.toString(), NamespaceType.PID);
+        return (PidNamespace) openPath(path, NamespaceType.PID);
     }
 
     /**

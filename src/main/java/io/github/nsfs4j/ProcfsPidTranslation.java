@@ -1,9 +1,6 @@
 package io.github.nsfs4j;
 
 import java.io.IOException;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
@@ -102,17 +99,19 @@ final class ProcfsPidTranslation {
             throw new NamespaceException("scan /proc", ns.toString(), 0, "cannot list /proc: " + e.getMessage());
         }
         for (int process : processes) {
-            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(process + "/task"))) {
-                for (Path taskDir : tasks) {
-                    Task task = Task.read(taskDir);
-                    if (task != null && task.nspid.length > depth && task.nspid[depth] == pid
-                            && task.isIn(ns, depth, memberCache)) {
-                        return task.id(tgid, 0);
-                    }
+            Path processDir = PROC.resolve(Integer.toString(process));
+            int[] tids;
+            try {
+                tids = Procfs.numericEntries(processDir.resolve("task"));
+            } catch (IOException e) {
+                continue; // the process exited mid-scan (ENOENT, or ESRCH while it is being torn down), or is hidden
+            }
+            for (int tid : tids) {
+                Task task = Task.read(processDir.resolve("task").resolve(Integer.toString(tid)));
+                if (task != null && task.nspid.length > depth && task.nspid[depth] == pid
+                        && task.isIn(ns, depth, memberCache)) {
+                    return task.id(tgid, 0);
                 }
-            } catch (IOException | DirectoryIteratorException e) {
-                // the process exited mid-scan (ENOENT, or ESRCH while it is being torn down),
-                // or is hidden from us: not the one
             }
         }
         return 0;
@@ -120,21 +119,10 @@ final class ProcfsPidTranslation {
 
     /** The NSpid and NStgid ids of one task, and where its pid namespace link is. */
     private record Task(Path dir, int[] nspid, int[] nstgid) {
+        /** The task's ids from its {@code status}; null if it is gone or not readable (not found). */
         static Task read(Path dir) {
-            try {
-                int[] nspid = null;
-                int[] nstgid = null;
-                for (String line : Files.readAllLines(dir.resolve("status"))) {
-                    if (line.startsWith("NSpid:")) {
-                        nspid = ids(line);
-                    } else if (line.startsWith("NStgid:")) {
-                        nstgid = ids(line);
-                    }
-                }
-                return nspid == null || nstgid == null ? null : new Task(dir, nspid, nstgid);
-            } catch (IOException e) {
-                return null; // gone, or not readable: not found
-            }
+            Procfs.Status status = Procfs.Status.of(dir);
+            return status == null ? null : new Task(dir, status.nspid(), status.nstgid());
         }
 
         int id(boolean tgid, int column) {
@@ -210,14 +198,5 @@ final class ProcfsPidTranslation {
             throw new NamespaceException(operation, ns.toString(), 0, "the /proc fallback needs /proc mounted for"
                     + " the caller's own pid namespace (as unshare --mount-proc does); it is not");
         }
-    }
-
-    private static int[] ids(String line) {
-        String[] fields = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
-        int[] ids = new int[fields.length];
-        for (int i = 0; i < fields.length; i++) {
-            ids[i] = Integer.parseInt(fields[i]);
-        }
-        return ids;
     }
 }

@@ -3,6 +3,7 @@ package io.github.nsfs4j;
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.MemoryLayout.paddingLayout;
 import static java.lang.foreign.MemoryLayout.structLayout;
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -189,4 +190,14 @@ final class Structs {
     static final VarHandle POLLFD_FD = field(POLLFD, "fd");
     static final VarHandle POLLFD_EVENTS = field(POLLFD, "events");
     static final VarHandle POLLFD_REVENTS = field(POLLFD, "revents");
+
+    // ---------------------------------------------------------------- struct passwd (getpwuid_r(3))
+
+    /** glibc's {@code struct passwd} on LP64: only {@code pw_name} is read. */
+    static final StructLayout PASSWD = structLayout(
+            ADDRESS.withName("pw_name"), ADDRESS.withName("pw_passwd"), JAVA_INT.withName("pw_uid"),
+            JAVA_INT.withName("pw_gid"), ADDRESS.withName("pw_gecos"), ADDRESS.withName("pw_dir"),
+            ADDRESS.withName("pw_shell"));
+    static final VarHandle PASSWD_PW_NAME = field(PASSWD, "pw_name");
+    static final VarHandle PASSWD_PW_UID = field(PASSWD, "pw_uid");
 }

@@ -27,7 +27,7 @@ public final class UserNamespace extends NamespaceHandle {
      */
     public static UserNamespace open(Path path) throws NamespaceException {
         Objects.requireNonNull(path, "path");
-        return (UserNamespace) openAs(path.toString(), NamespaceType.USER);
+        return (UserNamespace) openPath(path, NamespaceType.USER);
     }
 
     /**

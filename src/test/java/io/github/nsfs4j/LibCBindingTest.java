@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class LibCBindingTest {
         }
         assertEquals(new TreeSet<>(List.of("Open", "IoctlValue", "IoctlPointer", "Close", "Fstatfs", "Statx", "Fcntl",
                 "NameToHandleAt", "OpenByHandleAt", "Poll", "Setns", "Unshare", "Gettid", "SyscallListns",
-                "SyscallIntInt", "SyscallIntIntPointerInt")), holders,
+                "SyscallIntInt", "SyscallIntIntPointerInt", "Getpwuid")), holders,
                 "LibC's bindings changed: give each new one a test in LibCBindingTest");
     }
 
@@ -602,6 +603,30 @@ class LibCBindingTest {
         } finally {
             pool.shutdownNow();
             LibC.close(net);
+        }
+    }
+
+    // ------------------------------------------------------------------ getpwuid_r
+
+    /** getpwuid_r: the name NSS gives (as getent shows it), NULL for a uid no user has, ERANGE for a small buffer. */
+    @Test
+    void getpwuidReturnsTheNameNssGives() throws Exception {
+        String getent = Commands.run(List.of("getent", "passwd", "0")).stdout();
+        String expected = getent.substring(0, getent.indexOf(':'));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pwd = arena.allocate(Structs.PASSWD);
+            MemorySegment result = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS);
+            MemorySegment buf = arena.allocate(1024);
+            assertEquals(0, LibC.getpwuid_r(0, pwd, buf, result));
+            assertEquals(pwd.address(), result.get(java.lang.foreign.ValueLayout.ADDRESS, 0).address());
+            MemorySegment name = (MemorySegment) Structs.PASSWD_PW_NAME.get(pwd, 0L);
+            assertEquals(expected, buf.getString(name.address() - buf.address()));
+            assertEquals(0, (int) Structs.PASSWD_PW_UID.get(pwd, 0L));
+
+            assertEquals(0, LibC.getpwuid_r(1_999_999_999, pwd, buf, result), "no such user is not an error");
+            assertEquals(MemorySegment.NULL, result.get(java.lang.foreign.ValueLayout.ADDRESS, 0));
+
+            assertEquals(-34 /* ERANGE */, LibC.getpwuid_r(0, pwd, arena.allocate(1), result));
         }
     }
 }

@@ -193,7 +193,7 @@ class NamespaceDiscoveryRobustnessTest {
             assertFalse(ns.heldBy().isEmpty(), ns::toString);
             assertEquals(ns.processCount() > 0, ns.lowestPid().isPresent(), ns::toString);
             assertEquals(ns.processCount() > 0, ns.heldBy().contains(DiscoveredNamespace.Holder.PROCESS), ns::toString);
-            assertEquals(ns.path() == null, ns.heldBy().equals(Set.of(DiscoveredNamespace.Holder.DESCENDANT)), ns::toString);
+            assertEquals(ns.pathBytes() == null, ns.heldBy().equals(Set.of(DiscoveredNamespace.Holder.DESCENDANT)), ns::toString);
         }
     }
 
@@ -203,7 +203,7 @@ class NamespaceDiscoveryRobustnessTest {
         NamespaceSnapshot snapshot = NamespaceDiscovery.scan();
         String summary = snapshot.toString();
         assertTrue(summary.matches("NamespaceSnapshot\\[\\d+ namespaces, \\d+ processes scanned"
-                + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?\\]"), summary);
+                + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?(, \\d+ of unknown type)?\\]"), summary);
         assertTrue(summary.length() < 120, summary);
         long self = ProcessHandle.current().pid();
         long inode = Files.readSymbolicLink(Path.of("/proc/" + self + "/ns/pid")).toString()

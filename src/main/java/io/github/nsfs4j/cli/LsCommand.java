@@ -31,9 +31,11 @@ final class LsCommand implements Command {
                 Usage: nsfs ls [--json] [-t TYPE]... [-u]
 
                 Every namespace visible on this machine, one row each, in inode order: those
-                that processes are in (like lsns), those only held open by a file descriptor
-                (/proc/PID/fd), those only kept alive by a bind mount (/proc/PID/mountinfo),
-                and ancestors known only as the parent or owner of another namespace.
+                that processes are in (like lsns), those only a thread is in (one that called
+                setns or unshare: /proc/PID/task/TID/ns; lsns does not list these), those
+                only held open by a file descriptor (/proc/PID/fd), those only kept alive by a
+                bind mount (/proc/PID/mountinfo), and ancestors known only as the parent or
+                owner of another namespace.
 
                 Columns (--json field in parentheses):
                   NS       inode, as readlink /proc/PID/ns/TYPE shows it (ns)
@@ -43,13 +45,14 @@ final class LsCommand implements Command {
                   USER     that process's user; with no process, the user that created it
                            (a user namespace) or its owning user namespace (user)
                   ID       64-bit namespace id, NS_GET_ID, Linux 6.18+ (id: null if none)
-                  HELD     what keeps it alive: process, fd, mount, descendant (held_by)
+                  HELD     what keeps it alive: process, thread, fd, mount, descendant (held_by)
                   COMMAND  that process's command line (command: null if no process)
                 --json only:
                   pns      the parent's inode (pid and user namespaces; 0 if none or not visible)
                   ons      the owning user namespace's inode (0 if none or not visible)
                   path     a path that opened it during the scan (/proc/PID/ns/TYPE,
-                           /proc/PID/fd/N, /proc/PID/root/MOUNTPOINT; null for a descendant-only one)
+                           /proc/PID/task/TID/ns/TYPE, /proc/PID/fd/N,
+                           /proc/PID/root/MOUNTPOINT; null for a descendant-only one)
                 ns, type, nprocs, pid, user, command, pns and ons agree with
                 lsns -J -l -o NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS where lsns lists it.
 

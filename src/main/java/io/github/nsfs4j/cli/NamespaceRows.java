@@ -59,7 +59,7 @@ final class NamespaceRows {
             held.add(holder(h));
         }
         row.put("held_by", held);
-        row.put("path", ns.path() == null ? null : ns.path().toString());
+        row.put("path", ns.pathString());
         return row;
     }
 

@@ -1,0 +1,55 @@
+package io.github.nsfs4j;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+
+import jnr.constants.platform.Errno;
+
+/**
+ * uid to user name, the one way the library does it: getpwuid_r(3), that is NSS, as lsns
+ * (and {@code ls -l}, and the JDK's {@code Files.getOwner}) do, so users from a directory
+ * (LDAP, sssd, systemd-userdb) get their names too, not only those in {@code /etc/passwd}.
+ * A uid no user has is its number. One instance caches what it resolved; not thread-safe
+ * (one per scan).
+ */
+final class UserNames {
+    private static final int ERANGE = Errno.ERANGE.intValue();
+    /** Enough for any sane entry; ERANGE grows it. */
+    private static final long FIRST_BUFFER = 1024;
+    private static final long MAX_BUFFER = 1 << 20;
+
+    private final Map<Integer, String> names = new HashMap<>();
+
+    /** The name of {@code uid}, or the uid as an unsigned decimal number when no user has it. */
+    String name(int uid) {
+        return names.computeIfAbsent(uid, UserNames::lookUp);
+    }
+
+    private static String lookUp(int uid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pwd = arena.allocate(Structs.PASSWD);
+            MemorySegment result = arena.allocate(ADDRESS);
+            for (long size = FIRST_BUFFER; size <= MAX_BUFFER; size *= 4) {
+                MemorySegment buf = arena.allocate(size);
+                int rc = LibC.getpwuid_r(uid, pwd, buf, result);
+                if (rc == -ERANGE) {
+                    continue;
+                }
+                if (rc != 0 || result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
+                    break; // no such user, or NSS failed: the number, as lsns shows it then
+                }
+                MemorySegment name = (MemorySegment) Structs.PASSWD_PW_NAME.get(pwd, 0L);
+                long offset = name.address() - buf.address();
+                if (offset >= 0 && offset < buf.byteSize()) {
+                    return buf.getString(offset); // pw_name points into buf, as NSS promises
+                }
+                break;
+            }
+        }
+        return Integer.toUnsignedString(uid);
+    }
+}

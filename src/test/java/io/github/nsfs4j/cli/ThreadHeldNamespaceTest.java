@@ -1,0 +1,153 @@
+package io.github.nsfs4j.cli;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.nsfs4j.DiscoveredNamespace;
+import io.github.nsfs4j.NamespaceDiscovery;
+import io.github.nsfs4j.NamespaceSnapshot;
+import io.github.nsfs4j.NamespaceType;
+
+/**
+ * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net
+ * namespace whose only process then exits. No process is in it, no fd or mount holds it:
+ * only that thread. The scan must find it, marked as held by a thread, and lsns, which reads
+ * only processes, must not (what docs/cli.md says).
+ */
+class ThreadHeldNamespaceTest {
+
+    private static final int CLONE_NEWNET = 0x40000000;
+    private static final int O_RDONLY_CLOEXEC = 0x80000;
+
+    /** setns(2), open(2), close(2) for the test's own thread; the library under test is not used to join. */
+    private static final class Native {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle SETNS = handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+        @SuppressWarnings("restricted")
+        static MethodHandle handle(String name, FunctionDescriptor d) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d);
+        }
+
+        /** Moves the calling thread into the net namespace of {@code pid}. */
+        static void joinNet(long pid) throws Throwable {
+            int fd;
+            try (Arena arena = Arena.ofConfined()) {
+                fd = (int) OPEN.invokeExact(arena.allocateFrom("/proc/" + pid + "/ns/net"), O_RDONLY_CLOEXEC);
+            }
+            assertTrue(fd >= 0, "open /proc/" + pid + "/ns/net");
+            try {
+                assertEquals(0, (int) SETNS.invokeExact(fd, CLONE_NEWNET), "setns");
+            } finally {
+                int rc = (int) CLOSE.invokeExact(fd);
+                assertEquals(0, rc);
+            }
+        }
+    }
+
+    private static long inode(Path link) throws Exception {
+        String s = Files.readSymbolicLink(link).toString();
+        return Long.parseLong(s.substring(s.indexOf('[') + 1, s.length() - 1));
+    }
+
+    @Test
+    void aNamespaceOnlyAThreadIsInIsFoundAndMarked() throws Exception {
+        NamespaceFixture.requireNamespaces();
+        Process creator = new ProcessBuilder("unshare", "--net", "sh", "-c", "echo ready; exec sleep 100000")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> joined = new CompletableFuture<>();
+        // A platform thread of its own, which ends after the test: no JVM thread is left in
+        // a foreign namespace, and none is reused.
+        Thread thread = Thread.ofPlatform().name("setns-net").start(() -> {
+            try {
+                Native.joinNet(creator.pid());
+                joined.complete(Files.readSymbolicLink(Path.of("/proc/thread-self")).toString());
+                release.await();
+            } catch (Throwable t) {
+                joined.completeExceptionally(t);
+            }
+        });
+        try {
+            String line = new BufferedReader(new InputStreamReader(creator.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            assertEquals("ready", line);
+            long net = inode(Path.of("/proc/" + creator.pid() + "/ns/net"));
+            Path task = Path.of("/proc").resolve(joined.get(30, TimeUnit.SECONDS)); // /proc/PID/task/TID
+            creator.destroyForcibly();
+            creator.waitFor();
+            assertEquals(net, inode(task.resolve("ns/net")), "the thread is in it (the kernel's own link)");
+            long own = inode(Path.of("/proc/self/ns/net"));
+
+            NamespaceSnapshot snapshot = NamespaceDiscovery.scan();
+            DiscoveredNamespace found = snapshot.byInode(net).orElseThrow(
+                    () -> new AssertionError("net:[" + net + "], held by thread " + task + ", not found"));
+            assertEquals(EnumSet.of(DiscoveredNamespace.Holder.THREAD), found.heldBy(), found::toString);
+            assertEquals(0, found.processCount(), found::toString);
+            assertEquals(task.resolve("ns/net"), found.path());
+            // The JVM's own namespaces: all its other threads are where the process is.
+            assertFalse(snapshot.byInode(own).orElseThrow().heldBy().contains(DiscoveredNamespace.Holder.THREAD));
+            assertEquals(found, NamespaceDiscovery.scan(EnumSet.of(NamespaceType.NET)).byInode(net).orElseThrow());
+
+            Map<String, Object> row = rowOf(CliRun.of("ls", "--json", "-t", "net"), net);
+            assertNotNull(row, "nsfs ls lacks net:[" + net + "]");
+            assertEquals(List.of("thread"), row.get("held_by"));
+            assertEquals(task.resolve("ns/net").toString(), row.get("path"));
+            assertFalse(lsns().stream().anyMatch(r -> r.ns() == net), "lsns lists only processes' namespaces");
+        } finally {
+            release.countDown();
+            thread.join(30_000);
+            creator.destroyForcibly();
+            creator.waitFor();
+        }
+    }
+
+    /** lsns's rows; retried, as lsns exits 1 when a process exits while it reads it. */
+    private static List<Truth.LsnsRow> lsns() throws Exception {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return Truth.lsnsAll();
+            } catch (java.io.IOException e) {
+                if (attempt == 8) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> rowOf(CliRun run, long ns) {
+        assertEquals(0, run.status(), run::toString);
+        for (Object o : (List<Object>) run.json().get("namespaces")) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            if (CliRun.u64(m.get("ns")) == ns) {
+                return m;
+            }
+        }
+        return null;
+    }
+}
