@@ -1,8 +1,5 @@
 package io.github.nsfs4j;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
  * A Linux kernel release, major and minor ({@code 6.11}), as the kernel that brought a request.
  *
@@ -10,7 +7,6 @@ import java.util.regex.Pattern;
  * @param minor the minor version, for example 11
  */
 public record KernelVersion(int major, int minor) implements Comparable<KernelVersion> {
-    private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
     /**
      * Checks the numbers.
@@ -30,9 +26,22 @@ public record KernelVersion(int major, int minor) implements Comparable<KernelVe
 
     /** Parses the leading {@code MAJOR.MINOR} of a release string such as {@code 6.18.44-generic}; 0.0 if none. */
     public static KernelVersion parse(String release) {
-        Matcher m = RELEASE.matcher(release);
-        return m.find() ? new KernelVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)))
+        // By hand, not a regex: every NsIoctl constant parses its version at class
+        // initialisation, on the way to a command's first syscall (start-up, issue 12).
+        int dot = digitsEnd(release, 0);
+        int end = dot > 0 && dot < release.length() && release.charAt(dot) == '.' ? digitsEnd(release, dot + 1) : -1;
+        return end > dot + 1
+                ? new KernelVersion(Integer.parseInt(release, 0, dot, 10), Integer.parseInt(release, dot + 1, end, 10))
                 : new KernelVersion(0, 0);
+    }
+
+    /** The index after the ASCII digits of {@code s} from {@code from}. */
+    private static int digitsEnd(String s, int from) {
+        int i = from;
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /** Whether this version is {@code other} or newer. */

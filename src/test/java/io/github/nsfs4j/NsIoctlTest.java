@@ -127,6 +127,10 @@ class NsIoctlTest {
         assertEquals(new KernelVersion(6, 18), KernelVersion.parse("6.18.44-fc-v595"));
         assertEquals(new KernelVersion(4, 9), KernelVersion.parse("4.9"));
         assertEquals(new KernelVersion(0, 0), KernelVersion.parse("garbage"));
+        assertEquals(new KernelVersion(10, 0), KernelVersion.parse("10.0-rc1"));
+        assertEquals(new KernelVersion(0, 0), KernelVersion.parse("6."));
+        assertEquals(new KernelVersion(0, 0), KernelVersion.parse(".11"));
+        assertEquals(new KernelVersion(0, 0), KernelVersion.parse(""));
         assertTrue(new KernelVersion(6, 11).atLeast(new KernelVersion(6, 9)));
         assertFalse(new KernelVersion(5, 19).atLeast(new KernelVersion(6, 0)));
         assertEquals("6.12", new KernelVersion(6, 12).toString());
