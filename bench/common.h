@@ -28,7 +28,9 @@
 #define NSIO 0xb7
 #define B_NS_GET_NSTYPE _IO(NSIO, 0x3)
 #define B_NS_GET_PID_FROM_PIDNS _IOR(NSIO, 0x6, int)
+#define B_NS_GET_TGID_FROM_PIDNS _IOR(NSIO, 0x7, int)
 #define B_NS_GET_PID_IN_PIDNS _IOR(NSIO, 0x8, int)
+#define B_NS_GET_TGID_IN_PIDNS _IOR(NSIO, 0x9, int)
 #define B_NS_GET_ID _IOR(NSIO, 0xd, uint64_t)
 #define B_CLONE_NEWPID 0x20000000
 

@@ -4,7 +4,7 @@
  *
  *   ioctl_loop one PID ITERATIONS ROUNDS WARMUP_ROUNDS
  *       On /proc/PID/ns/pid (PID: the host pid of a pid namespace's init): for each of
- *       NS_GET_NSTYPE, NS_GET_ID, NS_GET_PID_FROM_PIDNS(1) and NS_GET_PID_IN_PIDNS(PID),
+ *       NS_GET_NSTYPE, NS_GET_ID, NS_GET_{PID,TGID}_FROM_PIDNS(1) and NS_GET_{PID,TGID}_IN_PIDNS(PID),
  *       ROUNDS rounds of ITERATIONS calls after WARMUP_ROUNDS unmeasured ones; a sample is
  *       the mean time of one call in one round. Then open + NS_GET_PID_FROM_PIDNS + close.
  *   ioctl_loop all TARGETS_FILE ROUNDS
@@ -77,6 +77,8 @@ static int one(int pid, long iterations, int rounds, int warmup)
 		{"c.NS_GET_ID", B_NS_GET_ID, 0, 0},
 		{"c.NS_GET_PID_FROM_PIDNS", B_NS_GET_PID_FROM_PIDNS, 1, pid},
 		{"c.NS_GET_PID_IN_PIDNS", B_NS_GET_PID_IN_PIDNS, (unsigned long)pid, 1},
+		{"c.NS_GET_TGID_FROM_PIDNS", B_NS_GET_TGID_FROM_PIDNS, 1, pid},
+		{"c.NS_GET_TGID_IN_PIDNS", B_NS_GET_TGID_IN_PIDNS, (unsigned long)pid, 1},
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		for (int r = -warmup; r < rounds; r++) {

@@ -106,6 +106,7 @@ class NsIoctlTest {
         assertEquals(new KernelVersion(4, 9), KernelVersion.parse("4.9"));
         assertEquals(new KernelVersion(0, 0), KernelVersion.parse("garbage"));
         assertEquals(new KernelVersion(10, 1), KernelVersion.parse("10.1.2"));
+        assertEquals(new KernelVersion(10, 0), KernelVersion.parse("10.0-rc1"));
         for (String bad : new String[] {"", "6", "6.", ".6", "6.x", "-6.1", "99999999999.1", "6.99999999999"}) {
             assertEquals(new KernelVersion(0, 0), KernelVersion.parse(bad), bad);
         }

@@ -59,6 +59,8 @@ public class NsfsCallBenchmark {
     private static final long NS_GET_ID = NsIoctl.NS_GET_ID.request();
     private static final long NS_GET_PID_FROM_PIDNS = NsIoctl.NS_GET_PID_FROM_PIDNS.request();
     private static final long NS_GET_PID_IN_PIDNS = NsIoctl.NS_GET_PID_IN_PIDNS.request();
+    private static final long NS_GET_TGID_FROM_PIDNS = NsIoctl.NS_GET_TGID_FROM_PIDNS.request();
+    private static final long NS_GET_TGID_IN_PIDNS = NsIoctl.NS_GET_TGID_IN_PIDNS.request();
 
     @Setup(Level.Trial)
     public void open() throws NamespaceException {
@@ -80,6 +82,11 @@ public class NsfsCallBenchmark {
         Targets.check("id()", id, api_id_cached());
         Targets.checkRequests("libc", initHostPid, id, libc_NS_GET_NSTYPE(), libc_NS_GET_ID(),
                 libc_NS_GET_PID_FROM_PIDNS(), libc_NS_GET_PID_IN_PIDNS());
+        // The init is a single-threaded process: its tgid is its pid, in both directions.
+        Targets.check("nsfs4j NS_GET_TGID_FROM_PIDNS", initHostPid, nsfs4j_NS_GET_TGID_FROM_PIDNS());
+        Targets.check("nsfs4j NS_GET_TGID_IN_PIDNS", 1, nsfs4j_NS_GET_TGID_IN_PIDNS());
+        Targets.check("libc NS_GET_TGID_FROM_PIDNS", initHostPid, libc_NS_GET_TGID_FROM_PIDNS());
+        Targets.check("libc NS_GET_TGID_IN_PIDNS", 1, libc_NS_GET_TGID_IN_PIDNS());
     }
 
     @TearDown(Level.Trial)
@@ -115,6 +122,16 @@ public class NsfsCallBenchmark {
     @Benchmark
     public int nsfs4j_NS_GET_PID_IN_PIDNS() throws NamespaceException {
         return ns.translate(Translation.PID_IN_NAMESPACE, initHostPid);
+    }
+
+    @Benchmark
+    public int nsfs4j_NS_GET_TGID_FROM_PIDNS() throws NamespaceException {
+        return ns.translate(Translation.TGID_FROM_NAMESPACE, 1);
+    }
+
+    @Benchmark
+    public int nsfs4j_NS_GET_TGID_IN_PIDNS() throws NamespaceException {
+        return ns.translate(Translation.TGID_IN_NAMESPACE, initHostPid);
     }
 
     // ---------------------------------------------------------------- public convenience API
@@ -163,5 +180,15 @@ public class NsfsCallBenchmark {
     @Benchmark
     public int libc_NS_GET_PID_IN_PIDNS() {
         return LibC.ioctl(fd, NS_GET_PID_IN_PIDNS, initHostPid);
+    }
+
+    @Benchmark
+    public int libc_NS_GET_TGID_FROM_PIDNS() {
+        return LibC.ioctl(fd, NS_GET_TGID_FROM_PIDNS, 1);
+    }
+
+    @Benchmark
+    public int libc_NS_GET_TGID_IN_PIDNS() {
+        return LibC.ioctl(fd, NS_GET_TGID_IN_PIDNS, initHostPid);
     }
 }

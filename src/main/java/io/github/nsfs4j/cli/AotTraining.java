@@ -1,6 +1,5 @@
 package io.github.nsfs4j.cli;
 
-import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,13 +28,11 @@ final class AotTraining {
             // The error paths: not a namespace, a usage error.
             {"info", "/"}, {"info", "--no-such-option"}, {"no-such-subcommand"},
         };
-        // The same kind of stream as Main.main's stdout, writing nowhere.
-        PrintStream out = new PrintStream(new BufferedOutputStream(OutputStream.nullOutputStream(), 1 << 16),
-                false, StandardCharsets.UTF_8);
+        // Main wraps stdout as main() does (UTF-8, buffered, write errors kept); here it writes nowhere.
         PrintStream err = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
         for (String[] command : commands) {
             try {
-                Main.run(command, out, err);
+                Main.run(command, OutputStream.nullOutputStream(), err);
             } catch (RuntimeException | LinkageError e) {
                 // Main reports its own failures; anything else only shortens the training.
             }

@@ -45,7 +45,11 @@ public final class Main {
         KeptError sink = new KeptError(new FileOutputStream(FileDescriptor.out));
         PrintStream out = new PrintStream(new BufferedOutputStream(sink, 1 << 16), false, StandardCharsets.UTF_8);
         System.setOut(out); // so that NamespaceRows knows it writes to the terminal, if stdout is one
-        System.exit(run(args, out, sink, System.err));
+        int status = run(args, out, sink, System.err);
+        // run() has flushed both streams, and nsfs registers no shutdown hook: halt, because
+        // System.exit first sets up the System.Logger (Runtime.exit logging: about 40 classes
+        // and a service lookup) only to log nothing (start-up, issue 12).
+        Runtime.getRuntime().halt(status);
     }
 
     /**

@@ -32,6 +32,8 @@ class BenchSmokeTest {
             "NsfsCallBenchmark.nsfs4j_NS_GET_NSTYPE", "NsfsCallBenchmark.nsfs4j_NS_GET_ID",
             "NsfsCallBenchmark.nsfs4j_NS_GET_PID_FROM_PIDNS", "NsfsCallBenchmark.nsfs4j_NS_GET_PID_IN_PIDNS",
             "NsfsCallBenchmark.libc_NS_GET_PID_FROM_PIDNS", "NsfsCallBenchmark.api_initPid",
+            "NsfsCallBenchmark.nsfs4j_NS_GET_TGID_FROM_PIDNS", "NsfsCallBenchmark.nsfs4j_NS_GET_TGID_IN_PIDNS",
+            "c.NS_GET_TGID_FROM_PIDNS", "c.NS_GET_TGID_IN_PIDNS",
             "JnaCallBenchmark.jnaDirect_NS_GET_PID_FROM_PIDNS", "JnaCallBenchmark.jnaLibrary_NS_GET_PID_FROM_PIDNS",
             "InitPidBenchmark.nsfs4j_open_initPid_close", "InitPidBenchmark.nsfs4j_procfsFallback",
             "InitPidBenchmark.nspidScan_java",

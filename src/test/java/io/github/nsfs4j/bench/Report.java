@@ -33,7 +33,8 @@ public final class Report {
     /** A goal of issue 6 and what this run says about it. */
     record Goal(String goal, String verdict, String detail) {}
 
-    static final String[] REQUESTS = {"NS_GET_NSTYPE", "NS_GET_ID", "NS_GET_PID_FROM_PIDNS", "NS_GET_PID_IN_PIDNS"};
+    static final String[] REQUESTS = {"NS_GET_NSTYPE", "NS_GET_ID", "NS_GET_PID_FROM_PIDNS", "NS_GET_PID_IN_PIDNS",
+        "NS_GET_TGID_FROM_PIDNS", "NS_GET_TGID_IN_PIDNS"};
 
     /** Scale methods: id, label. */
     static final String[][] SCALE = {
@@ -208,7 +209,7 @@ public final class Report {
         }
         t.append("| run | |\n|---|---|\n");
         for (String key : List.of("date", "mode", "kernel", "jdk", "cpu", "cores", "load_before", "load_after",
-                "elapsed_seconds", "jmh", "c_compiler")) {
+                "elapsed_seconds", "jmh", "c_compiler", "c_after_jmh", "startup_timer")) {
             if (meta.containsKey(key)) {
                 t.append("| ").append(key).append(" | ").append(escape(meta.get(key))).append(" |\n");
             }
@@ -218,9 +219,9 @@ public final class Report {
         t.append("\n### 1. One request on an open handle (ns per call; ± is JMH's 99.9% interval, C's standard deviation)\n\n");
         t.append("Pid namespace of the first of the ").append(callStage).append(" made for the run; "
                 + "NS_GET_PID_FROM_PIDNS asks for pid 1, NS_GET_PID_IN_PIDNS for the init's host pid.\n\n");
-        t.append("| request | C loop | nsfs4j | nsfs4j / C | Panama, no handle | JNA direct | JNA interface "
-                + "| nsfs4j / JNA direct | nsfs4j / JNA interface |\n");
-        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        t.append("| request | C loop | nsfs4j | nsfs4j / C | nsfs4j - C (resolved?) | Panama, no handle | JNA direct "
+                + "| JNA interface | nsfs4j / JNA direct | nsfs4j / JNA interface |\n");
+        t.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         boolean within5 = true;
         boolean fasterThanJna = true;
         boolean anyCall = false;
@@ -233,6 +234,7 @@ public final class Report {
             double jl = ns("JnaCallBenchmark.jnaLibrary_" + r);
             t.append("| ").append(r).append(" | ").append(withError("c." + r)).append(" | ")
                     .append(withError("NsfsCallBenchmark.nsfs4j_" + r)).append(" | ").append(ratio(lib, c))
+                    .append(" | ").append(difference("NsfsCallBenchmark.nsfs4j_" + r, "c." + r))
                     .append(" | ").append(withError("NsfsCallBenchmark.libc_" + r)).append(" | ")
                     .append(withError("JnaCallBenchmark.jnaDirect_" + r)).append(" | ")
                     .append(withError("JnaCallBenchmark.jnaLibrary_" + r)).append(" | ").append(ratio(lib, jd))
@@ -426,6 +428,21 @@ public final class Report {
                 verdict(ls / floor <= 2.5, ls / floor), "nsfs ls " + time(ls) + " / java -version "
                         + time(floor) + " = " + ratio(ls, floor) + "; without the cache " + ratio(ns("startup.nsfs_ls.noaot"), floor)
                         + "; lsns " + time(ns("startup.lsns"))));
+    }
+
+    /**
+     * {@code a - b}, and whether the run resolves it: the difference is larger than the two
+     * intervals together (JMH's 99.9% half-width, the C loop's standard deviation).
+     */
+    private String difference(String a, String b) {
+        Optional<Measurement> x = one(a);
+        Optional<Measurement> y = one(b);
+        if (x.isEmpty() || y.isEmpty() || !Double.isFinite(x.get().meanNs) || !Double.isFinite(y.get().meanNs)) {
+            return "-";
+        }
+        double d = x.get().meanNs - y.get().meanNs;
+        double e = finiteOr0(x.get().errorNs) + finiteOr0(y.get().errorNs);
+        return (d >= 0 ? "+" : "-") + time(Math.abs(d)) + " ± " + time(e) + (Math.abs(d) > e ? " (yes)" : " (no)");
     }
 
     private static String verdict(boolean met, double value) {
