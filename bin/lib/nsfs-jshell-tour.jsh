@@ -10,5 +10,10 @@ System.out.println("""
       all.treeByOwner()                            // the hierarchy; treeByParent() for pid/user parents
       MountNamespace.current().info()              // mount namespace id and number of mounts
       KernelSupport.has(NsIoctl.NS_GET_PID_FROM_PIDNS)  // which requests this kernel has
+    Act inside a container (root): its hostname and network devices, read in its uts and net namespaces:
+      var box = NamespaceSet.of(Pidfd.open(1234), NamespaceType.UTS, NamespaceType.NET)
+      box.call(() -> Files.readString(Path.of("/proc/sys/kernel/hostname")))
+      box.call(() -> Files.readString(Path.of("/proc/thread-self/net/dev")))
+      box.start(new ProcessBuilder("ip", "-br", "addr").inheritIO()).waitFor()
     Handles are AutoCloseable: close() them, or use try-with-resources. /exit leaves.
     """);

@@ -58,4 +58,23 @@ final class Constants {
     static final long PIDFD_INFO_CREDS = 2;
     static final long PIDFD_INFO_CGROUPID = 4;
     static final long PIDFD_INFO_EXIT = 8;
+
+    // <fcntl.h>, for redirect files of started processes
+    static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
+    static final int O_CREAT = OpenFlags.O_CREAT.intValue();
+    static final int O_TRUNC = OpenFlags.O_TRUNC.intValue();
+    static final int O_APPEND = OpenFlags.O_APPEND.intValue();
+    /** {@code AT_FDCWD}: a path relative to the working directory. */
+    static final int AT_FDCWD = -100;
+
+    // <sys/wait.h>, <signal.h>, <spawn.h>
+    static final int WEXITED = 4;
+    static final int WNOWAIT = 0x01000000;
+    /** {@code si_code} values of a SIGCHLD siginfo. */
+    static final int CLD_EXITED = 1;
+    static final int CLD_KILLED = 2;
+    static final int CLD_DUMPED = 3;
+    static final int SIGKILL = 9;
+    static final int SIGTERM = 15;
+    static final short POSIX_SPAWN_SETSIGMASK = 0x08;
 }

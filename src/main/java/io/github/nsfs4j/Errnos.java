@@ -7,6 +7,8 @@ final class Errnos {
     private Errnos() {}
 
     static final int EPERM = Errno.EPERM.intValue();
+    static final int EINTR = Errno.EINTR.intValue();
+    static final int ECHILD = Errno.ECHILD.intValue();
     static final int ENOENT = Errno.ENOENT.intValue();
     static final int ESRCH = Errno.ESRCH.intValue();
     static final int EBADF = Errno.EBADF.intValue();

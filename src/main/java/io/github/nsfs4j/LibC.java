@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -215,6 +216,87 @@ final class LibC {
     private static final class SyscallIntIntPointerInt {
         static final MethodHandle HANDLE = link("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), 1, null);
+    }
+
+    // Starting processes (NamespaceSet.start): posix_spawn(3) and what goes with it.
+
+
+    private static final class Pipe2 {
+        static final MethodHandle HANDLE = link("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1, null);
+    }
+
+    private static final class Read {
+        static final MethodHandle HANDLE = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+                -1, null);
+    }
+
+    private static final class Write {
+        static final MethodHandle HANDLE = link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+                -1, null);
+    }
+
+    private static final class Waitid {
+        static final MethodHandle HANDLE = link("waitid",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1, null);
+    }
+
+    private static final class Kill {
+        static final MethodHandle HANDLE = link("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1, null);
+    }
+
+    private static final class PosixSpawnp {
+        static final MethodHandle HANDLE = link("posix_spawnp",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS), -1, null);
+    }
+
+    private static final class FileActionsInit {
+        static final MethodHandle HANDLE = link("posix_spawn_file_actions_init",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS), -1, null);
+    }
+
+    private static final class FileActionsDestroy {
+        static final MethodHandle HANDLE = link("posix_spawn_file_actions_destroy",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS), -1, null);
+    }
+
+    private static final class FileActionsAdddup2 {
+        static final MethodHandle HANDLE = link("posix_spawn_file_actions_adddup2",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1, null);
+    }
+
+    private static final class FileActionsAddclosefrom {
+        static final MethodHandle HANDLE = link("posix_spawn_file_actions_addclosefrom_np",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1, "glibc 2.34+ has it");
+    }
+
+    private static final class FileActionsAddchdir {
+        static final MethodHandle HANDLE = link("posix_spawn_file_actions_addchdir_np",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1, "glibc 2.29+ and musl 1.1.24+ have it");
+    }
+
+    private static final class SpawnattrInit {
+        static final MethodHandle HANDLE = link("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS), -1,
+                null);
+    }
+
+    private static final class SpawnattrDestroy {
+        static final MethodHandle HANDLE = link("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS),
+                -1, null);
+    }
+
+    private static final class SpawnattrSetflags {
+        static final MethodHandle HANDLE = link("posix_spawnattr_setflags",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT), -1, null);
+    }
+
+    private static final class SpawnattrSetsigmask {
+        static final MethodHandle HANDLE = link("posix_spawnattr_setsigmask",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1, null);
+    }
+
+    private static final class Readlinkat {
+        static final MethodHandle HANDLE = link("readlinkat",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), -1, null);
     }
 
     private static int failed(MemorySegment state) {
@@ -517,6 +599,219 @@ final class LibC {
             return result >= 0 ? (int) result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("pidfd_send_signal", t);
+        }
+    }
+
+
+    /**
+     * statx(2) of a path relative to {@code dirFd} ({@link Constants#AT_FDCWD}: the working
+     * directory), links followed, into {@code buf} (a {@link Structs#STATX}): 0, or -errno.
+     * Opens nothing.
+     */
+    static int statx(int dirFd, MemorySegment cPath, int flags, int mask, MemorySegment buf) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Statx.HANDLE.invokeExact(state, dirFd, cPath, flags, mask, buf);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("statx", t);
+        }
+    }
+
+    /**
+     * readlinkat(2) into {@code buf} (no NUL added): the length of the link, or -errno.
+     * See https://man7.org/linux/man-pages/man2/readlink.2.html
+     */
+    static long readlinkat(int dirFd, MemorySegment cPath, MemorySegment buf, long size) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            long result = (long) Readlinkat.HANDLE.invokeExact(state, dirFd, cPath, buf, size);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("readlinkat", t);
+        }
+    }
+
+    /** open(2) with a mode, for {@code O_CREAT}: the fd, or -errno. */
+    static int open(String path, int flags, int mode) {
+        byte[] bytes = pathBytes(path);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocate(bytes.length + 1L);
+            MemorySegment.copy(bytes, 0, cPath, JAVA_BYTE, 0, bytes.length);
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int fd = (int) Open.HANDLE.invokeExact(state, cPath, flags, mode);
+            return fd >= 0 ? fd : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("open", t);
+        }
+    }
+
+    /** pipe2(2) into {@code fds} (two ints: read end, write end): 0, or -errno. */
+    static int pipe2(MemorySegment fds, int flags) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Pipe2.HANDLE.invokeExact(state, fds, flags);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("pipe2", t);
+        }
+    }
+
+    /** read(2): the number of bytes read (0 at end of file), or -errno. */
+    static long read(int fd, MemorySegment buf, long count) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            long result = (long) Read.HANDLE.invokeExact(state, fd, buf, count);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("read", t);
+        }
+    }
+
+    /** write(2): the number of bytes written, or -errno. */
+    static long write(int fd, MemorySegment buf, long count) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            long result = (long) Write.HANDLE.invokeExact(state, fd, buf, count);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("write", t);
+        }
+    }
+
+    /**
+     * waitid(2) into {@code info} (a {@link Structs#SIGINFO}): 0, or -errno.
+     * See https://man7.org/linux/man-pages/man2/waitid.2.html
+     */
+    static int waitid(int idtype, int id, MemorySegment info, int options) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Waitid.HANDLE.invokeExact(state, idtype, id, info, options);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("waitid", t);
+        }
+    }
+
+    /** kill(2): 0, or -errno. */
+    static int kill(int pid, int signal) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) Kill.HANDLE.invokeExact(state, pid, signal);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("kill", t);
+        }
+    }
+
+    /**
+     * posix_spawnp(3): 0 with the child's pid in {@code pid}, or -errno (the function returns
+     * its error, exec's included, instead of setting errno).
+     * See https://man7.org/linux/man-pages/man3/posix_spawn.3.html
+     */
+    static int posix_spawnp(MemorySegment pid, MemorySegment file, MemorySegment fileActions, MemorySegment attr,
+            MemorySegment argv, MemorySegment envp) {
+        try {
+            return -(int) PosixSpawnp.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), pid, file, fileActions, attr, argv,
+                    envp);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawnp", t);
+        }
+    }
+
+    /** posix_spawn_file_actions_init(3) on a {@link Structs#POSIX_SPAWN_FILE_ACTIONS_SIZE}-byte block: 0 or -errno. */
+    static int posix_spawn_file_actions_init(MemorySegment fileActions) {
+        try {
+            return -(int) FileActionsInit.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fileActions);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawn_file_actions_init", t);
+        }
+    }
+
+    /** posix_spawn_file_actions_destroy(3): 0 or -errno. */
+    static int posix_spawn_file_actions_destroy(MemorySegment fileActions) {
+        try {
+            return -(int) FileActionsDestroy.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fileActions);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawn_file_actions_destroy", t);
+        }
+    }
+
+    /** posix_spawn_file_actions_adddup2(3): in the child, dup2(fd, newFd) (which clears close-on-exec): 0 or -errno. */
+    static int posix_spawn_file_actions_adddup2(MemorySegment fileActions, int fd, int newFd) {
+        try {
+            return -(int) FileActionsAdddup2.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fileActions, fd, newFd);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawn_file_actions_adddup2", t);
+        }
+    }
+
+    /** posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): in the child, close every fd from {@code from} up. */
+    static int posix_spawn_file_actions_addclosefrom_np(MemorySegment fileActions, int from) {
+        try {
+            return -(int) FileActionsAddclosefrom.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fileActions, from);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawn_file_actions_addclosefrom_np", t);
+        }
+    }
+
+    /** posix_spawn_file_actions_addchdir_np(3) (glibc 2.29): in the child, chdir(path): 0 or -errno. */
+    static int posix_spawn_file_actions_addchdir_np(MemorySegment fileActions, MemorySegment cPath) {
+        try {
+            return -(int) FileActionsAddchdir.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), fileActions, cPath);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawn_file_actions_addchdir_np", t);
+        }
+    }
+
+    /** posix_spawnattr_init(3) on a {@link Structs#POSIX_SPAWNATTR_SIZE}-byte block: 0 or -errno. */
+    static int posix_spawnattr_init(MemorySegment attr) {
+        try {
+            return -(int) SpawnattrInit.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), attr);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawnattr_init", t);
+        }
+    }
+
+    /** posix_spawnattr_destroy(3): 0 or -errno. */
+    static int posix_spawnattr_destroy(MemorySegment attr) {
+        try {
+            return -(int) SpawnattrDestroy.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), attr);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawnattr_destroy", t);
+        }
+    }
+
+    /** posix_spawnattr_setflags(3) ({@code POSIX_SPAWN_*}): 0 or -errno. */
+    static int posix_spawnattr_setflags(MemorySegment attr, short flags) {
+        try {
+            return -(int) SpawnattrSetflags.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), attr, flags);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawnattr_setflags", t);
+        }
+    }
+
+    /** posix_spawnattr_setsigmask(3): the child's signal mask ({@link Structs#SIGSET_SIZE} bytes): 0 or -errno. */
+    static int posix_spawnattr_setsigmask(MemorySegment attr, MemorySegment sigset) {
+        try {
+            return -(int) SpawnattrSetsigmask.HANDLE.invokeExact(CALL_STATE_BUFFER.get(), attr, sigset);
+        } catch (Throwable t) {
+            throw linkageFailure("posix_spawnattr_setsigmask", t);
+        }
+    }
+
+    /**
+     * Links (and so loads the classes of) every function that a thread inside another mount
+     * namespace may call, where the JVM's own class files may not be visible.
+     */
+    static void linkProcessFunctions() {
+        Object[] handles = {Setns.HANDLE, Unshare.HANDLE, Readlinkat.HANDLE, Close.HANDLE, Pipe2.HANDLE, Read.HANDLE,
+            Write.HANDLE, Waitid.HANDLE, Kill.HANDLE, PosixSpawnp.HANDLE, FileActionsInit.HANDLE,
+            FileActionsDestroy.HANDLE, FileActionsAdddup2.HANDLE, FileActionsAddclosefrom.HANDLE,
+            FileActionsAddchdir.HANDLE, SpawnattrInit.HANDLE, SpawnattrDestroy.HANDLE, SpawnattrSetflags.HANDLE,
+            SpawnattrSetsigmask.HANDLE};
+        if (handles.length == 0) {
+            throw new AssertionError();
         }
     }
 

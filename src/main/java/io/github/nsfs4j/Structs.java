@@ -200,4 +200,36 @@ final class Structs {
             ADDRESS.withName("pw_shell"));
     static final VarHandle PASSWD_PW_NAME = field(PASSWD, "pw_name");
     static final VarHandle PASSWD_PW_UID = field(PASSWD, "pw_uid");
+    // ---------------------------------------------------------------- siginfo_t (waitid(2))
+
+    /**
+     * {@code siginfo_t} of a SIGCHLD, 128 bytes: {@code si_signo, si_errno, si_code}, then the
+     * union, 8-aligned: {@code si_pid, si_uid, si_status}. The same on every 64-bit architecture
+     * of {@link Arch}.
+     */
+    static final StructLayout SIGINFO = structLayout(
+            JAVA_INT.withName("si_signo"), JAVA_INT.withName("si_errno"), JAVA_INT.withName("si_code"),
+            paddingLayout(4), JAVA_INT.withName("si_pid"), JAVA_INT.withName("si_uid"),
+            JAVA_INT.withName("si_status"), paddingLayout(128 - 28));
+    private static final VarHandle SIGINFO_SI_CODE = field(SIGINFO, "si_code");
+    private static final VarHandle SIGINFO_SI_STATUS = field(SIGINFO, "si_status");
+
+    /** A child's end as {@link Process#exitValue()} reports it: its exit status, or 128 + the signal. */
+    static int exitStatus(MemorySegment siginfo) {
+        int code = (int) SIGINFO_SI_CODE.get(siginfo, 0L);
+        int status = (int) SIGINFO_SI_STATUS.get(siginfo, 0L);
+        return code == Constants.CLD_EXITED ? status : 128 + status;
+    }
+
+    // ---------------------------------------------------------------- posix_spawn(3) types
+
+    /**
+     * Room for {@code posix_spawn_file_actions_t} and {@code posix_spawnattr_t}, which only
+     * the C library reads or writes (glibc: 80 and 336 bytes on 64-bit); allocated larger,
+     * 16-aligned, so that no C library's layout can overflow them.
+     */
+    static final long POSIX_SPAWN_FILE_ACTIONS_SIZE = 256;
+    static final long POSIX_SPAWNATTR_SIZE = 1024;
+    /** {@code sigset_t}: 1024 bits in glibc; all zero is the empty set sigemptyset(3) makes. */
+    static final long SIGSET_SIZE = 128;
 }

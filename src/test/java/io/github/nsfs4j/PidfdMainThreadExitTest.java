@@ -129,7 +129,7 @@ class PidfdMainThreadExitTest {
 
     private static int rawPidfdNamespace(Pidfd pidfd, NamespaceType type) throws Exception {
         return pidfd.callOnFd(raw -> {
-            int rc = LibC.ioctl(raw, LibC.PIDFD_GET_NAMESPACE(type), 0L);
+            int rc = LibC.ioctl(raw, PidfdIoctl.namespaceOf(type).request(), 0L);
             if (rc >= 0) {
                 LibC.close(rc);
             }

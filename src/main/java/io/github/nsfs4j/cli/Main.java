@@ -35,7 +35,7 @@ public final class Main {
 
     static {
         for (Command c : List.of(new LsCommand(), new TreeCommand(), new InfoCommand(), new PidCommand(),
-                new InitPidCommand(), new MntnsCommand())) {
+                new InitPidCommand(), new MntnsCommand(), new ExecCommand())) {
             COMMANDS.put(c.name(), c);
         }
     }
@@ -163,6 +163,9 @@ public final class Main {
         Command command = COMMANDS.get(name);
         if (command == null) {
             return fail(err, "nsfs", unknownSubcommand(name));
+        }
+        if (command instanceof ExecCommand exec) { // its own arguments, nsenter's way, and exit 125
+            return exec.runRaw(rest, global.json(), out, err);
         }
         if (global.json()) {
             rest.addFirst("--json");

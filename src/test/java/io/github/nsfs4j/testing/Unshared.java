@@ -177,6 +177,8 @@ public final class Unshared implements AutoCloseable {
         private int levels = 1;
         private Boolean mapRootUser;
         private final List<String> prefix = new ArrayList<>();
+        private String script = "echo ready; exec sleep 100000";
+        private boolean mountProc;
 
         private Builder() {}
 
@@ -215,6 +217,21 @@ public final class Unshared implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What the innermost level runs with {@code sh -c}, instead of sleeping: it must print
+         * {@code ready} when set up and then {@code exec} something long-running (the leaf).
+         */
+        public Builder script(String innermost) {
+            script = innermost;
+            return this;
+        }
+
+        /** {@code --mount-proc} at every level (needs mnt and pid among the types): a /proc of its own. */
+        public Builder mountProc() {
+            mountProc = true;
+            return this;
+        }
+
         /** A command that runs the outermost unshare, for example {@code setpriv --reuid=...}. */
         public Builder prefix(String... command) {
             prefix.addAll(List.of(command));
@@ -233,6 +250,9 @@ public final class Unshared implements AutoCloseable {
                 level.add("--map-root-user");
             }
             level.add("--fork");
+            if (mountProc) {
+                level.add("--mount-proc");
+            }
             level.add("--kill-child");
             List<String> cmd = new ArrayList<>(prefix);
             for (int k = 1; k < levels; k++) {
@@ -240,7 +260,7 @@ public final class Unshared implements AutoCloseable {
                 cmd.addAll(List.of("sh", "-c", "\"$@\" & wait", "sh"));
             }
             cmd.addAll(level);
-            cmd.addAll(List.of("sh", "-c", "echo ready; exec sleep 100000"));
+            cmd.addAll(List.of("sh", "-c", script));
             return cmd;
         }
 

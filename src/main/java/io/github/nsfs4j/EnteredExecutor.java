@@ -1,0 +1,301 @@
+package io.github.nsfs4j;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An {@link java.util.concurrent.ExecutorService} whose threads are inside namespaces: made by
+ * {@link NamespaceSet#executor(int)}, each of its platform threads entered them once, when the
+ * executor was made, and stays inside until {@link #close()} (or {@link #shutdown()}), after
+ * which it ends instead of going back: no thread of it is ever used for anything else.
+ *
+ * <p>Tasks given to {@link #submit}, {@link #execute} or {@link #call} run on one of those
+ * threads, in the namespaces; {@link #call} returns the result or throws the task's own
+ * exception, like {@link NamespaceSet#call}; {@link #start} starts a process there. Any
+ * number of threads, virtual ones included, may use the executor at once. What a task may
+ * do on other threads: {@link NamespaceTask}.
+ *
+ * <p>{@link #close()} is {@link #shutdown()} and then waits for the tasks already accepted and
+ * for every thread to end. A task that calls back into this executor and waits would wait for
+ * itself: that is refused with an {@link IllegalStateException}.
+ */
+public final class EnteredExecutor extends AbstractExecutorService implements AutoCloseable {
+    private static final Runnable STOP = () -> { };
+
+    private final NamespaceHandle[] entries;
+    private final Set<NamespaceType> types;
+    private final String target;
+    private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final List<NamespaceThread> threads = new ArrayList<>();
+    private final CountDownLatch ready;
+    private final Object lock = new Object();
+    private volatile Throwable enterFailure;
+    private boolean shutdown;
+
+    EnteredExecutor(NamespaceHandle[] entries, Set<NamespaceType> types, String target, int n)
+            throws NamespaceException {
+        this.entries = entries;
+        this.types = types;
+        this.target = target;
+        this.ready = new CountDownLatch(n);
+        NamespaceThread.Preload.ensure();
+        String foreign = JvmNamespaces.firstForeignLink();
+        if (foreign != null) {
+            throw new IllegalStateException("nsfs4j: this thread is not in the JVM's namespaces (" + foreign
+                    + "), so the executor's threads would not start there either");
+        }
+        for (int i = 0; i < n; i++) {
+            NamespaceThread t = NamespaceThread.forExecutor(this, types + " of " + target);
+            threads.add(t);
+            NamespaceThread.STARTED.incrementAndGet();
+            t.start();
+        }
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                ready.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable failure = enterFailure;
+        if (failure != null) {
+            close();
+            if (failure instanceof NamespaceException e) {
+                throw e;
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            throw (Error) failure;
+        }
+    }
+
+    NamespaceHandle[] entries() {
+        return entries;
+    }
+
+    /** Called by each thread once it has entered (failure null) or failed to. */
+    void threadReady(Throwable failure) {
+        if (failure != null && enterFailure == null) {
+            enterFailure = failure;
+        }
+        ready.countDown();
+    }
+
+    /** A thread's loop: tasks until STOP. */
+    void work() {
+        for (;;) {
+            Runnable task;
+            try {
+                task = queue.take();
+            } catch (InterruptedException e) {
+                continue; // shutdownNow's interrupt was meant for a task; STOP ends the loop
+            }
+            if (task == STOP) {
+                return;
+            }
+            Thread.interrupted();
+            try {
+                task.run();
+            } catch (Throwable t) {
+                Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
+            }
+        }
+    }
+
+    /**
+     * The types its threads are in (besides the JVM's own of the others).
+     *
+     * @return an unmodifiable set
+     */
+    public Set<NamespaceType> types() {
+        return types;
+    }
+
+    /**
+     * Runs a task on one of the executor's threads and returns its result; the caller waits
+     * (uninterruptibly; an interrupt is kept for it).
+     *
+     * @param <T> the result type
+     * @param <X> the task's checked exception
+     * @param task the work
+     * @return what the task returned
+     * @throws X what the task threw, as it threw it
+     * @throws ClosedNamespaceException if the executor is shut down
+     * @throws IllegalStateException if called from one of this executor's (or another entered) threads
+     */
+    public <T, X extends Exception> T call(NamespaceTask<T, X> task) throws X, ClosedNamespaceException {
+        Objects.requireNonNull(task, "task");
+        NamespaceThread.checkNotInside();
+        NamespaceThread.Job<T> job = new NamespaceThread.Job<>(entries, target) {
+            @Override
+            T work() throws Exception {
+                return task.call();
+            }
+        };
+        runJob(job);
+        try {
+            return NamespaceSet.<T, X>outcome(job);
+        } catch (ClosedNamespaceException e) {
+            throw e;
+        } catch (NamespaceException e) {
+            throw sneaky(e); // only the task's own: nothing is entered per call here
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    private <T> NamespaceThread.Job<T> runJob(NamespaceThread.Job<T> job) throws ClosedNamespaceException {
+        try {
+            execute(new JobTask(job));
+        } catch (RejectedExecutionException e) {
+            throw new ClosedNamespaceException("call", toString());
+        }
+        job.done.join();
+        return job;
+    }
+
+    /**
+     * Starts a process from one of the executor's threads, inside its namespaces; as
+     * {@link NamespaceSet#start}.
+     *
+     * @param builder what to start
+     * @return the running process
+     * @throws java.nio.file.NoSuchFileException if the command is not found
+     * @throws IOException if it cannot be started, or the executor is shut down
+     */
+    public Process start(ProcessBuilder builder) throws IOException {
+        NamespaceThread.checkNotInside();
+        return Spawn.start(builder, this::runJob, entries, target);
+    }
+
+    // ---------------------------------------------------------------- ExecutorService
+
+    /**
+     * Queues a task for one of the threads.
+     *
+     * @throws RejectedExecutionException after shutdown
+     */
+    @Override
+    public void execute(Runnable command) {
+        Objects.requireNonNull(command, "command");
+        synchronized (lock) {
+            if (shutdown) {
+                throw new RejectedExecutionException(this + " is shut down");
+            }
+            queue.add(command);
+        }
+    }
+
+    /** Accepts no more tasks; those accepted still run, then every thread ends. */
+    @Override
+    public void shutdown() {
+        synchronized (lock) {
+            if (shutdown) {
+                return;
+            }
+            shutdown = true;
+            for (int i = 0; i < threads.size(); i++) {
+                queue.add(STOP);
+            }
+        }
+    }
+
+    /** As {@link #shutdown()}, dropping the tasks not yet started and interrupting those running. */
+    @Override
+    public List<Runnable> shutdownNow() {
+        List<Runnable> dropped = new ArrayList<>();
+        synchronized (lock) {
+            queue.drainTo(dropped);
+            dropped.removeIf(r -> r == STOP);
+            shutdown = false;
+            shutdown();
+        }
+        threads.forEach(Thread::interrupt);
+        for (Runnable r : dropped) { // a caller blocked in call() or on a Future learns its task will not run
+            if (r instanceof JobTask job) {
+                job.abandon();
+            } else if (r instanceof Future<?> f) {
+                f.cancel(false);
+            }
+        }
+        return dropped;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        synchronized (lock) {
+            return shutdown;
+        }
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return isShutdown() && threads.stream().noneMatch(Thread::isAlive);
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !t.join(java.time.Duration.ofNanos(left))) {
+                return !t.isAlive() && isTerminated();
+            }
+        }
+        return isTerminated();
+    }
+
+    /** Shuts down, waits for the accepted tasks and for every thread to end. Idempotent. */
+    @Override
+    public void close() {
+        shutdown();
+        for (Thread t : threads) {
+            NamespaceThread.joinUninterruptibly(t);
+        }
+    }
+
+    /** {@code executor [net] of process 1234, 4 threads}. */
+    @Override
+    public String toString() {
+        return "executor " + types + " of " + target + ", " + threads.size() + " threads" + (isShutdown() ? " (shut down)"
+                : "");
+    }
+
+    /** A job queued by {@link #call} or {@link #start}: if dropped by shutdownNow, its caller is told. */
+    private final class JobTask implements Runnable {
+        private final NamespaceThread.Job<?> job;
+
+        JobTask(NamespaceThread.Job<?> job) {
+            this.job = job;
+        }
+
+        @Override
+        public void run() {
+            job.runWork();
+            job.done.complete(null);
+        }
+
+        void abandon() {
+            job.failure = new ClosedNamespaceException("call", EnteredExecutor.this + ": shut down before the task ran");
+            job.done.complete(null);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.github.nsfs4j;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JVM's own namespaces ("home"): those of its main thread when nsfs4j first needed them,
+ * with an fd kept open for each type a thread can enter and leave again, and the identity
+ * (device, inode) of all ten {@code /proc/thread-self/ns} links, so that a thread can be
+ * checked, without opening anything, to be back home.
+ */
+final class JvmNamespaces {
+    private JvmNamespaces() {}
+
+    /** The types a thread of a multithreaded process can enter, in the kernel's order (setns(pidfd)). */
+    static final List<NamespaceType> ENTERABLE = List.of(NamespaceType.MNT, NamespaceType.UTS, NamespaceType.IPC,
+            NamespaceType.PID, NamespaceType.CGROUP, NamespaceType.NET);
+
+    /** The ten links of {@code /proc/thread-self/ns}: the eight types and the two for-children ones. */
+    static final List<String> LINKS = List.of("cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time",
+            "time_for_children", "user", "uts");
+
+    private static final class Holder {
+        static final Map<NamespaceType, NamespaceHandle> HANDLES = new EnumMap<>(NamespaceType.class);
+        /** The JVM's links as readlink shows them ({@code net:[4026531833]}), and their inodes. */
+        static final MemorySegment[] TEXT = new MemorySegment[LINKS.size()];
+        static final String[] TEXT_STRING = new String[LINKS.size()];
+        static final long[] INO = new long[LINKS.size()];
+        static final MemorySegment[] THREAD_SELF = new MemorySegment[LINKS.size()];
+        static final MemorySegment[] NAMES = new MemorySegment[LINKS.size()];
+
+        static {
+            try {
+                for (NamespaceType type : ENTERABLE) {
+                    HANDLES.put(type, NamespaceHandle.openAs("/proc/self/ns/" + type.procName(), type));
+                }
+                for (int i = 0; i < LINKS.size(); i++) {
+                    String link = LINKS.get(i);
+                    THREAD_SELF[i] = Arena.global().allocateFrom("/proc/thread-self/ns/" + link);
+                    NAMES[i] = Arena.global().allocateFrom(link);
+                    String text = Files.readSymbolicLink(Path.of("/proc/self/ns", link)).toString();
+                    TEXT_STRING[i] = text;
+                    TEXT[i] = Arena.global().allocateFrom(text).asSlice(0, text.length()); // without the NUL
+                    INO[i] = Long.parseLong(text.substring(text.indexOf('[') + 1, text.length() - 1));
+                }
+            } catch (NamespaceException e) {
+                throw new ExceptionInInitializerError(e);
+            } catch (IOException | RuntimeException e) {
+                throw new ExceptionInInitializerError(new NamespaceException("readlink", "/proc/self/ns", 0,
+                        "cannot read the JVM's own namespaces: " + e));
+            }
+        }
+    }
+
+    /**
+     * The JVM's namespace of an enterable type, kept open for the JVM's life.
+     *
+     * @throws NamespaceException if the JVM's namespaces cannot be read (no /proc)
+     */
+    static NamespaceHandle home(NamespaceType type) throws NamespaceException {
+        try {
+            return Holder.HANDLES.get(type);
+        } catch (ExceptionInInitializerError e) {
+            throw (NamespaceException) e.getCause();
+        }
+    }
+
+    /** Makes sure the JVM's namespaces are recorded (and the classes loaded) before any thread moves. */
+    static void load() throws NamespaceException {
+        home(NamespaceType.NET);
+    }
+
+    /** Whether a namespace is the JVM's own of its type. */
+    static boolean isHome(Namespace ns) throws NamespaceException {
+        int i = LINKS.indexOf(ns.type().procName());
+        load();
+        return Holder.INO[i] == ns.inode(); // one nsfs device; the JVM's namespaces are alive, so no reuse
+    }
+
+    /**
+     * The first link of {@code /proc/thread-self/ns} that does not name the JVM's namespace, or
+     * null if the calling thread is entirely home. Opens nothing; allocates nothing when home.
+     */
+    static String firstForeignLink() {
+        return firstForeignLink(Constants.AT_FDCWD, Holder.THREAD_SELF);
+    }
+
+    /**
+     * As {@link #firstForeignLink()}, through {@code nsDir}, the calling thread's own
+     * {@code /proc/thread-self/ns} opened once ({@link #openThreadNsDir()}): saves the lookup
+     * of ten paths through {@code /proc}.
+     */
+    static String firstForeignLink(int nsDir) {
+        return firstForeignLink(nsDir, Holder.NAMES);
+    }
+
+    private static String firstForeignLink(int dirFd, MemorySegment[] paths) {
+        // readlink, not statx: the kernel answers it without looking up a dentry, twice as fast here
+        MemorySegment buf = LibC.scratch();
+        for (int i = 0; i < LINKS.size(); i++) {
+            long n = LibC.readlinkat(dirFd, paths[i], buf, LibC.SCRATCH_SIZE);
+            if (n < 0) {
+                return LINKS.get(i) + " (unreadable: " + Errnos.describe((int) -n) + ")";
+            }
+            MemorySegment expected = Holder.TEXT[i];
+            if (n != expected.byteSize() || MemorySegment.mismatch(buf, 0, n, expected, 0, n) >= 0) {
+                return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII)
+                        + " instead of the JVM's " + Holder.TEXT_STRING[i];
+            }
+        }
+        return null;
+    }
+
+    /** An O_PATH fd on the calling thread's {@code /proc/thread-self/ns} (it keeps naming this thread), or -errno. */
+    static int openThreadNsDir() {
+        return LibC.open("/proc/thread-self/ns", Constants.O_PATH | Constants.O_CLOEXEC);
+    }
+
+    /**
+     * The effective capabilities of the calling thread ({@code CapEff} of
+     * {@code /proc/thread-self/status}), as a bit mask.
+     */
+    static long effectiveCapabilities() throws NamespaceException {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new NamespaceException("read", "/proc/thread-self/status", 0,
+                    "cannot read the caller's capabilities: " + e.getMessage());
+        }
+        throw new NamespaceException("read", "/proc/thread-self/status", 0, "no CapEff line");
+    }
+
+    static final int CAP_SYS_CHROOT = 18;
+    static final int CAP_SYS_ADMIN = 21;
+}

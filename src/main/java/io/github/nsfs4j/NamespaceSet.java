@@ -1,0 +1,456 @@
+package io.github.nsfs4j;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Namespaces to act in: run Java code inside them ({@link #call}), keep threads inside them
+ * for repeated work ({@link #executor}), or start a process in them ({@link #start}).
+ *
+ * <pre>{@code
+ * try (Pidfd container = Pidfd.open(pid);
+ *      NamespaceSet ns = NamespaceSet.of(container, NamespaceType.NET, NamespaceType.UTS)) {
+ *     String hostname = ns.call(() -> InetAddress.getLocalHost().getHostName());
+ *     try (Socket s = ns.call(() -> new Socket("127.0.0.1", 8080))) {   // a socket keeps its namespace
+ *         s.getOutputStream().write(...);
+ *     }
+ *     Process p = ns.start(new ProcessBuilder("ip", "-br", "addr"));
+ * }
+ * }</pre>
+ *
+ * <p><b>What can be entered.</b> setns(2) changes the calling thread only, and the JVM is
+ * multithreaded, so: net, uts, ipc and cgroup namespaces can be entered; a mount namespace
+ * too (the thread first unshares its root and working directory, then both become the
+ * namespace's root); a pid namespace only as {@code pid_for_children} (the thread stays
+ * where it is; processes it starts are in the target) and only if it is the JVM's own pid
+ * namespace or a descendant. User and time namespaces cannot be entered by a multithreaded
+ * process at all. These rules are checked when the set is made, before any setns, with an
+ * {@link EntryRefusedException} naming the reason; so is the capability the kernel wants
+ * ({@code CAP_SYS_ADMIN}, and {@code CAP_SYS_CHROOT} for a mount namespace). A namespace that
+ * is already the JVM's own is skipped ({@link #skipped()}), as systemd and nsenter do.
+ *
+ * <p><b>Threads.</b> The work always runs on a platform thread of nsfs4j, never on the
+ * caller's thread (which may be a virtual thread, whose carrier others share, or a pool
+ * thread that others reuse). After the work the thread goes back to the JVM's namespaces and
+ * nsfs4j checks all of {@code /proc/thread-self/ns}; a thread that cannot be proven home
+ * ends and is never reused ({@link RestoreFailedException}), and a thread that entered a
+ * mount namespace always ends. What the work may and may not do on other threads:
+ * {@link NamespaceTask}.
+ *
+ * <p><b>Ownership:</b> the set owns its own handles (opened through the pidfd, or
+ * duplicates of the handles given), closed by {@link #close()}; the caller's handles stay
+ * the caller's. Thread-safe: any number of threads may call at once, each call on its own
+ * nsfs4j thread.
+ */
+public final class NamespaceSet implements AutoCloseable {
+
+    private final NamespaceHandle[] entries;
+    private final Set<NamespaceType> types;
+    private final Set<NamespaceType> skipped;
+    private final String target;
+
+    private NamespaceSet(NamespaceHandle[] entries, Set<NamespaceType> types, Set<NamespaceType> skipped,
+            String target) {
+        this.entries = entries;
+        this.types = types;
+        this.skipped = skipped;
+        this.target = target;
+    }
+
+    // ---------------------------------------------------------------- making a set
+
+    /**
+     * The namespaces of these types of a process, opened through its pidfd (race-free).
+     *
+     * @param process the process whose namespaces to enter
+     * @param types the types to enter (those that are already the JVM's are skipped)
+     * @return a new set, owned by the caller
+     * @throws EntryRefusedException if a type cannot be entered (user, time, a pid namespace
+     *         outside the JVM's, a missing capability), before anything was entered
+     * @throws NoSuchNamespaceException if the process has exited
+     * @throws NamespaceAccessDeniedException if the caller may not open its namespaces
+     * @throws NamespaceException for any other failure
+     * @throws IllegalArgumentException if {@code types} is empty
+     */
+    public static NamespaceSet of(Pidfd process, Set<NamespaceType> types) throws NamespaceException {
+        Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(types, "types");
+        if (types.isEmpty()) {
+            throw new IllegalArgumentException("no namespace type given");
+        }
+        return fromProcess(process, EnumSet.copyOf(types), false);
+    }
+
+    /**
+     * As {@link #of(Pidfd, Set)}.
+     *
+     * @param process the process whose namespaces to enter
+     * @param type a type to enter
+     * @param more further types
+     * @return a new set, owned by the caller
+     * @throws EntryRefusedException if a type cannot be entered, before anything was entered
+     * @throws NamespaceException if the namespaces cannot be opened
+     */
+    public static NamespaceSet of(Pidfd process, NamespaceType type, NamespaceType... more)
+            throws NamespaceException {
+        return of(process, EnumSet.of(type, more));
+    }
+
+    /**
+     * Every namespace of a process that differs from the JVM's among net, uts, ipc, pid,
+     * cgroup and mnt, as {@code nsenter --all} and {@code nsfs exec -a} choose them.
+     *
+     * @param process the process whose namespaces to enter
+     * @return a new set, owned by the caller (possibly with nothing to enter)
+     * @throws EntryRefusedException if the process's user or time namespace differs from the
+     *         JVM's (the set could not be what the process sees), or another type cannot be entered
+     * @throws NamespaceException if the namespaces cannot be opened
+     */
+    public static NamespaceSet allOf(Pidfd process) throws NamespaceException {
+        Objects.requireNonNull(process, "process");
+        return fromProcess(process, EnumSet.allOf(NamespaceType.class), true);
+    }
+
+    /**
+     * These namespaces, at most one of each type. The set works on duplicates of the handles:
+     * the caller keeps (and closes) its own.
+     *
+     * @param namespaces the namespaces to enter
+     * @return a new set, owned by the caller
+     * @throws IllegalArgumentException if two have the same type, or none is given
+     * @throws EntryRefusedException if one cannot be entered, before anything was entered
+     * @throws ClosedNamespaceException if a handle is closed
+     * @throws NamespaceException for any other failure
+     */
+    public static NamespaceSet of(Collection<? extends Namespace> namespaces) throws NamespaceException {
+        Objects.requireNonNull(namespaces, "namespaces");
+        if (namespaces.isEmpty()) {
+            throw new IllegalArgumentException("no namespace given");
+        }
+        Map<NamespaceType, NamespaceHandle> byType = new EnumMap<>(NamespaceType.class);
+        for (Namespace ns : namespaces) {
+            Objects.requireNonNull(ns, "a namespace is null");
+            if (byType.containsKey(ns.type())) {
+                throw new IllegalArgumentException("two " + ns.type() + " namespaces given: " + byType.get(ns.type())
+                        + " and " + ns);
+            }
+            byType.put(ns.type(), null);
+        }
+        List<NamespaceHandle> owned = new ArrayList<>();
+        boolean success = false;
+        try {
+            for (Namespace ns : namespaces) {
+                NamespaceHandle copy = NamespaceHandle.of(ns).duplicateHandle();
+                owned.add(copy);
+                byType.put(copy.type(), copy);
+            }
+            NamespaceSet set = build(byType, false, describe(namespaces));
+            success = true;
+            return set;
+        } finally {
+            if (!success) {
+                owned.forEach(NamespaceHandle::close);
+            }
+        }
+    }
+
+    /**
+     * As {@link #of(Collection)}.
+     *
+     * @param namespaces the namespaces to enter
+     * @return a new set, owned by the caller
+     * @throws EntryRefusedException if one cannot be entered, before anything was entered
+     * @throws NamespaceException for any other failure
+     */
+    public static NamespaceSet of(Namespace... namespaces) throws NamespaceException {
+        return of(Arrays.asList(namespaces));
+    }
+
+    private static NamespaceSet fromProcess(Pidfd process, Set<NamespaceType> types, boolean all)
+            throws NamespaceException {
+        Map<NamespaceType, NamespaceHandle> byType = new EnumMap<>(NamespaceType.class);
+        boolean success = false;
+        try {
+            for (NamespaceType type : types) {
+                byType.put(type, NamespaceHandle.of(process.namespace(type)));
+            }
+            NamespaceSet set = build(byType, all, "process " + process.pid());
+            success = true;
+            return set;
+        } finally {
+            if (!success) {
+                byType.values().forEach(NamespaceHandle::close);
+            }
+        }
+    }
+
+    /**
+     * Checks every namespace against the kernel's rules, skips (and closes) those that are the
+     * JVM's own, and keeps the rest in the kernel's order. On a refusal the caller closes all.
+     */
+    private static NamespaceSet build(Map<NamespaceType, NamespaceHandle> byType, boolean all, String target)
+            throws NamespaceException {
+        NamespaceThread.Preload.ensure();
+        Set<NamespaceType> skipped = EnumSet.noneOf(NamespaceType.class);
+        for (Map.Entry<NamespaceType, NamespaceHandle> e : byType.entrySet()) {
+            if (JvmNamespaces.isHome(e.getValue())) {
+                skipped.add(e.getKey());
+            }
+        }
+        for (NamespaceType type : List.of(NamespaceType.USER, NamespaceType.TIME)) {
+            NamespaceHandle ns = byType.get(type);
+            if (ns != null && !skipped.contains(type)) {
+                throw refusal(ns, target, all);
+            }
+        }
+        List<NamespaceHandle> order = new ArrayList<>();
+        for (NamespaceType type : JvmNamespaces.ENTERABLE) {
+            NamespaceHandle ns = byType.get(type);
+            if (ns != null && !skipped.contains(type)) {
+                order.add(ns);
+            }
+        }
+        checkPermitted(order, target);
+        for (NamespaceType type : skipped) {
+            byType.remove(type).close();
+        }
+        // user and time are only here when skipped; every other type is in order
+        EnumSet<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
+        order.forEach(ns -> types.add(ns.type()));
+        return new NamespaceSet(order.toArray(NamespaceHandle[]::new), Collections.unmodifiableSet(types),
+                Collections.unmodifiableSet(skipped), target);
+    }
+
+    private static EntryRefusedException refusal(NamespaceHandle ns, String target, boolean all) {
+        String why = all ? "its " + ns.type() + " namespace differs from the JVM's, so not all of its namespaces can"
+                + " be entered: " : "";
+        return ns.type() == NamespaceType.USER
+                ? new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.USER_NAMESPACE, why
+                        + "a user namespace can only be joined by a single-threaded process (the kernel answers EINVAL"
+                        + " to a thread of the JVM); run the work in a process started by nsenter --user, which can")
+                : new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.TIME_NAMESPACE, why
+                        + "a time namespace can only be joined by a single-threaded process (the kernel answers EUSERS"
+                        + " to a thread of the JVM); its clock offsets are in /proc/PID/timens_offsets, and"
+                        + " nsenter --time can start a program in it");
+    }
+
+    /** The kernel's permission rules for setns, checked in advance: capabilities, owner, pid ancestry. */
+    private static void checkPermitted(List<NamespaceHandle> order, String target) throws NamespaceException {
+        if (order.isEmpty()) {
+            return;
+        }
+        long caps = JvmNamespaces.effectiveCapabilities();
+        boolean hasMnt = order.stream().anyMatch(ns -> ns.type() == NamespaceType.MNT);
+        if ((caps & (1L << JvmNamespaces.CAP_SYS_ADMIN)) == 0 || hasMnt
+                && (caps & (1L << JvmNamespaces.CAP_SYS_CHROOT)) == 0) {
+            throw new EntryRefusedException(order.get(0) + " of " + target,
+                    EntryRefusedException.Reason.MISSING_CAPABILITY, "joining a namespace needs CAP_SYS_ADMIN"
+                            + (hasMnt ? " and, for a mount namespace, CAP_SYS_CHROOT" : "")
+                            + " in the caller's user namespace, and this process lacks it (CapEff "
+                            + Long.toHexString(caps) + "); run as root or give the JVM those capabilities");
+        }
+        for (NamespaceHandle ns : order) {
+            Optional<UserNamespace> owner = ns.owner();
+            if (owner.isEmpty()) {
+                throw new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.MISSING_CAPABILITY,
+                        "it is owned by a user namespace outside the JVM's (not its own or a descendant), where"
+                                + " the JVM has no capabilities");
+            }
+            owner.get().close();
+            if (ns instanceof PidNamespace pid) {
+                checkDescendant(pid, target);
+            }
+        }
+    }
+
+    /** A pid namespace can be entered if the JVM's pid namespace is it or one of its ancestors. */
+    private static void checkDescendant(PidNamespace pid, String target) throws NamespaceException {
+        NamespaceHandle home = JvmNamespaces.home(NamespaceType.PID);
+        Optional<PidNamespace> next = pid.parent();
+        while (next.isPresent()) {
+            try (PidNamespace ancestor = next.get()) {
+                if (ancestor.equals(home)) {
+                    return;
+                }
+                next = ancestor.parent();
+            }
+        }
+        throw new EntryRefusedException(pid + " of " + target,
+                EntryRefusedException.Reason.PID_NAMESPACE_NOT_DESCENDANT, "it is not below the JVM's pid namespace "
+                        + home + " (the kernel lets a process place children only in its own pid namespace or a"
+                        + " descendant, and answers EINVAL)");
+    }
+
+    private static String describe(Collection<? extends Namespace> namespaces) {
+        StringBuilder sb = new StringBuilder();
+        for (Namespace ns : namespaces) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(ns);
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- what is in it
+
+    /**
+     * The types that are entered: those asked for that differ from the JVM's.
+     *
+     * @return an unmodifiable set, empty if every namespace asked for is the JVM's own
+     */
+    public Set<NamespaceType> types() {
+        return types;
+    }
+
+    /**
+     * The types asked for that were already the JVM's, and are not entered.
+     *
+     * @return an unmodifiable set
+     */
+    public Set<NamespaceType> skipped() {
+        return skipped;
+    }
+
+    NamespaceHandle[] entries() {
+        return entries;
+    }
+
+    // ---------------------------------------------------------------- acting
+
+    /**
+     * Runs a task inside these namespaces, on a platform thread of nsfs4j, and returns its
+     * result. The caller waits (a virtual thread unmounts meanwhile); an interrupt while it
+     * waits does not stop the task and is kept for the caller.
+     *
+     * @param <T> the result type
+     * @param <X> the task's checked exception
+     * @param task the work; see {@link NamespaceTask} for what it may do on other threads
+     * @return what the task returned
+     * @throws X what the task threw, as it threw it
+     * @throws RestoreFailedException if the thread could not be proven back in the JVM's
+     *         namespaces afterwards (it has ended; the task's outcome is in the exception)
+     * @throws ClosedNamespaceException if this set is closed
+     * @throws NamespaceException if a namespace could not be entered (nothing of the task ran)
+     * @throws IllegalStateException if called from inside a task, or from a thread that a task started
+     */
+    public <T, X extends Exception> T call(NamespaceTask<T, X> task) throws X, NamespaceException {
+        Objects.requireNonNull(task, "task");
+        requireOpen("call");
+        NamespaceThread.Job<T> job = NamespaceThread.run(new NamespaceThread.Job<>(entries, target) {
+            @Override
+            T work() throws Exception {
+                return task.call();
+            }
+        });
+        return NamespaceSet.<T, X>outcome(job);
+    }
+
+    /** The job's result, or its failure thrown as it is. */
+    @SuppressWarnings("unchecked")
+    static <T, X extends Exception> T outcome(NamespaceThread.Job<T> job) throws X, NamespaceException {
+        Throwable failure = job.failure;
+        if (failure == null) {
+            return job.result;
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure instanceof NamespaceException e) {
+            throw e;
+        }
+        throw (X) failure; // the task's own checked exception: the only other kind it can throw
+    }
+
+    /**
+     * An executor whose threads are inside these namespaces: each of its threads enters once,
+     * when the executor is made, and ends when it is closed. For repeated work this saves the
+     * two setns per call of {@link #call}. The set may be closed once the executor exists.
+     *
+     * @param threads how many threads (1 or more)
+     * @return a new executor, owned by the caller
+     * @throws NamespaceException if a thread could not enter (then no thread is left)
+     * @throws IllegalArgumentException if {@code threads} is not positive
+     */
+    public EnteredExecutor executor(int threads) throws NamespaceException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
+        requireOpen("executor");
+        NamespaceThread.checkNotInside();
+        return new EnteredExecutor(entries, types, target, threads);
+    }
+
+    /**
+     * Starts a process inside these namespaces, as {@link ProcessBuilder#start()} would: its
+     * command, environment, working directory and redirects. The command is looked up on the
+     * JVM's {@code PATH}, and with a mount namespace in the set it is found, and runs, in the
+     * target's file tree (the working directory, unless given, is then the namespace's root;
+     * a given directory is resolved there too). Redirects to files are opened by the JVM, in
+     * its own namespaces. With a pid namespace in the set the process is a member of it.
+     *
+     * <p>The JDK's own {@code ProcessBuilder} cannot do this: it starts a helper found by
+     * path ({@code java.home/lib/jspawnhelper}), absent from the target's file tree, and a
+     * reaper thread, which a thread with a pid namespace entered cannot create. nsfs4j
+     * calls posix_spawn(3) from the entered thread instead and waits for the process on a
+     * thread of its own.
+     *
+     * @param builder what to start
+     * @return the running process; its streams are pipes where the builder says PIPE
+     * @throws java.nio.file.NoSuchFileException if the command is not found (in the target's file tree with mnt)
+     * @throws java.nio.file.FileSystemException if the command cannot be run (permission, format)
+     * @throws NamespaceException if a namespace could not be entered (nothing was started)
+     * @throws IOException if a redirect or pipe cannot be opened
+     */
+    public Process start(ProcessBuilder builder) throws IOException {
+        requireOpen("start");
+        return Spawn.start(builder, job -> NamespaceThread.run(job), entries, target);
+    }
+
+    private void requireOpen(String operation) throws ClosedNamespaceException {
+        if (!isOpen()) {
+            throw new ClosedNamespaceException(operation, toString());
+        }
+    }
+
+    /**
+     * Whether the set is still open.
+     *
+     * @return false after {@link #close()} (or if one of its handles was closed)
+     */
+    public boolean isOpen() {
+        for (NamespaceHandle ns : entries) {
+            if (!ns.isOpen()) {
+                return false;
+            }
+        }
+        return !closed;
+    }
+
+    private volatile boolean closed;
+
+    /** Closes the set's handles. Idempotent; calls in flight finish first (their fds stay open until then). */
+    @Override
+    public void close() {
+        closed = true;
+        for (NamespaceHandle ns : entries) {
+            ns.close();
+        }
+    }
+
+    /** {@code namespaces [net, uts] of process 1234}. */
+    @Override
+    public String toString() {
+        return "namespaces " + types + " of " + target + (closed ? " (closed)" : "");
+    }
+}

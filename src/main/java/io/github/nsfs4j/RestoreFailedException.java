@@ -1,0 +1,40 @@
+package io.github.nsfs4j;
+
+/**
+ * The thread that ran a task could not be brought back to the JVM's namespaces, or nsfs4j
+ * could not prove that it was ({@code /proc/thread-self/ns/*} named another namespace
+ * afterwards). The thread has ended and is never reused, so nothing else runs in the wrong
+ * namespace; this exception tells the caller that the task itself completed
+ * ({@link #taskCompleted()}) and what it returned ({@link #result()}), or, if the task failed,
+ * is added to the task's exception as suppressed.
+ */
+public final class RestoreFailedException extends NamespaceException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Object result;
+    private final boolean taskCompleted;
+
+    RestoreFailedException(String target, int errno, String detail, boolean taskCompleted, Object result) {
+        super("setns", target, errno, detail + "; the thread has ended and will not be reused");
+        this.taskCompleted = taskCompleted;
+        this.result = result;
+    }
+
+    /**
+     * Whether the task returned normally before the restore failed.
+     *
+     * @return true if it did
+     */
+    public boolean taskCompleted() {
+        return taskCompleted;
+    }
+
+    /**
+     * What the task returned, if it completed ({@code null} otherwise, or if it returned null).
+     *
+     * @return the task's result
+     */
+    public Object result() {
+        return result;
+    }
+}

@@ -1,0 +1,126 @@
+package io.github.nsfs4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
+
+/**
+ * What the kernel would refuse is refused up front, with the documented exception and before
+ * any setns: no nsfs4j thread is started and every thread of the JVM stays home.
+ */
+class EntryRefusalTest {
+
+    private static EntryRefusedException refused(Unshared child, NamespaceType... types) throws Exception {
+        long started = NamespaceThread.STARTED.get();
+        try (Pidfd pidfd = Pidfd.open((int) child.leafPid())) {
+            EntryRefusedException e = assertThrows(EntryRefusedException.class,
+                    () -> NamespaceSet.of(pidfd, types[0], java.util.Arrays.copyOfRange(types, 1, types.length))
+                            .close());
+            assertEquals(started, NamespaceThread.STARTED.get(), "no thread may have been started");
+            assertEquals(Map.of(), ThreadNamespaces.foreignThreads());
+            return e;
+        }
+    }
+
+    @Test
+    void userNamespace() throws Exception {
+        try (Unshared child = Unshared.start("user", "net")) {
+            EntryRefusedException e = refused(child, NamespaceType.NET, NamespaceType.USER);
+            assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, e.reason());
+            assertTrue(e.getMessage().contains("nsenter"), e.getMessage());
+            try (Pidfd pidfd = Pidfd.open((int) child.leafPid())) {
+                EntryRefusedException all = assertThrows(EntryRefusedException.class, () -> NamespaceSet.allOf(pidfd));
+                assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, all.reason());
+            }
+        }
+    }
+
+    @Test
+    void timeNamespace() throws Exception {
+        try (Unshared child = Unshared.start("time")) {
+            EntryRefusedException e = refused(child, NamespaceType.TIME);
+            assertEquals(EntryRefusedException.Reason.TIME_NAMESPACE, e.reason());
+            assertTrue(e.getMessage().contains("timens_offsets"), e.getMessage());
+        }
+    }
+
+    @Test
+    void ownUserAndTimeNamespacesAreSkippedNotRefused() throws Exception {
+        try (Unshared child = Unshared.start("net");
+                Pidfd pidfd = Pidfd.open((int) child.leafPid());
+                NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.USER, NamespaceType.TIME)) {
+            assertEquals(java.util.Set.of(NamespaceType.NET), set.types());
+            assertEquals(java.util.Set.of(NamespaceType.USER, NamespaceType.TIME), set.skipped());
+        }
+    }
+
+    /**
+     * A JVM inside a pid namespace may not enter a sibling's pid namespace, nor its parent's:
+     * a child JVM (RefusalProbeMain) in `unshare --pid` tries, on the host's procfs.
+     */
+    @Test
+    void pidNamespaceThatIsNotADescendant() {
+        try (Unshared sibling = Unshared.start("pid")) {
+            Commands.Result r = Commands.run(childJvm(List.of("unshare", "--pid", "--fork", "--kill-child"),
+                    "/proc/" + sibling.leafPid() + "/ns/pid", "/proc/" + ProcessHandle.current().pid() + "/ns/pid"));
+            assertEquals(0, r.exitCode(), r.toString());
+            assertEquals("refused PID_NAMESPACE_NOT_DESCENDANT\nrefused PID_NAMESPACE_NOT_DESCENDANT\n"
+                    + "threads home\n", r.stdout(), r.toString());
+        }
+    }
+
+    /** An unprivileged JVM (setpriv to uid 65534) lacks CAP_SYS_ADMIN, also for a namespace it owns. */
+    @Test
+    void unprivilegedCaller() throws java.io.IOException {
+        Unshared.requireCommand("setpriv");
+        List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+        Path dir = Files.createTempDirectory("nsfs4j-refusal-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Unshared own = Unshared.builder().prefix(nobody.toArray(String[]::new)).types("user", "net")
+                .mapRootUser(true).start()) {
+            assertEquals(65534L, Proc.uids(own.leafPid()).get(0), "the child runs as uid 65534, seen from here");
+            Commands.Result r = Commands.run(readableByNobody(childJvm(nobody, "/proc/" + own.leafPid() + "/ns/net"),
+                    dir));
+            assertEquals(0, r.exitCode(), r.toString());
+            assertEquals("refused MISSING_CAPABILITY\nthreads home\n", r.stdout(), r.toString());
+        }
+    }
+
+    /** The command with each class path entry that uid 65534 cannot read (under /root) copied into {@code dir}. */
+    private static List<String> readableByNobody(List<String> cmd, Path dir) throws java.io.IOException {
+        List<String> result = new java.util.ArrayList<>(cmd);
+        int cp = result.indexOf("-cp") + 1;
+        List<String> entries = new java.util.ArrayList<>();
+        for (String entry : result.get(cp).split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (entry.startsWith("/root/") && Files.isRegularFile(p)) {
+                Path copy = dir.resolve(p.getFileName());
+                Files.copy(p, copy, StandardCopyOption.REPLACE_EXISTING);
+                Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
+                entry = copy.toString();
+            }
+            entries.add(entry);
+        }
+        result.set(cp, String.join(java.io.File.pathSeparator, entries));
+        return result;
+    }
+
+    private static List<String> childJvm(List<String> prefix, String... paths) {
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), RefusalProbeMain.class, paths));
+        return cmd;
+    }
+}

@@ -1,0 +1,136 @@
+package io.github.nsfs4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
+
+/**
+ * Processes started inside another process's namespaces: the kernel's view of the child
+ * ({@code /proc/PID/ns/*}, {@code NSpid}) is the target's, and the exit code and output come
+ * back through the returned {@link Process}.
+ */
+class NamespaceSetProcessTest {
+    private static final List<String> TYPES = List.of("ipc", "mnt", "net", "pid", "uts");
+    private static Unshared container;
+
+    @BeforeAll
+    static void start() {
+        // a container: its own /proc (--mount-proc), where the JVM's java.home is hidden as well
+        container = Unshared.builder().types(TYPES).mountProc().script("mount -t tmpfs none "
+                + System.getProperty("java.home") + " && echo ready && exec sleep 100000").start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (container != null) {
+            container.close();
+        }
+    }
+
+    private static NamespaceSet all() throws NamespaceException {
+        try (Pidfd pidfd = Pidfd.open((int) container.leafPid())) {
+            return NamespaceSet.allOf(pidfd);
+        }
+    }
+
+    @Test
+    void aProcessStartedInsideIsInTheTargetsNamespaces_withItsExitCodeAndOutput() throws Exception {
+        try (NamespaceSet set = all()) {
+            assertTrue(set.types().containsAll(List.of(NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT)));
+            // waits for a line on stdin, so that the test can look at it while it runs
+            Process p = set.start(new ProcessBuilder("sh", "-c",
+                    "echo $$; pwd; read line; echo \"got $line\"; echo err >&2; exit 7"));
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String pidInside = out.readLine();
+            assertEquals("/", out.readLine(), "the working directory is the mount namespace's root");
+            for (String type : TYPES) {
+                assertEquals(Proc.nsLink(container.leafPid(), type), Proc.nsLink(p.pid(), type), type);
+            }
+            List<Long> nspid = Proc.nsPid(p.pid());
+            assertEquals(2, nspid.size(), "a member of the container's pid namespace: " + nspid);
+            assertEquals(p.pid(), nspid.get(0));
+            assertEquals(Long.toString(nspid.get(1)), pidInside, "the kernel's NSpid agrees with the shell's own $$");
+            p.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(7, p.exitValue());
+            assertEquals("got hello", out.readLine());
+            assertEquals(null, out.readLine());
+            assertEquals("err\n", new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertFalse(p.isAlive());
+            out.close();
+            p.getErrorStream().close();
+        }
+        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+    }
+
+    @Test
+    void theJdksOwnProcessBuilderFailsInThereWhichIsWhyTheLibraryStartsProcessesItself() throws Exception {
+        try (Pidfd pidfd = Pidfd.open((int) container.leafPid());
+                NamespaceSet mnt = NamespaceSet.of(pidfd, NamespaceType.MNT)) {
+            // its helper, java.home/lib/jspawnhelper, is looked up in the container's file tree
+            assertThrows(java.io.IOException.class, () -> mnt.call(() -> new ProcessBuilder("true").start()));
+            Process p = mnt.start(new ProcessBuilder("true"));
+            assertEquals(0, p.waitFor());
+        }
+    }
+
+    @Test
+    void signalsAndRedirects(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("out.log");
+        try (NamespaceSet set = all()) {
+            Process killed = set.start(new ProcessBuilder("sh", "-c", "kill -9 $$"));
+            assertEquals(128 + 9, killed.waitFor(), "killed by a signal: 128 + N, as the JDK reports it");
+            Process toFile = set.start(new ProcessBuilder("sh", "-c", "echo to-file; echo also >&2")
+                    .redirectOutput(log.toFile()).redirectErrorStream(true));
+            assertEquals(0, toFile.waitFor());
+            assertEquals("to-file\nalso\n", Files.readString(log), "a redirect file is the JVM's, not the target's");
+            Process sleeper = set.start(new ProcessBuilder("sleep", "1000"));
+            sleeper.destroy();
+            assertEquals(128 + 15, sleeper.waitFor());
+            assertEquals(128 + 15, sleeper.onExit().get().exitValue());
+        }
+    }
+
+    @Test
+    void commandNotFoundOrNotRunnable(@TempDir Path dir) throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain"), "not a program\n");
+        Path garbage = Files.write(dir.resolve("garbage"), new byte[] {0, 1, 2, 3});
+        Files.setPosixFilePermissions(garbage, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (NamespaceSet set = all()) {
+            NoSuchFileException missing = assertThrows(NoSuchFileException.class,
+                    () -> set.start(new ProcessBuilder("nsfs4j-no-such-command")));
+            assertTrue(missing.getMessage().contains("mount namespace"), missing.getMessage());
+            // the JVM's java binary exists in the JVM's tree, not in the container's (a tmpfs hides java.home)
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            assertTrue(Files.isExecutable(java));
+            assertThrows(NoSuchFileException.class, () -> set.start(new ProcessBuilder(java.toString(), "-version")));
+            // the test's temporary files are on a filesystem the container shares
+            assertThrows(AccessDeniedException.class, () -> set.start(new ProcessBuilder(plain.toString())));
+            java.nio.file.FileSystemException format = assertThrows(java.nio.file.FileSystemException.class,
+                    () -> set.start(new ProcessBuilder(garbage.toString())));
+            assertTrue(format.getMessage().contains("ENOEXEC"), format.getMessage());
+        }
+        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+    }
+}
