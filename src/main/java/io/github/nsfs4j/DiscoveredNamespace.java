@@ -80,7 +80,7 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         pathBytes = pathBytes == null ? null : pathBytes.clone();
     }
 
-    /** A copy of the path's bytes (null if there is no path): see {@link #pathBytes}. */
+    /** {@return a copy of the path's bytes (null if there is no path): see {@link #pathBytes}} */
     @Override
     public byte[] pathBytes() {
         return pathBytes == null ? null : pathBytes.clone();
@@ -180,7 +180,7 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         return ns;
     }
 
-    /** {@code net:[4026531833]}, as readlink shows it. */
+    /** {@return {@code net:[4026531833]}, its type and inode as readlink shows them} */
     public String describe() {
         return type.procName() + ":[" + Long.toUnsignedString(inode) + "]";
     }

@@ -39,9 +39,12 @@ public final class EntryRefusedException extends NamespaceException {
         MISSING_CAPABILITY
     }
 
+    /** Why the namespace cannot be entered. */
     private final Reason reason;
 
     /**
+     * A refusal, before anything was entered.
+     *
      * @param target the namespace that cannot be entered
      * @param reason why
      * @param detail what went wrong and what to do instead

@@ -29,7 +29,12 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
         namespaces = List.copyOf(namespaces);
     }
 
-    /** The namespace with this inode, if it was found. */
+    /**
+     * Looks a namespace up by inode.
+     *
+     * @param inode its inode number
+     * @return the namespace with this inode, if the scan found it
+     */
     public Optional<DiscoveredNamespace> byInode(long inode) {
         for (DiscoveredNamespace ns : namespaces) {
             if (ns.inode() == inode) {
@@ -63,6 +68,8 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
      * they were created in), as {@code lsns --tree=owner} draws it. Roots are namespaces
      * whose owner is not visible (the initial user namespace, for a caller in it). Roots and
      * children are in inode order.
+     *
+     * @return the roots, each with its subtree
      */
     public List<Node> treeByOwner() {
         return tree(DiscoveredNamespace::ownerInode);
@@ -71,6 +78,8 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
     /**
      * Pid and user namespaces under their parents, as {@code lsns --tree=parent} draws them;
      * other types, which have no hierarchy, are roots. Roots and children are in inode order.
+     *
+     * @return the roots, each with its subtree
      */
     public List<Node> treeByParent() {
         return tree(ns -> ns.type().isHierarchical() ? ns.parentInode() : 0L);

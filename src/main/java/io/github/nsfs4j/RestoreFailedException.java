@@ -11,7 +11,9 @@ package io.github.nsfs4j;
 public final class RestoreFailedException extends NamespaceException {
     private static final long serialVersionUID = 1L;
 
+    /** What the task returned, if it completed (not serialized). */
     private final transient Object result;
+    /** Whether the task returned normally before the restore failed. */
     private final boolean taskCompleted;
 
     RestoreFailedException(String target, int errno, String detail, boolean taskCompleted, Object result) {
