@@ -139,6 +139,22 @@ final class LibC {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null);
     }
 
+    /**
+     * ioctl with a value argument, linked {@code critical(false)}: the JVM skips the thread
+     * state transition around the call, which is most of a downcall's overhead. Only for
+     * requests that neither block nor allocate in the kernel, nor touch user memory; from
+     * fs/nsfs.c: NS_GET_NSTYPE returns a field of the namespace, and the four pid
+     * translations look the task up under rcu_read_lock and return a number. Never for
+     * requests that make an fd (NS_GET_USERNS, NS_GET_PARENT, NS_MNT_GET_*, pidfd requests:
+     * they allocate a file) nor for open or close (they may sleep), because a critical call
+     * holds off safepoints, so garbage collection, for as long as it runs. errno capture
+     * works as with the other handles.
+     */
+    private static final class IoctlValueCritical {
+        static final MethodHandle HANDLE = link("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null, Linker.Option.critical(false));
+    }
+
     private static final class IoctlPointer {
         static final MethodHandle HANDLE = link("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2, null);
@@ -367,6 +383,22 @@ final class LibC {
         try {
             MemorySegment state = CALL_STATE_BUFFER.get();
             int result = (int) IoctlValue.HANDLE.invokeExact(state, fd, request, arg);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("ioctl", t);
+        }
+    }
+
+    /**
+     * ioctl(2) with a value argument, for a request that returns at once without blocking or
+     * allocating in the kernel (NS_GET_NSTYPE and the pid translations; see
+     * {@code IoctlValueCritical} for why only those): the result, or -errno.
+     * See https://man7.org/linux/man-pages/man2/ioctl_nsfs.2.html
+     */
+    static int ioctl_critical(int fd, long request, long arg) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            int result = (int) IoctlValueCritical.HANDLE.invokeExact(state, fd, request, arg);
             return result >= 0 ? result : failed(state);
         } catch (Throwable t) {
             throw linkageFailure("ioctl", t);

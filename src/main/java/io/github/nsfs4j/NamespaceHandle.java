@@ -350,7 +350,11 @@ abstract sealed class NamespaceHandle implements Namespace
     final int call(NsIoctl request, long arg) throws ClosedNamespaceException {
         int raw = fd.acquire(request.name(), this);
         try {
-            return LibC.ioctl(raw, request.request(), arg);
+            // the requests answering in the return value (NS_GET_NSTYPE, the pid translations)
+            // neither block nor allocate in the kernel: LibC.ioctl_critical says why that matters
+            return request.result() == IoctlRequest.Result.RETURN_VALUE
+                    ? LibC.ioctl_critical(raw, request.request(), arg)
+                    : LibC.ioctl(raw, request.request(), arg);
         } finally {
             fd.release();
         }
