@@ -14,6 +14,11 @@ import java.nio.charset.StandardCharsets;
 final class AotTraining {
     private AotTraining() {}
 
+    /**
+     * Runs the training commands.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         String self = String.valueOf(ProcessHandle.current().pid());
         String[][] commands = {

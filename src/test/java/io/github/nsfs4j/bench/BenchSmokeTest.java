@@ -64,11 +64,11 @@ class BenchSmokeTest {
                 "--classpath", System.getProperty("java.class.path"), "--java", java)
                 .directory(root.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        if (!run.waitFor(300, TimeUnit.SECONDS)) {
+        if (!run.waitFor(600, TimeUnit.SECONDS)) {
             // SIGTERM: bench/run's trap kills and reaps its namespaces.
             run.destroy();
             run.waitFor(30, TimeUnit.SECONDS);
-            fail("bench/run --smoke did not finish in 300 s\n" + tail(stderr));
+            fail("bench/run --smoke did not finish in 600 s\n" + tail(stderr));
         }
         assertEquals(0, run.exitValue(), () -> "bench/run --smoke failed\n" + tail(stderr));
 
