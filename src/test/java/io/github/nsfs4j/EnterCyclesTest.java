@@ -30,7 +30,7 @@ class EnterCyclesTest {
     @Test
     void tenThousandCyclesWithFailuresInjected() throws Exception {
         try (Unshared target = Unshared.start("net", "uts");
-                Pidfd pidfd = Pidfd.open((int) target.leafPid());
+                Pidfd pidfd = Pidfd.open(target.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.UTS)) {
             String net = Proc.nsLink(target.leafPid(), "net");
             set.call(() -> null); // warm up: the JVM's namespaces are recorded (fds kept) on first use

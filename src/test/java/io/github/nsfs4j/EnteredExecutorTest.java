@@ -43,7 +43,7 @@ class EnteredExecutorTest {
     }
 
     private static EnteredExecutor executor(int threads) throws NamespaceException {
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid());
+        try (Pidfd pidfd = Pidfd.open(target.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.UTS)) {
             return set.executor(threads); // the set may be closed once the executor exists
         }

@@ -25,7 +25,7 @@ class EntryRefusalTest {
 
     private static EntryRefusedException refused(Unshared child, NamespaceType... types) throws Exception {
         long started = NamespaceThread.STARTED.get();
-        try (Pidfd pidfd = Pidfd.open((int) child.leafPid())) {
+        try (Pidfd pidfd = Pidfd.open(child.leafPid())) {
             EntryRefusedException e = assertThrows(EntryRefusedException.class,
                     () -> NamespaceSet.of(pidfd, types[0], java.util.Arrays.copyOfRange(types, 1, types.length))
                             .close());
@@ -41,7 +41,7 @@ class EntryRefusalTest {
             EntryRefusedException e = refused(child, NamespaceType.NET, NamespaceType.USER);
             assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, e.reason());
             assertTrue(e.getMessage().contains("nsenter"), e.getMessage());
-            try (Pidfd pidfd = Pidfd.open((int) child.leafPid())) {
+            try (Pidfd pidfd = Pidfd.open(child.leafPid())) {
                 EntryRefusedException all = assertThrows(EntryRefusedException.class, () -> NamespaceSet.allOf(pidfd));
                 assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, all.reason());
             }
@@ -60,7 +60,7 @@ class EntryRefusalTest {
     @Test
     void ownUserAndTimeNamespacesAreSkippedNotRefused() throws Exception {
         try (Unshared child = Unshared.start("net");
-                Pidfd pidfd = Pidfd.open((int) child.leafPid());
+                Pidfd pidfd = Pidfd.open(child.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.USER, NamespaceType.TIME)) {
             assertEquals(java.util.Set.of(NamespaceType.NET), set.types());
             assertEquals(java.util.Set.of(NamespaceType.USER, NamespaceType.TIME), set.skipped());

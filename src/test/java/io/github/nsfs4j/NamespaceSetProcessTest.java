@@ -48,7 +48,7 @@ class NamespaceSetProcessTest {
     }
 
     private static NamespaceSet all() throws NamespaceException {
-        try (Pidfd pidfd = Pidfd.open((int) container.leafPid())) {
+        try (Pidfd pidfd = Pidfd.open(container.leafPid())) {
             return NamespaceSet.allOf(pidfd);
         }
     }
@@ -86,7 +86,7 @@ class NamespaceSetProcessTest {
 
     @Test
     void theJdksOwnProcessBuilderFailsInThereWhichIsWhyTheLibraryStartsProcessesItself() throws Exception {
-        try (Pidfd pidfd = Pidfd.open((int) container.leafPid());
+        try (Pidfd pidfd = Pidfd.open(container.leafPid());
                 NamespaceSet mnt = NamespaceSet.of(pidfd, NamespaceType.MNT)) {
             // its helper, java.home/lib/jspawnhelper, is looked up in the container's file tree
             assertThrows(java.io.IOException.class, () -> mnt.call(() -> new ProcessBuilder("true").start()));

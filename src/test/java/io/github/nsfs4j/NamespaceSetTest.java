@@ -63,7 +63,7 @@ class NamespaceSetTest {
         String expected = Proc.nsLink(target.leafPid(), type.procName());
         String home = ThreadNamespaces.own(linkOf(type));
         assertNotEquals(home, expected, "the target must be in another " + type + " namespace");
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid()); NamespaceSet set = NamespaceSet.of(pidfd, type)) {
+        try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.of(pidfd, type)) {
             assertEquals(Set.of(type), set.types());
             Map<String, String> inside = set.call(() -> {
                 Map<String, String> links = new LinkedHashMap<>();
@@ -87,7 +87,7 @@ class NamespaceSetTest {
     void allEnterableTypesTogether() throws Exception {
         Set<NamespaceType> types = EnumSet.of(NamespaceType.CGROUP, NamespaceType.IPC, NamespaceType.MNT,
                 NamespaceType.NET, NamespaceType.PID, NamespaceType.UTS);
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid()); NamespaceSet set = NamespaceSet.allOf(pidfd)) {
+        try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.allOf(pidfd)) {
             assertEquals(types, set.types(), "allOf: every enterable type that differs");
             assertEquals(EnumSet.of(NamespaceType.USER, NamespaceType.TIME), set.skipped());
             Map<NamespaceType, String> inside = set.call(() -> {
@@ -106,7 +106,7 @@ class NamespaceSetTest {
 
     @Test
     void namespaceHandlesWork_andTheCallersStayOpen() throws Exception {
-        try (Namespace uts = Namespace.ofProcess((int) target.leafPid(), NamespaceType.UTS);
+        try (Namespace uts = Namespace.ofProcess(target.leafPid(), NamespaceType.UTS);
                 Namespace ownNet = Namespace.current(NamespaceType.NET)) {
             try (NamespaceSet set = NamespaceSet.of(uts, ownNet)) {
                 assertEquals(Set.of(NamespaceType.UTS), set.types());
@@ -120,7 +120,7 @@ class NamespaceSetTest {
 
     @Test
     void theTasksCheckedExceptionReachesTheCallerAsItself() throws Exception {
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid());
+        try (Pidfd pidfd = Pidfd.open(target.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.MNT)) {
             // inside the child's mount namespace the JVM's working directory does not exist... but / does
             NoSuchFileException e = assertThrows(NoSuchFileException.class,
@@ -139,7 +139,7 @@ class NamespaceSetTest {
         try (Unshared child = Unshared.builder().types("mnt").script("mount -t tmpfs nsfs4j-test " + mountPoint
                 + " && echo only-inside > " + file + " && echo ready && exec sleep 100000").start()) {
             assertFalse(Files.exists(file), "the JVM does not see the child's tmpfs");
-            try (Pidfd pidfd = Pidfd.open((int) child.leafPid());
+            try (Pidfd pidfd = Pidfd.open(child.leafPid());
                     NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.MNT)) {
                 assertEquals("only-inside\n", set.call(() -> Files.readString(file)));
             }
@@ -157,7 +157,7 @@ class NamespaceSetTest {
                 + " ReuseAddr => 1) or die \"listen: $!\"; $| = 1; print \"ready\\n\"; $c = $s->accept;"
                 + " $c->autoflush(1); while (<$c>) { print $c \"echo:$_\" }'";
         try (Unshared child = Unshared.builder().types("net").script(server).start();
-                Pidfd pidfd = Pidfd.open((int) child.leafPid());
+                Pidfd pidfd = Pidfd.open(child.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
             // nothing listens on the JVM's own loopback port 7777 (the server is elsewhere)
             assertThrows(java.net.ConnectException.class, () -> new Socket("127.0.0.1", 7777).close());
@@ -177,7 +177,7 @@ class NamespaceSetTest {
     void hostnameAndProcNetDevOfAnotherUtsAndNetNamespace() throws Exception {
         try (Unshared child = Unshared.builder().types("uts", "net").script("hostname nsfs4j-inside && echo ready"
                 + " && exec sleep 100000").start();
-                Pidfd pidfd = Pidfd.open((int) child.leafPid());
+                Pidfd pidfd = Pidfd.open(child.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.UTS, NamespaceType.NET)) {
             assertEquals("nsfs4j-inside\n", set.call(() -> Files.readString(Path.of("/proc/sys/kernel/hostname"))));
             // /proc/net is the reading thread's net namespace: the fresh one has only lo
@@ -189,7 +189,7 @@ class NamespaceSetTest {
 
     @Test
     void nestingFromInsideATaskIsRefused() throws Exception {
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid());
+        try (Pidfd pidfd = Pidfd.open(target.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> set.call(() -> set.call(() -> "inner")));
@@ -203,7 +203,7 @@ class NamespaceSetTest {
      */
     @Test
     void aThreadStartedByTheTaskInheritsTheEnteredNamespace() throws Exception {
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid());
+        try (Pidfd pidfd = Pidfd.open(target.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
             String seenByNewThread = set.call(() -> {
                 AtomicReference<String> link = new AtomicReference<>();
@@ -218,7 +218,7 @@ class NamespaceSetTest {
 
     @Test
     void withAPidNamespaceEnteredTheThreadCannotCreateThreads() throws Exception {
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid());
+        try (Pidfd pidfd = Pidfd.open(target.leafPid());
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.PID)) {
             Throwable failure = set.call(() -> {
                 try {
@@ -237,7 +237,7 @@ class NamespaceSetTest {
     @Test
     void closedSetRefuses() throws Exception {
         NamespaceSet set;
-        try (Pidfd pidfd = Pidfd.open((int) target.leafPid())) {
+        try (Pidfd pidfd = Pidfd.open(target.leafPid())) {
             set = NamespaceSet.of(pidfd, NamespaceType.NET);
         }
         set.close();

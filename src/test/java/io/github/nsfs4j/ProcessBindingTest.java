@@ -135,7 +135,7 @@ class ProcessBindingTest {
             assertEquals(0, LibC.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
             assertEquals(128 + 9, Structs.exitStatus(info));
             assertEquals(-Errnos.ECHILD, LibC.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
-            assertEquals(-Errnos.ESRCH, LibC.kill((int) Proc.pidMax() - 1, 0));
+            assertEquals(-Errnos.ESRCH, LibC.kill(Proc.pidMax() - 1, 0));
         }
     }
 }

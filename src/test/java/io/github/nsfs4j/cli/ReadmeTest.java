@@ -33,7 +33,7 @@ class ReadmeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"A session to paste", "## API tour"})
+    @ValueSource(strings = {"A session to paste", "## API tour", "Acting inside another process"})
     void aJavaBlockRunsInJshell(String heading) throws Exception {
         String block = javaBlock(Files.readString(UserShell.checkout().resolve("README.md")), heading);
         Path script = tmp.resolve("block.jsh");
