@@ -1,14 +1,24 @@
 package io.github.nsfs4j.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
+import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.MountNamespace;
 import io.github.nsfs4j.MountNamespaceInfo;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
+import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.NamespaceType;
 import io.github.nsfs4j.UnsupportedRequestException;
 
 /** {@code nsfs mntns [--json]}: every mount namespace, in id order. */
@@ -33,7 +43,9 @@ final class MntnsCommand implements Command {
                 own (Linux 6.12+): its id, its inode and its number of mounts. The kernel
                 allows the walk only to a caller in the initial pid namespace with
                 CAP_SYS_ADMIN; elsewhere only your own mount namespace is shown, and stderr
-                says why.
+                says why. Before Linux 6.12 (no walk), the mount namespaces that processes
+                are in, found through /proc, with nr_mounts from a member's mountinfo; stderr
+                says so.
 
                 With --json:
                   {"mount_namespaces":[{"id":..,"ns":..,"nr_mounts":..}, ...]}
@@ -62,6 +74,14 @@ final class MntnsCommand implements Command {
             String partial = null;
             try {
                 own.walkAll(ns -> rows.add(row(ns, err)));
+            } catch (UnsupportedRequestException e) {
+                // No walk before Linux 6.12: the mount namespaces that processes are in, from /proc.
+                rows.clear();
+                rows.addAll(fromProc());
+                err.println(prefix() + ": " + Errors.describe(e).getMessage() + " to walk mount namespaces;"
+                        + " listing those that processes are in, found through /proc, with nr_mounts from a"
+                        + " member's mountinfo (a mount namespace that only an fd or a bind mount keeps alive is"
+                        + " missing)");
             } catch (NamespaceException e) {
                 partial = whyPartial(e);
             }
@@ -83,6 +103,40 @@ final class MntnsCommand implements Command {
             out.print(Text.table(List.of("ID", "NS", "NR_MOUNTS"), table));
         }
         return 0;
+    }
+
+    /**
+     * Every mount namespace a process is in, by a scan of /proc, in id order where the kernel
+     * gives ids, else in inode order; {@code nr_mounts} is the number of lines of the lowest
+     * member's {@code /proc/PID/mountinfo} (null if it exited meanwhile).
+     */
+    private static List<Map<String, Object>> fromProc() throws NamespaceException {
+        List<DiscoveredNamespace> found = new ArrayList<>();
+        for (DiscoveredNamespace ns : NamespaceDiscovery.scan(EnumSet.of(NamespaceType.MNT)).namespaces()) {
+            if (ns.processCount() > 0 && ns.lowestPid().isPresent()) {
+                found.add(ns);
+            }
+        }
+        found.sort(Comparator.comparing((DiscoveredNamespace ns) -> ns.id().orElse(0), Long::compareUnsigned)
+                .thenComparing(DiscoveredNamespace::inode, Long::compareUnsigned));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (DiscoveredNamespace ns : found) {
+            Map<String, Object> row = Json.object();
+            row.put("id", ns.id().isPresent() ? Json.u64(ns.id().getAsLong()) : null);
+            row.put("ns", Json.u64(ns.inode()));
+            row.put("nr_mounts", mountinfoLines(ns.lowestPid().getAsInt()));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The number of lines of /proc/PID/mountinfo: the mounts of that process's mount namespace. */
+    private static Long mountinfoLines(int pid) {
+        try (Stream<String> lines = Files.lines(Path.of("/proc", Integer.toString(pid), "mountinfo"))) {
+            return lines.count();
+        } catch (IOException | UncheckedIOException e) {
+            return null; // the process exited meanwhile
+        }
     }
 
     /** Why the walk stopped, for an expected refusal; rethrows anything else. */
