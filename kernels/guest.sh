@@ -15,7 +15,9 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || true
-for d in /run /root /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+for d in /root /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+# /tmp is the host's, read-only (a checkout may live there): temporary files go to /var/tmp.
+export TMPDIR=/var/tmp
 exec < /dev/null > /dev/ttyS0 2>&1
 
 poweroff_now() {
@@ -26,7 +28,7 @@ poweroff_now() {
     exit 1
 }
 
-results=/tmp/results
+results=/run/results
 mkdir -p "$results/junit"
 uname -r > "$results/kernel"
 echo "nsfs4j-guest: kernel $(uname -r), up $(cut -d' ' -f1 /proc/uptime)s, suite: $GUEST_SELECT"
@@ -34,7 +36,7 @@ echo "nsfs4j-guest: kernel $(uname -r), up $(cut -d' ' -f1 /proc/uptime)s, suite
 cd "$GUEST_ROOT" || { echo "nsfs4j-guest: no $GUEST_ROOT"; poweroff_now; }
 # shellcheck disable=SC2086 # GUEST_SELECT is a list of launcher options
 "$GUEST_JAVA" --enable-native-access=ALL-UNNAMED -XX:ErrorFile="$results/hs_err_pid%p.log" -XX:+UseSerialGC \
-    -Dnsfs4j.kernel.cells="$results/cells.tsv" -Djava.io.tmpdir=/tmp \
+    -Dnsfs4j.kernel.cells="$results/cells.tsv" -Djava.io.tmpdir=/var/tmp -XX:-UsePerfData \
     -jar "$GUEST_LAUNCHER" execute --disable-banner --disable-ansi-colors --details=tree \
     --class-path "$GUEST_CLASSPATH" $GUEST_SELECT --reports-dir "$results/junit" \
     > "$results/launcher.log" 2>&1 &
@@ -49,7 +51,7 @@ echo "nsfs4j-guest: launcher exit $(cat "$results/jvm.exit"), up $(cut -d' ' -f1
 
 {
     echo "==NSFS4J-RESULTS-BEGIN=="
-    (cd /tmp && tar cf - results | gzip -c | base64)
+    (cd /run && tar cf - results | gzip -c | base64)
     echo "==NSFS4J-RESULTS-END=="
 } > /dev/ttyS1
 poweroff_now

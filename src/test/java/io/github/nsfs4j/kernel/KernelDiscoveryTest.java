@@ -185,9 +185,14 @@ class KernelDiscoveryTest {
             Map<NamespaceType, Long> ids = new LinkedHashMap<>();
             for (NamespaceType type : NamespaceType.values()) {
                 try (Namespace ns = Namespace.ofProcess((int) init, type)) {
-                    RawKernel.U64 raw = RawKernel.ioctlU64("/proc/" + init + "/ns/" + type.procName(), NsIoctl.NS_GET_ID.request());
+                    String path = "/proc/" + init + "/ns/" + type.procName();
+                    RawKernel.U64 raw = RawKernel.ioctlU64(path, NsIoctl.NS_GET_ID.request());
+                    if (raw.rc() != 0 && type == NamespaceType.MNT) {
+                        // 6.11 to 6.17: a mount namespace's id comes from NS_GET_MNTNS_ID
+                        raw = RawKernel.ioctlU64(path, NsIoctl.NS_GET_MNTNS_ID.request());
+                    }
                     assertEquals(raw.rc() == 0 ? java.util.OptionalLong.of(raw.value()) : java.util.OptionalLong.empty(),
-                            ns.id(), type + " id vs raw NS_GET_ID");
+                            ns.id(), type + " id vs the raw NS_GET_ID (NS_GET_MNTNS_ID for mnt)");
                     ns.id().ifPresent(id -> ids.put(type, id));
                 }
             }
