@@ -200,7 +200,7 @@ class FdHygieneTest {
                 handles.add(checkCloexec("pid parent", () -> pid.parent().orElseThrow()));
                 handles.add(checkCloexec("user parent", () -> user.parent().orElseThrow()));
             }
-            if (Proc.kernelAtLeast(6, 12)) {
+            if (KernelSupport.has(NsIoctl.NS_MNT_GET_NEXT)) {
                 try (MountNamespace mnt = MountNamespace.current()) {
                     Optional<MountNamespace> next = mnt.next();
                     Optional<MountNamespace> prev = mnt.previous();
