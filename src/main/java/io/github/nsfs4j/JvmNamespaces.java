@@ -32,7 +32,6 @@ final class JvmNamespaces {
         static final Map<NamespaceType, NamespaceHandle> HANDLES = new EnumMap<>(NamespaceType.class);
         /** The JVM's links as readlink shows them ({@code net:[4026531833]}), and their inodes. */
         static final MemorySegment[] TEXT = new MemorySegment[LINKS.size()];
-        static final String[] TEXT_STRING = new String[LINKS.size()];
         static final long[] INO = new long[LINKS.size()];
         static final MemorySegment[] THREAD_SELF = new MemorySegment[LINKS.size()];
         static final MemorySegment[] NAMES = new MemorySegment[LINKS.size()];
@@ -47,7 +46,6 @@ final class JvmNamespaces {
                     THREAD_SELF[i] = Arena.global().allocateFrom("/proc/thread-self/ns/" + link);
                     NAMES[i] = Arena.global().allocateFrom(link);
                     String text = Files.readSymbolicLink(Path.of("/proc/self/ns", link)).toString();
-                    TEXT_STRING[i] = text;
                     TEXT[i] = Arena.global().allocateFrom(text).asSlice(0, text.length()); // without the NUL
                     INO[i] = Long.parseLong(text.substring(text.indexOf('[') + 1, text.length() - 1));
                 }
@@ -99,10 +97,46 @@ final class JvmNamespaces {
      * of ten paths through {@code /proc}.
      */
     static String firstForeignLink(int nsDir) {
-        return firstForeignLink(nsDir, Holder.NAMES);
+        return firstDifferentLink(nsDir, Holder.NAMES, Holder.TEXT, "the JVM's");
     }
 
     private static String firstForeignLink(int dirFd, MemorySegment[] paths) {
+        return firstDifferentLink(dirFd, paths, Holder.TEXT, "the JVM's");
+    }
+
+    /**
+     * The calling thread's ten links as they are now, read through {@code nsDir}
+     * ({@link #openThreadNsDir()}), to compare with later ({@link #firstChangedLink}).
+     *
+     * @throws NamespaceException if a link cannot be read
+     */
+    static MemorySegment[] ownLinks(int nsDir, Arena arena) throws NamespaceException {
+        load();
+        MemorySegment buf = LibC.scratch();
+        MemorySegment[] links = new MemorySegment[LINKS.size()];
+        for (int i = 0; i < links.length; i++) {
+            long n = LibC.readlinkat(nsDir, Holder.NAMES[i], buf, LibC.SCRATCH_SIZE);
+            if (n < 0) {
+                throw Errnos.failure("readlink", "/proc/thread-self/ns/" + LINKS.get(i), (int) -n,
+                        "cannot read the thread's own namespace");
+            }
+            links[i] = arena.allocate(n);
+            MemorySegment.copy(buf, 0, links[i], 0, n);
+        }
+        return links;
+    }
+
+    /**
+     * The first of the calling thread's links that differs from {@code expected} (what
+     * {@link #ownLinks} read earlier on this thread), or null if none does. Opens nothing;
+     * allocates nothing when none differs.
+     */
+    static String firstChangedLink(int nsDir, MemorySegment[] expected) {
+        return firstDifferentLink(nsDir, Holder.NAMES, expected, "the entered");
+    }
+
+    private static String firstDifferentLink(int dirFd, MemorySegment[] paths, MemorySegment[] expectedTexts,
+            String whose) {
         // readlink, not statx: the kernel answers it without looking up a dentry, twice as fast here
         MemorySegment buf = LibC.scratch();
         for (int i = 0; i < LINKS.size(); i++) {
@@ -110,13 +144,16 @@ final class JvmNamespaces {
             if (n < 0) {
                 return LINKS.get(i) + " (unreadable: " + Errnos.describe((int) -n) + ")";
             }
-            MemorySegment expected = Holder.TEXT[i];
+            MemorySegment expected = expectedTexts[i];
             if (n != expected.byteSize() || MemorySegment.mismatch(buf, 0, n, expected, 0, n) >= 0) {
-                return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII)
-                        + " instead of the JVM's " + Holder.TEXT_STRING[i];
+                return ascii(buf.asSlice(0, n)) + " instead of " + whose + " " + ascii(expected);
             }
         }
         return null;
+    }
+
+    private static String ascii(MemorySegment s) {
+        return new String(s.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
     }
 
     /** An O_PATH fd on the calling thread's {@code /proc/thread-self/ns} (it keeps naming this thread), or -errno. */

@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.nio.file.FileSystems;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +43,8 @@ final class NamespaceThread extends Thread {
     /** This thread's /proc/thread-self/ns, open while it serves jobs; -1 if it could not be opened. */
     private int nsDir = -1;
     private int entered;
+    /** An executor's thread: its links as they were once it had entered. */
+    private MemorySegment[] enteredLinks;
     /** True from the first setns until the thread is proven home again (or for good). */
     private volatile boolean inside;
 
@@ -66,6 +70,8 @@ final class NamespaceThread extends Thread {
         boolean completed;
         Throwable failure;
         boolean discarded;
+        /** The executor thread that ran it and was discarded (the caller waits for it to end). */
+        Thread endedThread;
 
         Job(NamespaceHandle[] entries, String target) {
             this.entries = entries;
@@ -218,18 +224,88 @@ final class NamespaceThread extends Thread {
     }
 
     private void runForExecutor(String foreign) {
-        try {
-            if (foreign != null) {
-                throw new IllegalStateException("nsfs4j: a new executor thread was not born in the JVM's namespaces ("
-                        + foreign + "); create the executor from a thread that is");
+        try (Arena arena = Arena.ofConfined()) {
+            try {
+                if (foreign != null) {
+                    throw new IllegalStateException("nsfs4j: a new executor thread was not born in the JVM's"
+                            + " namespaces (" + foreign + "); create the executor from a thread that is");
+                }
+                enter(executor.entries(), executor.toString());
+                nsDir = JvmNamespaces.openThreadNsDir();
+                if (nsDir < 0) {
+                    throw Errnos.failure("open", "/proc/thread-self/ns", -nsDir, "cannot open the thread's own"
+                            + " namespaces, which it checks after each task");
+                }
+                enteredLinks = JvmNamespaces.ownLinks(nsDir, arena);
+            } catch (Throwable t) {
+                executor.threadReady(t);
+                return; // the thread ends, in whatever namespaces it reached
             }
-            enter(executor.entries(), executor.toString());
-        } catch (Throwable t) {
-            executor.threadReady(t);
-            return; // the thread ends, in whatever namespaces it reached
+            executor.threadReady(null);
+            executor.work(this);
+        } finally {
+            if (nsDir >= 0) {
+                LibC.close(nsDir);
+            }
+            executor.threadEnded();
         }
-        executor.threadReady(null);
-        executor.work();
+    }
+
+    /**
+     * On an executor's thread, after a task: the first {@code /proc/thread-self/ns} link that
+     * is no longer what the thread entered (the task called setns or unshare), or null.
+     * Ten readlinkat through the thread's own ns directory; opens and allocates nothing.
+     */
+    String movedFrom() {
+        return JvmNamespaces.firstChangedLink(nsDir, enteredLinks);
+    }
+
+    /**
+     * Starts an executor's thread from nsfs4j's starter thread, which is in the JVM's
+     * namespaces (a new thread inherits its creator's), and waits until it has started.
+     * Used to replace an executor thread from that thread itself, which is not.
+     */
+    static void startFromHome(NamespaceThread t) {
+        STARTED.incrementAndGet();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Starter.QUEUE.add(() -> {
+            try {
+                t.start();
+                started.complete(null);
+            } catch (Throwable e) {
+                started.completeExceptionally(e);
+            }
+        });
+        started.join();
+    }
+
+    /**
+     * The thread that starts replacement executor threads: made once, by a thread proven to be
+     * in the JVM's namespaces (the first executor's creator), and running nothing but
+     * {@code Thread.start}, so it stays there.
+     */
+    static final class Starter {
+        private Starter() {}
+
+        static final LinkedBlockingQueue<Runnable> QUEUE = new LinkedBlockingQueue<>();
+        private static boolean started;
+
+        /** Called from a thread known to be home. */
+        static synchronized void ensure() {
+            if (started) {
+                return;
+            }
+            Thread.ofPlatform().daemon().name("nsfs4j-starter").start(() -> {
+                for (;;) {
+                    try {
+                        QUEUE.take().run();
+                    } catch (InterruptedException e) {
+                        // nobody but nsfs4j hands this thread work; keep waiting
+                    }
+                }
+            });
+            started = true;
+        }
     }
 
     // ---------------------------------------------------------------- entering and leaving

@@ -1,10 +1,14 @@
 package io.github.nsfs4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +110,93 @@ class EnteredExecutorTest {
         }
         assertThrows(ClosedNamespaceException.class, () -> ex.call(() -> "late"));
         assertThrows(RejectedExecutionException.class, () -> ex.submit(() -> "late"));
+        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+    }
+
+    /** 16 virtual threads call in a loop while another thread closes the executor under them. */
+    @Test
+    void sixteenVirtualThreadsWhileTheExecutorIsClosed() throws Exception {
+        int fdsBefore = Proc.fdCount();
+        EnteredExecutor ex = executor(2);
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch enough = new CountDownLatch(200);
+        List<Thread> callers = new ArrayList<>();
+        List<Throwable> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int v = 0; v < 16; v++) {
+            callers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    for (;;) {
+                        String[] links = ex.call(() -> new String[] {ThreadNamespaces.own("net"),
+                            ThreadNamespaces.own("uts")});
+                        if (!links[0].equals(net) || !links[1].equals(uts)) {
+                            wrong.add(new AssertionError(String.join(" ", links)));
+                        }
+                        calls.incrementAndGet();
+                        enough.countDown();
+                    }
+                } catch (ClosedNamespaceException e) {
+                    // the end: every caller learns it the same way
+                } catch (Throwable t) {
+                    wrong.add(t);
+                }
+            }));
+        }
+        enough.await();
+        ex.close(); // while tasks run and callers keep calling
+        assertTrue(ex.isTerminated());
+        for (Thread t : callers) {
+            t.join();
+        }
+        assertEquals(List.of(), wrong);
+        assertTrue(calls.get() >= 200, "calls before the close: " + calls.get());
+        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled(), "every thread of it ended at close");
+        assertTrue(Proc.fdCount() <= fdsBefore, "its fds are closed: " + fdsBefore + " before, now " + Proc.fds());
+    }
+
+    /**
+     * A task that moves its own thread (here unshare of a new ipc or uts namespace): the
+     * thread is found out by the check after the task, ends, and a new one takes its place.
+     */
+    @Test
+    void aThreadThatATaskMovedIsDiscardedAndReplaced() throws Exception {
+        List<Throwable> reported = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> reported.add(e));
+        try (EnteredExecutor ex = executor(1)) {
+            long firstTid = ex.call(LibC::gettid);
+            RestoreFailedException e = assertThrows(RestoreFailedException.class, () -> ex.call(() -> {
+                assertEquals(0, LibC.unshare(NamespaceType.IPC.cloneFlag()));
+                return ThreadNamespaces.own("ipc");
+            }));
+            assertTrue(e.taskCompleted());
+            String movedTo = (String) e.result();
+            assertTrue(e.getMessage().contains(movedTo), e.getMessage());
+            Path firstTask = Path.of("/proc/self/task/" + firstTid);
+            for (int i = 0; i < 500 && Files.exists(firstTask); i++) {
+                Thread.sleep(10); // a thread leaves /proc a moment after Java sees it end
+            }
+            assertFalse(Files.exists(firstTask), "the moved thread has ended");
+            assertTrue(ThreadNamespaces.foreignThreads().values().stream().noneMatch(l -> l.contains("ipc=" + movedTo)),
+                    "no thread is left in the namespace the task made: " + ThreadNamespaces.foreignThreads());
+            String[] after = ex.call(() -> new String[] {ThreadNamespaces.own("net"), ThreadNamespaces.own("uts"),
+                ThreadNamespaces.own("ipc"), Long.toString(LibC.gettid())});
+            assertEquals(List.of(net, uts, ThreadNamespaces.own("ipc")), List.of(after).subList(0, 3),
+                    "the new thread entered net and uts, and its ipc is the JVM's");
+            assertNotEquals(Long.toString(firstTid), after[3]);
+
+            // through submit: the Future has its result, the handler hears of the discard
+            String moved = ex.submit(() -> {
+                assertEquals(0, LibC.unshare(NamespaceType.UTS.cloneFlag()));
+                return ThreadNamespaces.own("uts");
+            }).get();
+            assertNotEquals(uts, moved);
+            assertEquals(uts, ex.call(() -> ThreadNamespaces.own("uts")), "again a thread in the target's uts");
+            assertEquals(1, reported.size(), reported.toString());
+            assertTrue(reported.get(0) instanceof RestoreFailedException r && r.getMessage().contains(moved),
+                    reported.toString());
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(before);
+        }
         assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
     }
 
