@@ -7,6 +7,10 @@
  *       NS_GET_NSTYPE, NS_GET_ID, NS_GET_{PID,TGID}_FROM_PIDNS(1) and NS_GET_{PID,TGID}_IN_PIDNS(PID),
  *       ROUNDS rounds of ITERATIONS calls after WARMUP_ROUNDS unmeasured ones; a sample is
  *       the mean time of one call in one round. Then open + NS_GET_PID_FROM_PIDNS + close.
+ *       Then the int-returning requests again ("c2." rows) with a second thread alive in the
+ *       process, blocked in read(2): a JVM always has several threads, and the kernel takes
+ *       the fast path of fdget() (no reference count on the file) only while the fd table
+ *       is not shared (files->count == 1), so this is the limit for any Java program.
  *   ioctl_loop all TARGETS_FILE ROUNDS
  *       Per round: the init pid of every listed namespace, on fds opened beforehand; and
  *       open + ioctl + close for each. A sample is the time of one round (all N).
@@ -14,6 +18,8 @@
  * Every answer is checked against the expected one; a wrong answer exits 1.
  */
 #include "common.h"
+
+#include <pthread.h>
 
 static volatile long sink;
 
@@ -61,6 +67,15 @@ static double loop_open(int pid, long iterations)
 	return (double)(now_ns() - t0) / (double)iterations;
 }
 
+/* Blocks until the write end of its pipe is closed: alive, and sharing the fd table. */
+static void *idle_thread(void *read_fd)
+{
+	char byte;
+	while (read(*(int *)read_fd, &byte, 1) > 0)
+		;
+	return NULL;
+}
+
 static int one(int pid, long iterations, int rounds, int warmup)
 {
 	int fd = open_pidns(pid);
@@ -98,6 +113,31 @@ static int one(int pid, long iterations, int rounds, int warmup)
 			s[r] = t;
 	}
 	emit("c.open_ioctl_close", 1, s, rounds);
+
+	/* The same loops in a process whose fd table is shared by a second thread. */
+	int pipe_fds[2];
+	pthread_t idle;
+	if (pipe(pipe_fds) != 0)
+		die("pipe");
+	if (pthread_create(&idle, NULL, idle_thread, &pipe_fds[0]) != 0)
+		die("pthread_create");
+	fd = open_pidns(pid);
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		if (cases[c].request == B_NS_GET_ID)
+			continue;
+		for (int r = -warmup; r < rounds; r++) {
+			double t = loop(fd, cases[c].request, cases[c].arg, cases[c].expect, iterations);
+			if (r >= 0)
+				s[r] = t;
+		}
+		char name[64];
+		snprintf(name, sizeof name, "c2.%s", cases[c].name + 2);
+		emit(name, 1, s, rounds);
+	}
+	close(fd);
+	close(pipe_fds[1]); /* the thread's read returns 0: it ends */
+	pthread_join(idle, NULL);
+	close(pipe_fds[0]);
 	free(s);
 	return 0;
 }

@@ -1,24 +1,24 @@
 package io.github.nsfs4j;
 
-import jnr.constants.platform.Fcntl;
-import jnr.constants.platform.OpenFlags;
-
 /**
- * The C constants nsfs4j passes to the kernel, in one place: from jnr-constants where it has
- * them (resolved for the running platform), written here where it does not. The values
- * written here are the same on every architecture of {@link Arch}.
+ * The C constants nsfs4j passes to the kernel, in one place. Every value here is the same on
+ * every architecture of {@link Arch}. Those jnr-constants also has are written as numbers
+ * too, not read from it: resolving jnr-constants' platform tables takes tens of
+ * milliseconds of a command's start-up (its first class loads and reflection), before the
+ * first system call; ConstantsTest checks each number against jnr-constants' own table for
+ * each architecture of {@link Arch}.
  */
 final class Constants {
     private Constants() {}
 
-    // <fcntl.h>, from jnr-constants
-    static final int O_RDONLY = OpenFlags.O_RDONLY.intValue();
-    static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
-    static final int O_NOCTTY = OpenFlags.O_NOCTTY.intValue();
-    static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
-    static final int F_GETFD = Fcntl.F_GETFD.intValue();
-    static final int F_SETFD = Fcntl.F_SETFD.intValue();
-    static final int F_GETFL = Fcntl.F_GETFL.intValue();
+    // <fcntl.h>, also in jnr-constants (ConstantsTest)
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+    static final int O_NOCTTY = 0x100;
+    static final int O_NONBLOCK = 0x800;
+    static final int F_GETFD = 1;
+    static final int F_SETFD = 2;
+    static final int F_GETFL = 3;
 
     // <fcntl.h>, not in jnr-constants
     /** {@code O_PATH}, asm-generic {@code 010000000}. */
@@ -59,11 +59,11 @@ final class Constants {
     static final long PIDFD_INFO_CGROUPID = 4;
     static final long PIDFD_INFO_EXIT = 8;
 
-    // <fcntl.h>, for redirect files of started processes
-    static final int O_WRONLY = OpenFlags.O_WRONLY.intValue();
-    static final int O_CREAT = OpenFlags.O_CREAT.intValue();
-    static final int O_TRUNC = OpenFlags.O_TRUNC.intValue();
-    static final int O_APPEND = OpenFlags.O_APPEND.intValue();
+    // <fcntl.h>, for redirect files of started processes; also in jnr-constants (ConstantsTest)
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0x40;
+    static final int O_TRUNC = 0x200;
+    static final int O_APPEND = 0x400;
     /** {@code AT_FDCWD}: a path relative to the working directory. */
     static final int AT_FDCWD = -100;
 

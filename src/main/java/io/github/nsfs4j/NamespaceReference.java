@@ -1,6 +1,7 @@
 package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -65,7 +66,7 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
     static NamespaceReference of(Namespace ns) throws NamespaceException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment handle = arena.allocate(Structs.NSFS_FILE_HANDLE);
-            Structs.FILE_HANDLE_BYTES.set(handle, 0L, Structs.NSFS_HANDLE_BYTES);
+            handle.set(JAVA_INT, Structs.FILE_HANDLE_BYTES, Structs.NSFS_HANDLE_BYTES);
             MemorySegment mountId = arena.allocate(JAVA_INT);
             int rc = NamespaceHandle.of(ns).callOnFd(fd -> LibC.name_to_handle_at(fd, handle, mountId), "name_to_handle_at");
             if (rc < 0) {
@@ -74,15 +75,15 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
                                 "this kernel gives no file handles for namespaces (Linux 6.18 does)")
                         : Errnos.failure("name_to_handle_at", ns.toString(), -rc, "cannot encode the namespace");
             }
-            int type = (int) Structs.FILE_HANDLE_TYPE.get(handle, 0L);
-            int bytes = (int) Structs.FILE_HANDLE_BYTES.get(handle, 0L);
+            int type = handle.get(JAVA_INT, Structs.FILE_HANDLE_TYPE);
+            int bytes = handle.get(JAVA_INT, Structs.FILE_HANDLE_BYTES);
             if (type != Constants.FILEID_NSFS || bytes != Structs.NSFS_HANDLE_BYTES) {
                 throw new NamespaceException("name_to_handle_at", ns.toString(), 0, "unexpected handle type 0x"
                         + Integer.toHexString(type) + " of " + bytes + " bytes");
             }
-            return new NamespaceReference(NamespaceType.fromCloneFlag((int) Structs.FILE_HANDLE_NS_TYPE.get(handle, 0L)),
-                    (long) Structs.FILE_HANDLE_NS_ID.get(handle, 0L),
-                    Integer.toUnsignedLong((int) Structs.FILE_HANDLE_NS_INUM.get(handle, 0L)));
+            return new NamespaceReference(NamespaceType.fromCloneFlag(handle.get(JAVA_INT, Structs.FILE_HANDLE_NS_TYPE)),
+                    handle.get(JAVA_LONG, Structs.FILE_HANDLE_NS_ID),
+                    Integer.toUnsignedLong(handle.get(JAVA_INT, Structs.FILE_HANDLE_NS_INUM)));
         }
     }
 
@@ -100,11 +101,11 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment handle = arena.allocate(Structs.NSFS_FILE_HANDLE);
-            Structs.FILE_HANDLE_BYTES.set(handle, 0L, Structs.NSFS_HANDLE_BYTES);
-            Structs.FILE_HANDLE_TYPE.set(handle, 0L, Constants.FILEID_NSFS);
-            Structs.FILE_HANDLE_NS_ID.set(handle, 0L, id);
-            Structs.FILE_HANDLE_NS_TYPE.set(handle, 0L, type.cloneFlag());
-            Structs.FILE_HANDLE_NS_INUM.set(handle, 0L, (int) inode);
+            handle.set(JAVA_INT, Structs.FILE_HANDLE_BYTES, Structs.NSFS_HANDLE_BYTES);
+            handle.set(JAVA_INT, Structs.FILE_HANDLE_TYPE, Constants.FILEID_NSFS);
+            handle.set(JAVA_LONG, Structs.FILE_HANDLE_NS_ID, id);
+            handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_TYPE, type.cloneFlag());
+            handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_INUM, (int) inode);
             fd = LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, NamespaceHandle.OPEN_FLAGS);
         }
         if (fd < 0) {

@@ -11,19 +11,24 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * The kernel structures nsfs4j reads or fills, each defined once, with the kernel's field
- * names; fields are reached through their VarHandles (or the accessors below), never
- * through offsets written by hand. Only the fields nsfs4j uses are named where a structure
+ * names; fields are reached at their offsets as the layouts give them (or through the
+ * accessors below), never at offsets written by hand. Only the fields nsfs4j uses are named where a structure
  * has many; the rest is padding of the right size.
  */
 final class Structs {
     private Structs() {}
 
-    private static VarHandle field(MemoryLayout layout, String name) {
-        return layout.varHandle(groupElement(name));
+    /**
+     * The offset of a named field, read from the layout. Fields are read and written as
+     * {@code segment.get(JAVA_INT, offset)}: the same code after JIT compilation as a
+     * VarHandle of the field, but without making one per field when this class loads (each
+     * costs method-handle adaptation at start-up, and most are never used by one command).
+     */
+    private static long field(MemoryLayout layout, String name) {
+        return layout.byteOffset(groupElement(name));
     }
 
     // ---------------------------------------------------------------- struct statfs (statfs(2))
@@ -33,7 +38,7 @@ final class Structs {
      * where it is an {@code unsigned int} (and the structure 88 bytes, not 120).
      */
     static final StructLayout STATFS = statfs(Arch.RUNNING == null ? Arch.X86_64 : Arch.RUNNING);
-    private static final VarHandle STATFS_F_TYPE = field(STATFS, "f_type");
+    private static final long STATFS_F_TYPE = field(STATFS, "f_type");
     private static final boolean STATFS_F_TYPE_IS_INT = STATFS.memberLayouts().getFirst().byteSize() == Integer.BYTES;
 
     /** {@code struct statfs} of {@code arch}. */
@@ -46,8 +51,8 @@ final class Structs {
     /** {@code f_type}, the filesystem magic, as an unsigned value. */
     static long statfsType(MemorySegment statfs) {
         return STATFS_F_TYPE_IS_INT
-                ? Integer.toUnsignedLong((int) STATFS_F_TYPE.get(statfs, 0L))
-                : (long) STATFS_F_TYPE.get(statfs, 0L);
+                ? Integer.toUnsignedLong(statfs.get(JAVA_INT, STATFS_F_TYPE))
+                : statfs.get(JAVA_LONG, STATFS_F_TYPE);
     }
 
     // ---------------------------------------------------------------- struct statx (statx(2))
@@ -78,25 +83,25 @@ final class Structs {
             JAVA_INT.withName("stx_dev_major"),
             JAVA_INT.withName("stx_dev_minor"),
             paddingLayout(256 - 144));
-    private static final VarHandle STATX_MASK = field(STATX, "stx_mask");
-    private static final VarHandle STATX_INO = field(STATX, "stx_ino");
-    private static final VarHandle STATX_DEV_MAJOR = field(STATX, "stx_dev_major");
-    private static final VarHandle STATX_DEV_MINOR = field(STATX, "stx_dev_minor");
+    private static final long STATX_MASK = field(STATX, "stx_mask");
+    private static final long STATX_INO = field(STATX, "stx_ino");
+    private static final long STATX_DEV_MAJOR = field(STATX, "stx_dev_major");
+    private static final long STATX_DEV_MINOR = field(STATX, "stx_dev_minor");
 
     static int statxMask(MemorySegment statx) {
-        return (int) STATX_MASK.get(statx, 0L);
+        return statx.get(JAVA_INT, STATX_MASK);
     }
 
     static long statxIno(MemorySegment statx) {
-        return (long) STATX_INO.get(statx, 0L);
+        return statx.get(JAVA_LONG, STATX_INO);
     }
 
     static int statxDevMajor(MemorySegment statx) {
-        return (int) STATX_DEV_MAJOR.get(statx, 0L);
+        return statx.get(JAVA_INT, STATX_DEV_MAJOR);
     }
 
     static int statxDevMinor(MemorySegment statx) {
-        return (int) STATX_DEV_MINOR.get(statx, 0L);
+        return statx.get(JAVA_INT, STATX_DEV_MINOR);
     }
 
     // ---------------------------------------------------------------- struct mnt_ns_info (NS_MNT_GET_*)
@@ -104,20 +109,20 @@ final class Structs {
     /** {@code struct mnt_ns_info}, version 0 ({@code MNT_NS_INFO_SIZE_VER0} = 16). */
     static final StructLayout MNT_NS_INFO = structLayout(
             JAVA_INT.withName("size"), JAVA_INT.withName("nr_mounts"), JAVA_LONG.withName("mnt_ns_id"));
-    private static final VarHandle MNT_NS_INFO_SIZE = field(MNT_NS_INFO, "size");
-    private static final VarHandle MNT_NS_INFO_NR_MOUNTS = field(MNT_NS_INFO, "nr_mounts");
-    private static final VarHandle MNT_NS_INFO_MNT_NS_ID = field(MNT_NS_INFO, "mnt_ns_id");
+    private static final long MNT_NS_INFO_SIZE = field(MNT_NS_INFO, "size");
+    private static final long MNT_NS_INFO_NR_MOUNTS = field(MNT_NS_INFO, "nr_mounts");
+    private static final long MNT_NS_INFO_MNT_NS_ID = field(MNT_NS_INFO, "mnt_ns_id");
 
     static int mntNsInfoSize(MemorySegment info) {
-        return (int) MNT_NS_INFO_SIZE.get(info, 0L);
+        return info.get(JAVA_INT, MNT_NS_INFO_SIZE);
     }
 
     static int mntNsInfoNrMounts(MemorySegment info) {
-        return (int) MNT_NS_INFO_NR_MOUNTS.get(info, 0L);
+        return info.get(JAVA_INT, MNT_NS_INFO_NR_MOUNTS);
     }
 
     static long mntNsInfoMntNsId(MemorySegment info) {
-        return (long) MNT_NS_INFO_MNT_NS_ID.get(info, 0L);
+        return info.get(JAVA_LONG, MNT_NS_INFO_MNT_NS_ID);
     }
 
     // ---------------------------------------------------------------- struct ns_id_req (listns(2))
@@ -126,10 +131,10 @@ final class Structs {
     static final StructLayout NS_ID_REQ = structLayout(
             JAVA_INT.withName("size"), JAVA_INT.withName("spare"), JAVA_LONG.withName("ns_id"),
             JAVA_INT.withName("ns_type"), JAVA_INT.withName("spare2"), JAVA_LONG.withName("user_ns_id"));
-    private static final VarHandle NS_ID_REQ_SIZE = field(NS_ID_REQ, "size");
-    private static final VarHandle NS_ID_REQ_NS_ID = field(NS_ID_REQ, "ns_id");
-    private static final VarHandle NS_ID_REQ_NS_TYPE = field(NS_ID_REQ, "ns_type");
-    private static final VarHandle NS_ID_REQ_USER_NS_ID = field(NS_ID_REQ, "user_ns_id");
+    private static final long NS_ID_REQ_SIZE = field(NS_ID_REQ, "size");
+    private static final long NS_ID_REQ_NS_ID = field(NS_ID_REQ, "ns_id");
+    private static final long NS_ID_REQ_NS_TYPE = field(NS_ID_REQ, "ns_type");
+    private static final long NS_ID_REQ_USER_NS_ID = field(NS_ID_REQ, "user_ns_id");
 
     /**
      * Fills a {@code struct ns_id_req}: {@code cursor} is the last id already seen (0 to
@@ -138,10 +143,10 @@ final class Structs {
      */
     static MemorySegment nsIdRequest(MemorySegment req, long cursor, int typeMask, long userNsId) {
         req.fill((byte) 0);
-        NS_ID_REQ_SIZE.set(req, 0L, (int) NS_ID_REQ.byteSize());
-        NS_ID_REQ_NS_ID.set(req, 0L, cursor);
-        NS_ID_REQ_NS_TYPE.set(req, 0L, typeMask);
-        NS_ID_REQ_USER_NS_ID.set(req, 0L, userNsId);
+        req.set(JAVA_INT, NS_ID_REQ_SIZE, (int) NS_ID_REQ.byteSize());
+        req.set(JAVA_LONG, NS_ID_REQ_NS_ID, cursor);
+        req.set(JAVA_INT, NS_ID_REQ_NS_TYPE, typeMask);
+        req.set(JAVA_LONG, NS_ID_REQ_USER_NS_ID, userNsId);
         return req;
     }
 
@@ -158,11 +163,11 @@ final class Structs {
     static final long FILE_HANDLE_HEADER = NSFS_FILE_HANDLE.byteOffset(groupElement("ns_id"));
     /** The nsfs {@code f_handle} size, 16. */
     static final int NSFS_HANDLE_BYTES = (int) (NSFS_FILE_HANDLE.byteSize() - FILE_HANDLE_HEADER);
-    static final VarHandle FILE_HANDLE_BYTES = field(NSFS_FILE_HANDLE, "handle_bytes");
-    static final VarHandle FILE_HANDLE_TYPE = field(NSFS_FILE_HANDLE, "handle_type");
-    static final VarHandle FILE_HANDLE_NS_ID = field(NSFS_FILE_HANDLE, "ns_id");
-    static final VarHandle FILE_HANDLE_NS_TYPE = field(NSFS_FILE_HANDLE, "ns_type");
-    static final VarHandle FILE_HANDLE_NS_INUM = field(NSFS_FILE_HANDLE, "ns_inum");
+    static final long FILE_HANDLE_BYTES = field(NSFS_FILE_HANDLE, "handle_bytes");
+    static final long FILE_HANDLE_TYPE = field(NSFS_FILE_HANDLE, "handle_type");
+    static final long FILE_HANDLE_NS_ID = field(NSFS_FILE_HANDLE, "ns_id");
+    static final long FILE_HANDLE_NS_TYPE = field(NSFS_FILE_HANDLE, "ns_type");
+    static final long FILE_HANDLE_NS_INUM = field(NSFS_FILE_HANDLE, "ns_inum");
 
     // ---------------------------------------------------------------- struct pidfd_info (PIDFD_GET_INFO)
 
@@ -173,23 +178,23 @@ final class Structs {
             JAVA_INT.withName("ruid"), JAVA_INT.withName("rgid"), JAVA_INT.withName("euid"),
             JAVA_INT.withName("egid"), JAVA_INT.withName("suid"), JAVA_INT.withName("sgid"),
             JAVA_INT.withName("fsuid"), JAVA_INT.withName("fsgid"), JAVA_INT.withName("exit_code"));
-    static final VarHandle PIDFD_INFO_MASK = field(PIDFD_INFO, "mask");
-    static final VarHandle PIDFD_INFO_CGROUPID = field(PIDFD_INFO, "cgroupid");
-    static final VarHandle PIDFD_INFO_PID = field(PIDFD_INFO, "pid");
-    static final VarHandle PIDFD_INFO_TGID = field(PIDFD_INFO, "tgid");
-    static final VarHandle PIDFD_INFO_PPID = field(PIDFD_INFO, "ppid");
-    static final VarHandle PIDFD_INFO_RUID = field(PIDFD_INFO, "ruid");
-    static final VarHandle PIDFD_INFO_EUID = field(PIDFD_INFO, "euid");
-    static final VarHandle PIDFD_INFO_EXIT_CODE = field(PIDFD_INFO, "exit_code");
+    static final long PIDFD_INFO_MASK = field(PIDFD_INFO, "mask");
+    static final long PIDFD_INFO_CGROUPID = field(PIDFD_INFO, "cgroupid");
+    static final long PIDFD_INFO_PID = field(PIDFD_INFO, "pid");
+    static final long PIDFD_INFO_TGID = field(PIDFD_INFO, "tgid");
+    static final long PIDFD_INFO_PPID = field(PIDFD_INFO, "ppid");
+    static final long PIDFD_INFO_RUID = field(PIDFD_INFO, "ruid");
+    static final long PIDFD_INFO_EUID = field(PIDFD_INFO, "euid");
+    static final long PIDFD_INFO_EXIT_CODE = field(PIDFD_INFO, "exit_code");
 
     // ---------------------------------------------------------------- struct pollfd (poll(2))
 
     /** {@code struct pollfd {int fd; short events; short revents}}. */
     static final StructLayout POLLFD = structLayout(
             JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
-    static final VarHandle POLLFD_FD = field(POLLFD, "fd");
-    static final VarHandle POLLFD_EVENTS = field(POLLFD, "events");
-    static final VarHandle POLLFD_REVENTS = field(POLLFD, "revents");
+    static final long POLLFD_FD = field(POLLFD, "fd");
+    static final long POLLFD_EVENTS = field(POLLFD, "events");
+    static final long POLLFD_REVENTS = field(POLLFD, "revents");
 
     // ---------------------------------------------------------------- struct passwd (getpwuid_r(3))
 
@@ -198,8 +203,8 @@ final class Structs {
             ADDRESS.withName("pw_name"), ADDRESS.withName("pw_passwd"), JAVA_INT.withName("pw_uid"),
             JAVA_INT.withName("pw_gid"), ADDRESS.withName("pw_gecos"), ADDRESS.withName("pw_dir"),
             ADDRESS.withName("pw_shell"));
-    static final VarHandle PASSWD_PW_NAME = field(PASSWD, "pw_name");
-    static final VarHandle PASSWD_PW_UID = field(PASSWD, "pw_uid");
+    static final long PASSWD_PW_NAME = field(PASSWD, "pw_name");
+    static final long PASSWD_PW_UID = field(PASSWD, "pw_uid");
     // ---------------------------------------------------------------- siginfo_t (waitid(2))
 
     /**
@@ -211,13 +216,13 @@ final class Structs {
             JAVA_INT.withName("si_signo"), JAVA_INT.withName("si_errno"), JAVA_INT.withName("si_code"),
             paddingLayout(4), JAVA_INT.withName("si_pid"), JAVA_INT.withName("si_uid"),
             JAVA_INT.withName("si_status"), paddingLayout(128 - 28));
-    private static final VarHandle SIGINFO_SI_CODE = field(SIGINFO, "si_code");
-    private static final VarHandle SIGINFO_SI_STATUS = field(SIGINFO, "si_status");
+    private static final long SIGINFO_SI_CODE = field(SIGINFO, "si_code");
+    private static final long SIGINFO_SI_STATUS = field(SIGINFO, "si_status");
 
     /** A child's end as {@link Process#exitValue()} reports it: its exit status, or 128 + the signal. */
     static int exitStatus(MemorySegment siginfo) {
-        int code = (int) SIGINFO_SI_CODE.get(siginfo, 0L);
-        int status = (int) SIGINFO_SI_STATUS.get(siginfo, 0L);
+        int code = siginfo.get(JAVA_INT, SIGINFO_SI_CODE);
+        int status = siginfo.get(JAVA_INT, SIGINFO_SI_STATUS);
         return code == Constants.CLD_EXITED ? status : 128 + status;
     }
 

@@ -7,8 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 
-import jnr.constants.platform.Errno;
-
 /**
  * uid to user name, the one way the library does it: getpwuid_r(3), that is NSS, as lsns
  * (and {@code ls -l}, and the JDK's {@code Files.getOwner}) do, so users from a directory
@@ -17,7 +15,7 @@ import jnr.constants.platform.Errno;
  * (one per scan).
  */
 final class UserNames {
-    private static final int ERANGE = Errno.ERANGE.intValue();
+    private static final int ERANGE = Errnos.ERANGE;
     /** Enough for any sane entry; ERANGE grows it. */
     private static final long FIRST_BUFFER = 1024;
     private static final long MAX_BUFFER = 1 << 20;
@@ -42,7 +40,7 @@ final class UserNames {
                 if (rc != 0 || result.get(ADDRESS, 0).equals(MemorySegment.NULL)) {
                     break; // no such user, or NSS failed: the number, as lsns shows it then
                 }
-                MemorySegment name = (MemorySegment) Structs.PASSWD_PW_NAME.get(pwd, 0L);
+                MemorySegment name = pwd.get(ADDRESS, Structs.PASSWD_PW_NAME);
                 long offset = name.address() - buf.address();
                 if (offset >= 0 && offset < buf.byteSize()) {
                     return buf.getString(offset); // pw_name points into buf, as NSS promises

@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -106,8 +108,8 @@ class KernelSupportTest {
                 }
             }
             if (request == PidfdIoctl.PIDFD_GET_INFO && result >= 0) {
-                assertEquals((int) child.pid(), (int) Structs.PIDFD_INFO_PID.get(info, 0L));
-                assertTrue(((long) Structs.PIDFD_INFO_MASK.get(info, 0L) & Constants.PIDFD_INFO_PID) != 0);
+                assertEquals((int) child.pid(), info.get(JAVA_INT, Structs.PIDFD_INFO_PID));
+                assertTrue((info.get(JAVA_LONG, Structs.PIDFD_INFO_MASK) & Constants.PIDFD_INFO_PID) != 0);
             }
             assertEquals(result != -ENOTTY, KernelSupport.has(request), request.name() + " answered " + result);
         } finally {

@@ -666,9 +666,9 @@ class LibCBindingTest {
             MemorySegment buf = arena.allocate(1024);
             assertEquals(0, LibC.getpwuid_r(0, pwd, buf, result));
             assertEquals(pwd.address(), result.get(java.lang.foreign.ValueLayout.ADDRESS, 0).address());
-            MemorySegment name = (MemorySegment) Structs.PASSWD_PW_NAME.get(pwd, 0L);
+            MemorySegment name = pwd.get(ADDRESS, Structs.PASSWD_PW_NAME);
             assertEquals(expected, buf.getString(name.address() - buf.address()));
-            assertEquals(0, (int) Structs.PASSWD_PW_UID.get(pwd, 0L));
+            assertEquals(0, pwd.get(JAVA_INT, Structs.PASSWD_PW_UID));
 
             assertEquals(0, LibC.getpwuid_r(1_999_999_999, pwd, buf, result), "no such user is not an error");
             assertEquals(MemorySegment.NULL, result.get(java.lang.foreign.ValueLayout.ADDRESS, 0));

@@ -33,7 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     {@code orElse}), and the {@code type()}/{@code id()} accessors, which are answered from
  *     what was read at open.
  * <li>{@code libc_*}: the library's package-private C layer on a raw fd: the downcall alone,
- *     without the handle, to split the library's own overhead from java.lang.foreign's.
+ *     without the handle, to split the library's own overhead from java.lang.foreign's (the
+ *     binding the handle uses: {@code LibC.ioctl_critical} for the requests answering in the
+ *     return value).
  * </ul>
  * The C loop ({@code bench/ioctl_loop.c}) and JNA ({@code bench.JnaCallBenchmark}) make
  * the same requests on the same namespace.
@@ -163,7 +165,7 @@ public class NsfsCallBenchmark {
 
     @Benchmark
     public int libc_NS_GET_NSTYPE() {
-        return LibC.ioctl(fd, NS_GET_NSTYPE, 0L);
+        return LibC.ioctl_critical(fd, NS_GET_NSTYPE, 0L);
     }
 
     @Benchmark
@@ -174,21 +176,21 @@ public class NsfsCallBenchmark {
 
     @Benchmark
     public int libc_NS_GET_PID_FROM_PIDNS() {
-        return LibC.ioctl(fd, NS_GET_PID_FROM_PIDNS, 1L);
+        return LibC.ioctl_critical(fd, NS_GET_PID_FROM_PIDNS, 1L);
     }
 
     @Benchmark
     public int libc_NS_GET_PID_IN_PIDNS() {
-        return LibC.ioctl(fd, NS_GET_PID_IN_PIDNS, initHostPid);
+        return LibC.ioctl_critical(fd, NS_GET_PID_IN_PIDNS, initHostPid);
     }
 
     @Benchmark
     public int libc_NS_GET_TGID_FROM_PIDNS() {
-        return LibC.ioctl(fd, NS_GET_TGID_FROM_PIDNS, 1);
+        return LibC.ioctl_critical(fd, NS_GET_TGID_FROM_PIDNS, 1);
     }
 
     @Benchmark
     public int libc_NS_GET_TGID_IN_PIDNS() {
-        return LibC.ioctl(fd, NS_GET_TGID_IN_PIDNS, initHostPid);
+        return LibC.ioctl_critical(fd, NS_GET_TGID_IN_PIDNS, initHostPid);
     }
 }
