@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -35,7 +35,8 @@ final class LibC {
     private LibC() {}
 
     private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** errno's offset in the call state, read as an int (no VarHandle to make at start-up). */
+    private static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
     /** Per-thread errno capture buffer: reused, so a successful call allocates nothing. */
     private static final ThreadLocal<MemorySegment> CALL_STATE_BUFFER =
@@ -157,11 +158,6 @@ final class LibC {
     private static final class IoctlValueCritical {
         static final MethodHandle HANDLE = link("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null, Linker.Option.critical(false));
-    }
-
-    private static final class IoctlPointer {
-        static final MethodHandle HANDLE = link("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2, null);
     }
 
     private static final class Close {
@@ -320,7 +316,7 @@ final class LibC {
     }
 
     private static int failed(MemorySegment state) {
-        return -(int) ERRNO.get(state, 0L);
+        return -state.get(JAVA_INT, ERRNO);
     }
 
     // ---------------------------------------------------------------- paths
@@ -410,16 +406,23 @@ final class LibC {
     }
 
     /**
-     * ioctl(2) whose third argument points to memory the kernel reads or writes: the result,
-     * or -errno. See https://man7.org/linux/man-pages/man2/ioctl.2.html
+     * ioctl(2) whose third argument points to memory the kernel reads or writes (native
+     * memory, alive until this returns): the result, or -errno.
+     * See https://man7.org/linux/man-pages/man2/ioctl.2.html
+     *
+     * <p>The address goes through the value binding as a {@code long}: ioctl's third argument
+     * is variadic, and a pointer and a long travel alike on every 64-bit ABI of {@link Arch}.
+     * One binding less to link (each distinct downcall shape costs milliseconds of a
+     * command's start-up); the segment is kept reachable across the call.
      */
     static int ioctl(int fd, long request, MemorySegment arg) {
+        if (!arg.isNative()) {
+            throw new IllegalArgumentException("ioctl needs native memory, not " + arg);
+        }
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) IoctlPointer.HANDLE.invokeExact(state, fd, request, arg);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("ioctl", t);
+            return ioctl(fd, request, arg.address());
+        } finally {
+            Reference.reachabilityFence(arg);
         }
     }
 
