@@ -19,6 +19,7 @@ final class Constants {
     static final int F_GETFD = 1;
     static final int F_SETFD = 2;
     static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
 
     // <fcntl.h>, not in jnr-constants
     /** {@code O_PATH}, asm-generic {@code 010000000}. */
@@ -36,6 +37,7 @@ final class Constants {
 
     // <poll.h>
     static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
     static final short POLLERR = 0x8;
     static final short POLLHUP = 0x10;
     static final short POLLNVAL = 0x20;

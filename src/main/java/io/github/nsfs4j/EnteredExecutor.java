@@ -109,7 +109,7 @@ public final class EnteredExecutor extends AbstractExecutorService implements Au
         }
     }
 
-    /** Its own handles, so that a replacement thread can enter after the set is closed; closed when the last thread ends. */
+    /** Its own handles: a replacement thread enters after the set may be closed. Closed when the last thread ends. */
     private static NamespaceHandle[] duplicates(NamespaceHandle[] entries) throws NamespaceException {
         NamespaceHandle[] copies = new NamespaceHandle[entries.length];
         try {
@@ -389,7 +389,8 @@ public final class EnteredExecutor extends AbstractExecutorService implements Au
     @Override
     public void close() {
         shutdown();
-        for (Thread t : threads()) { // no thread is added after shutdown; a replaced one ends after its successor started
+        // no thread is added after shutdown, and a replaced one ends only once its successor started
+        for (Thread t : threads()) {
             NamespaceThread.joinUninterruptibly(t);
         }
     }

@@ -15,6 +15,7 @@ final class Errnos {
     static final int ENOENT = 2;
     static final int ESRCH = 3;
     static final int EINTR = 4;
+    static final int EAGAIN = 11;
     static final int ENXIO = 6;
     static final int EBADF = 9;
     static final int ECHILD = 10;

@@ -405,6 +405,12 @@ public final class NamespaceSet implements AutoCloseable {
      * calls posix_spawn(3) from the entered thread instead and waits for the process on a
      * thread of its own.
      *
+     * <p>The returned process's pipe streams may be used from any thread, virtual ones
+     * included: the JVM's ends of the pipes are non-blocking, and a read or write that has to
+     * wait does so in poll(2), on the calling platform thread, or, for a virtual thread, on a
+     * platform thread of nsfs4j while the virtual thread parks (a native call would keep it on
+     * its carrier, which the JDK does not make up for as it does for its own file reads).
+     *
      * @param builder what to start
      * @return the running process; its streams are pipes where the builder says PIPE
      * @throws java.nio.file.NoSuchFileException if the command is not found (in the target's file tree with mnt)

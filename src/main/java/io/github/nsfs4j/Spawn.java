@@ -118,7 +118,14 @@ final class Spawn {
                     int writeEnd = fds.getAtIndex(JAVA_INT, 1);
                     toClose.add(readEnd);
                     toClose.add(writeEnd);
-                    parentFds[stdio] = stdio == STDIN ? writeEnd : readEnd;
+                    int parentEnd = stdio == STDIN ? writeEnd : readEnd;
+                    // the JVM's end only (O_NONBLOCK is per open file): see SpawnedProcess.awaitReady
+                    int flags = LibC.fcntl(parentEnd, Constants.F_GETFL, 0);
+                    rc = flags < 0 ? flags : LibC.fcntl(parentEnd, Constants.F_SETFL, flags | Constants.O_NONBLOCK);
+                    if (rc < 0) {
+                        throw new IOException("fcntl(F_SETFL, O_NONBLOCK) on a pipe: " + Errnos.describe(-rc));
+                    }
+                    parentFds[stdio] = parentEnd;
                     return stdio == STDIN ? readEnd : writeEnd;
                 }
             }

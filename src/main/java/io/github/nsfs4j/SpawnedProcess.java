@@ -10,6 +10,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -18,7 +21,10 @@ import java.util.concurrent.TimeoutException;
  * thread of nsfs4j waits for it (waitid(2)) and reaps it, as the JDK does for its own
  * children; signals go out only while it is not reaped, so its pid cannot have been reused.
  * Pipe streams read and write the pipe fds directly, each in an {@link FdGuard}: closed by
- * {@code close()}, or when the stream becomes unreachable.
+ * {@code close()}, or when the stream becomes unreachable. The JVM's ends of the pipes are
+ * non-blocking, and a read or write that would block waits in poll(2): on the calling thread
+ * if it is a platform thread, on a platform thread of nsfs4j if it is a virtual thread
+ * (which parks meanwhile, leaving its carrier free).
  */
 final class SpawnedProcess extends Process {
     private static final int P_PID = 1;
@@ -162,6 +168,38 @@ final class SpawnedProcess extends Process {
 
     // ---------------------------------------------------------------- pipe streams
 
+    /** Platform threads that wait in poll(2) for a virtual thread; made on demand, ended after a minute idle. */
+    private static final ExecutorService POLLERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), Thread.ofPlatform().daemon().name("nsfs4j-pipe-wait-", 0).factory());
+
+    /**
+     * Waits until the JVM's end of a pipe (non-blocking) can be read or written. A platform
+     * thread waits in poll(2) itself. A virtual thread must not: a native call keeps it on its
+     * carrier and the JDK does not make up for that (it does for its own blocking file
+     * reads), so a few readers waiting for output would stop every virtual thread. It hands
+     * the poll to a platform thread of nsfs4j and parks until that returns; the caller holds
+     * the fd's guard meanwhile, so the fd number stays this pipe's.
+     */
+    private static void awaitReady(int raw, short events) throws IOException {
+        int rc;
+        if (Thread.currentThread().isVirtual()) {
+            rc = CompletableFuture.supplyAsync(() -> pollUntilReady(raw, events), POLLERS).join();
+        } else {
+            rc = pollUntilReady(raw, events);
+        }
+        if (rc < 0) {
+            throw new IOException("poll on the process's pipe: " + Errnos.describe(-rc));
+        }
+    }
+
+    private static int pollUntilReady(int raw, short events) {
+        int rc;
+        do {
+            rc = LibC.pollOne(raw, events, -1);
+        } while (rc == -Errnos.EINTR);
+        return rc;
+    }
+
     private static final class PipeInputStream extends InputStream {
         private final FdGuard guard;
 
@@ -189,9 +227,14 @@ final class SpawnedProcess extends Process {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(Math.min(len, 64 * 1024));
                 long n;
-                do {
+                for (;;) {
                     n = LibC.read(raw, buf, buf.byteSize());
-                } while (n == -Errnos.EINTR);
+                    if (n == -Errnos.EAGAIN) {
+                        awaitReady(raw, Constants.POLLIN);
+                    } else if (n != -Errnos.EINTR) {
+                        break;
+                    }
+                }
                 if (n < 0) {
                     throw new IOException("read from the process's pipe: " + Errnos.describe((int) -n));
                 }
@@ -236,6 +279,10 @@ final class SpawnedProcess extends Process {
                 long done = 0;
                 while (done < len) {
                     long n = LibC.write(raw, buf.asSlice(done), len - done);
+                    if (n == -Errnos.EAGAIN) {
+                        awaitReady(raw, Constants.POLLOUT);
+                        continue;
+                    }
                     if (n == -Errnos.EINTR) {
                         continue;
                     }

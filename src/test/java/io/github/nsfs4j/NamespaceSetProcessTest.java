@@ -30,7 +30,7 @@ import io.github.nsfs4j.testing.Unshared;
  * back through the returned {@link Process}.
  */
 class NamespaceSetProcessTest {
-    private static final List<String> TYPES = List.of("ipc", "mnt", "net", "pid", "uts");
+    private static final List<String> TYPES = List.of("cgroup", "ipc", "mnt", "net", "pid", "uts");
     private static Unshared container;
 
     @BeforeAll
@@ -56,7 +56,8 @@ class NamespaceSetProcessTest {
     @Test
     void aProcessStartedInsideIsInTheTargetsNamespaces_withItsExitCodeAndOutput() throws Exception {
         try (NamespaceSet set = all()) {
-            assertTrue(set.types().containsAll(List.of(NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT)));
+            assertEquals(java.util.EnumSet.of(NamespaceType.CGROUP, NamespaceType.IPC, NamespaceType.MNT,
+                    NamespaceType.NET, NamespaceType.PID, NamespaceType.UTS), set.types());
             // waits for a line on stdin, so that the test can look at it while it runs
             Process p = set.start(new ProcessBuilder("sh", "-c",
                     "echo $$; pwd; read line; echo \"got $line\"; echo err >&2; exit 7"));
@@ -82,6 +83,93 @@ class NamespaceSetProcessTest {
             p.getErrorStream().close();
         }
         assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+    }
+
+    /**
+     * Virtual threads that wait on the pipes of started processes (more of them than the
+     * virtual-thread scheduler has carriers) leave the carriers free: the virtual thread that
+     * feeds the processes still runs. A wait in a native read or write would keep every
+     * carrier, and the feeder would never run.
+     */
+    @Test
+    void virtualThreadsWaitingOnPipesDoNotHoldTheirCarriers(@TempDir Path dir) throws Exception {
+        int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
+                Runtime.getRuntime().availableProcessors());
+        int n = carriers + 2;
+        Path go = dir.resolve("go");
+        List<Process> readers = new java.util.ArrayList<>();
+        List<Process> writers = new java.util.ArrayList<>();
+        try (Pidfd pidfd = Pidfd.open(container.leafPid());
+                NamespaceSet net = NamespaceSet.of(pidfd, NamespaceType.NET)) {
+            for (int i = 0; i < n; i++) {
+                readers.add(net.start(new ProcessBuilder("sh", "-c", "read line; echo \"got $line\"")));
+                // reads nothing until the go file exists: a write of 1 MiB fills the pipe and waits
+                writers.add(net.start(new ProcessBuilder("sh", "-c", "while [ ! -e " + go + " ]; do sleep 0.02;"
+                        + " done; exec wc -c")));
+            }
+            List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<Thread> waiting = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Process r = readers.get(i);
+                Process w = writers.get(i);
+                waiting.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        seen.add(new BufferedReader(new InputStreamReader(r.getInputStream(), StandardCharsets.UTF_8))
+                                .readLine());
+                    } catch (java.io.IOException e) {
+                        seen.add(e.toString());
+                    }
+                }));
+                waiting.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        w.getOutputStream().write(new byte[1 << 20]);
+                        w.getOutputStream().close();
+                        seen.add(new String(w.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+                    } catch (java.io.IOException e) {
+                        seen.add(e.toString());
+                    }
+                }));
+            }
+            Thread feeder = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(300); // let the others start waiting first
+                    for (Process r : readers) {
+                        r.getOutputStream().write("line\n".getBytes(StandardCharsets.UTF_8));
+                        r.getOutputStream().flush();
+                    }
+                    Files.createFile(go);
+                } catch (Exception e) {
+                    seen.add(e.toString());
+                }
+            });
+            for (Thread t : waiting) {
+                assertTrue(t.join(java.time.Duration.ofSeconds(60)), "a virtual thread waiting on a pipe is stuck"
+                        + " (the feeder " + (feeder.isAlive() ? "never ran" : "ran") + "): " + seen);
+            }
+            feeder.join();
+            List<String> expected = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                expected.add("got line");
+                expected.add(Integer.toString(1 << 20));
+            }
+            java.util.Collections.sort(expected);
+            List<String> got = new java.util.ArrayList<>(seen);
+            java.util.Collections.sort(got);
+            assertEquals(expected, got);
+        } finally {
+            for (Process p : readers) {
+                p.destroyForcibly();
+                p.getOutputStream().close();
+                p.getInputStream().close();
+                p.getErrorStream().close();
+            }
+            for (Process p : writers) {
+                p.destroyForcibly();
+                p.getOutputStream().close();
+                p.getInputStream().close();
+                p.getErrorStream().close();
+            }
+        }
     }
 
     @Test
