@@ -14,6 +14,6 @@ System.out.println("""
       var box = NamespaceSet.of(Pidfd.open(1234), NamespaceType.UTS, NamespaceType.NET)
       box.call(() -> Files.readString(Path.of("/proc/sys/kernel/hostname")))
       box.call(() -> Files.readString(Path.of("/proc/thread-self/net/dev")))
-      box.start(new ProcessBuilder("ip", "-br", "addr").inheritIO()).waitFor()
+      new String(box.start(new ProcessBuilder("ip", "-br", "addr")).getInputStream().readAllBytes())
     Handles are AutoCloseable: close() them, or use try-with-resources. /exit leaves.
     """);
