@@ -29,15 +29,17 @@ class EnterCyclesTest {
 
     @Test
     void tenThousandCyclesWithFailuresInjected() throws Exception {
-        try (Unshared target = Unshared.start("net", "uts");
+        try (Unshared target = Unshared.start("cgroup", "net", "pid", "uts");
                 Pidfd pidfd = Pidfd.open(target.leafPid());
-                NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.UTS)) {
+                NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.UTS, NamespaceType.PID,
+                        NamespaceType.CGROUP)) {
+            assertEquals(4, set.types().size(), "all four differ from the JVM's: " + set);
             String net = Proc.nsLink(target.leafPid(), "net");
             set.call(() -> null); // warm up: the JVM's namespaces are recorded (fds kept) on first use
             int fdsBefore = Proc.fdCount();
             List<String> nsFdsBefore = Proc.nsFdLinks();
             AtomicInteger cycle = new AtomicInteger();
-            // uts is entered first, net second (the kernel's order): failing net leaves uts to roll back
+            // the kernel's order: uts, pid, cgroup, net; failing net leaves three to roll back
             NamespaceThread.faults = (type, restoring) -> {
                 int c = cycle.get();
                 if (!restoring && type == NamespaceType.NET && c % 13 == 5) {

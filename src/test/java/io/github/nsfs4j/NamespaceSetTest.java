@@ -187,6 +187,46 @@ class NamespaceSetTest {
         }
     }
 
+    /**
+     * The caller may be a virtual thread or a pool thread: the task runs on a platform thread
+     * of nsfs4j, never on the caller's thread nor on a virtual thread's carrier, and the
+     * caller's thread never leaves the JVM's namespaces.
+     */
+    @Test
+    void theTaskRunsOnAThreadOfNsfs4j_notOnTheCallersVirtualOrPoolThread() throws Exception {
+        String targetNet = Proc.nsLink(target.leafPid(), "net");
+        try (Pidfd pidfd = Pidfd.open(target.leafPid());
+                NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
+            java.util.function.Supplier<List<String>> probe = () -> {
+                try {
+                    String callerTid = Long.toString(LibC.gettid());
+                    String callerNet = ThreadNamespaces.own("net");
+                    List<String> inside = set.call(() -> List.of(Thread.currentThread().getName(),
+                            Boolean.toString(Thread.currentThread().isVirtual()), Long.toString(LibC.gettid()),
+                            ThreadNamespaces.own("net")));
+                    return List.of(callerTid, callerNet, inside.get(0), inside.get(1), inside.get(2), inside.get(3),
+                            ThreadNamespaces.own("net"), Long.toString(LibC.gettid()));
+                } catch (NamespaceException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            AtomicReference<List<String>> fromVirtual = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> fromVirtual.set(probe.get())).join();
+            List<String> fromPool = java.util.concurrent.CompletableFuture.supplyAsync(probe).get();
+            for (List<String> r : List.of(fromVirtual.get(), fromPool)) {
+                String home = r.get(1);
+                assertNotEquals(targetNet, home);
+                assertTrue(r.get(2).startsWith("nsfs4j-enter-"), "a thread of nsfs4j: " + r);
+                assertEquals("false", r.get(3), "a platform thread: " + r);
+                // a virtual thread's tid is its carrier's: the task did not run on it
+                assertNotEquals(r.get(0), r.get(4), "not the caller's (carrier) thread: " + r);
+                assertEquals(targetNet, r.get(5));
+                assertEquals(home, r.get(6), "the caller's thread stayed home: " + r);
+            }
+        }
+        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+    }
+
     @Test
     void nestingFromInsideATaskIsRefused() throws Exception {
         try (Pidfd pidfd = Pidfd.open(target.leafPid());
