@@ -339,7 +339,9 @@ public final class NamespaceSet implements AutoCloseable {
      *         namespaces afterwards (it has ended; the task's outcome is in the exception)
      * @throws ClosedNamespaceException if this set is closed
      * @throws NamespaceException if a namespace could not be entered (nothing of the task ran)
-     * @throws IllegalStateException if called from inside a task, or from a thread that a task started
+     * @throws IllegalStateException if called from inside a task; or from a thread that is not in
+     *         the JVM's namespaces (one a task started) when nsfs4j has to start a thread for
+     *         the call, which would inherit that thread's namespaces
      */
     public <T, X extends Exception> T call(NamespaceTask<T, X> task) throws X, NamespaceException {
         Objects.requireNonNull(task, "task");

@@ -2,6 +2,8 @@ package io.github.nsfs4j;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     an nsfs4j thread, setns in, a task that returns a constant, setns back, the ten-link
  *     check, hand-back): net alone, and every enterable type (a mount namespace makes the
  *     thread end after the call, so {@code call_all} includes starting a thread).
- * <li>{@code executor_call}: one {@link EnteredExecutor#call} on an executor already inside net.
+ * <li>{@code executor_call}: one {@link EnteredExecutor#call} on an executor already inside net;
+ *     {@code executor_check} is the part of it that checks the thread after the task (ten
+ *     readlinkat of its own {@code /proc/thread-self/ns} links, compared with what it entered).
  * <li>{@code start_net}: starting {@code true} in the container's net namespace and waiting for it;
  *     {@code bench/run} times {@code nsenter -t PID -n true} and {@code ip netns exec NAME true}
  *     in the same run, and {@code jdk_true} is the JDK's own {@code ProcessBuilder} for scale.
@@ -50,6 +54,9 @@ public class EnterBenchmark {
     private NamespaceSet all;
     private EnteredExecutor executor;
     private ProcessBuilder trueCommand;
+    private int nsDir = -1;
+    private Arena arena;
+    private MemorySegment[] links;
 
     @Setup(Level.Trial)
     public void setUp() throws NamespaceException {
@@ -66,6 +73,12 @@ public class EnterBenchmark {
             throw new IllegalStateException("the container shares namespaces with the JVM: " + all);
         }
         executor = net.executor(1);
+        arena = Arena.ofShared();
+        nsDir = JvmNamespaces.openThreadNsDir();
+        if (nsDir < 0) {
+            throw new IllegalStateException("cannot open /proc/thread-self/ns: " + Errnos.describe(-nsDir));
+        }
+        links = JvmNamespaces.ownLinks(nsDir, arena);
         trueCommand = new ProcessBuilder("true").redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
     }
@@ -73,6 +86,8 @@ public class EnterBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         executor.close();
+        LibC.close(nsDir);
+        arena.close();
         net.close();
         all.close();
     }
@@ -90,6 +105,11 @@ public class EnterBenchmark {
     @Benchmark
     public int executor_call() throws NamespaceException {
         return executor.call(() -> 1);
+    }
+
+    @Benchmark
+    public String executor_check() {
+        return JvmNamespaces.firstChangedLink(nsDir, links); // null: the thread is where it was
     }
 
     @Benchmark
