@@ -105,8 +105,20 @@ final class JvmNamespaces {
     }
 
     /**
-     * The calling thread's ten links as they are now, read through {@code nsDir}
-     * ({@link #openThreadNsDir()}), to compare with later ({@link #firstChangedLink}).
+     * The links a thread of a multithreaded process can change itself, with setns(2) or
+     * unshare(2): all but user (both refuse a multithreaded caller, EINVAL), pid and time
+     * (a thread's own never change; setns and unshare change only the {@code _for_children}
+     * ones, and setns of a time namespace refuses a multithreaded caller, EUSERS). A readlink
+     * of a namespace link costs about 2.5 µs on the machine of docs/performance.md (C: the
+     * kernel's permission check and name formatting, not the lookup), so the three are left out.
+     */
+    static final List<String> MOVABLE = List.of("cgroup", "ipc", "mnt", "net", "pid_for_children",
+            "time_for_children", "uts");
+
+    /**
+     * The calling thread's {@link #MOVABLE} links as they are now (the others are null), read
+     * through {@code nsDir} ({@link #openThreadNsDir()}), to compare with later
+     * ({@link #firstChangedLink}).
      *
      * @throws NamespaceException if a link cannot be read
      */
@@ -115,6 +127,9 @@ final class JvmNamespaces {
         MemorySegment buf = LibC.scratch();
         MemorySegment[] links = new MemorySegment[LINKS.size()];
         for (int i = 0; i < links.length; i++) {
+            if (!MOVABLE.contains(LINKS.get(i))) {
+                continue;
+            }
             long n = LibC.readlinkat(nsDir, Holder.NAMES[i], buf, LibC.SCRATCH_SIZE);
             if (n < 0) {
                 throw Errnos.failure("readlink", "/proc/thread-self/ns/" + LINKS.get(i), (int) -n,
@@ -128,8 +143,8 @@ final class JvmNamespaces {
 
     /**
      * The first of the calling thread's links that differs from {@code expected} (what
-     * {@link #ownLinks} read earlier on this thread), or null if none does. Opens nothing;
-     * allocates nothing when none differs.
+     * {@link #ownLinks} read earlier on this thread: the seven a thread can change), or null
+     * if none does. Opens nothing; allocates nothing when none differs.
      */
     static String firstChangedLink(int nsDir, MemorySegment[] expected) {
         return firstDifferentLink(nsDir, Holder.NAMES, expected, "the entered");
@@ -140,11 +155,14 @@ final class JvmNamespaces {
         // readlink, not statx: the kernel answers it without looking up a dentry, twice as fast here
         MemorySegment buf = LibC.scratch();
         for (int i = 0; i < LINKS.size(); i++) {
+            MemorySegment expected = expectedTexts[i];
+            if (expected == null) {
+                continue; // a link this check leaves out
+            }
             long n = LibC.readlinkat(dirFd, paths[i], buf, LibC.SCRATCH_SIZE);
             if (n < 0) {
                 return LINKS.get(i) + " (unreadable: " + Errnos.describe((int) -n) + ")";
             }
-            MemorySegment expected = expectedTexts[i];
             if (n != expected.byteSize() || MemorySegment.mismatch(buf, 0, n, expected, 0, n) >= 0) {
                 return ascii(buf.asSlice(0, n)) + " instead of " + whose + " " + ascii(expected);
             }

@@ -254,7 +254,8 @@ final class NamespaceThread extends Thread {
     /**
      * On an executor's thread, after a task: the first {@code /proc/thread-self/ns} link that
      * is no longer what the thread entered (the task called setns or unshare), or null.
-     * Ten readlinkat through the thread's own ns directory; opens and allocates nothing.
+     * Seven readlinkat through the thread's own ns directory, one for each link a thread can
+     * change ({@link JvmNamespaces#MOVABLE}); opens and allocates nothing.
      */
     String movedFrom() {
         return JvmNamespaces.firstChangedLink(nsDir, enteredLinks);

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *     check, hand-back): net alone, and every enterable type (a mount namespace makes the
  *     thread end after the call, so {@code call_all} includes starting a thread).
  * <li>{@code executor_call}: one {@link EnteredExecutor#call} on an executor already inside net;
- *     {@code executor_check} is the part of it that checks the thread after the task (ten
+ *     {@code executor_check} is the part of it that checks the thread after the task (seven
  *     readlinkat of its own {@code /proc/thread-self/ns} links, compared with what it entered).
  * <li>{@code start_net}: starting {@code true} in the container's net namespace and waiting for it;
  *     {@code bench/run} times {@code nsenter -t PID -n true} and {@code ip netns exec NAME true}
