@@ -22,6 +22,11 @@ package io.github.nsfs4j;
  * {@code clone(CLONE_THREAD)} with EINVAL, which the JDK reports as
  * {@code OutOfMemoryError: unable to create native thread}.
  *
+ * <p><b>Its own thread's namespaces.</b> A task must not move its thread itself (setns(2) or
+ * unshare(2), directly or through a native library): nsfs4j finds it out after the task, ends
+ * the thread and throws a {@link RestoreFailedException} that carries the task's outcome
+ * (an {@link EnteredExecutor} replaces the thread).
+ *
  * <p><b>Mount namespace.</b> With a mount namespace entered, every path the thread opens is
  * resolved in the target's file tree, and so is every class or JDK native library loaded for
  * the first time on it (the JDK loads {@code libnio}, {@code libnet}, ... from its
