@@ -35,6 +35,8 @@ class BenchSmokeTest {
             "NsfsCallBenchmark.nsfs4j_NS_GET_TGID_FROM_PIDNS", "NsfsCallBenchmark.nsfs4j_NS_GET_TGID_IN_PIDNS",
             "c.NS_GET_TGID_FROM_PIDNS", "c.NS_GET_TGID_IN_PIDNS", "c2.NS_GET_NSTYPE", "c2.NS_GET_PID_FROM_PIDNS",
             "c2.NS_GET_PID_IN_PIDNS", "c2.NS_GET_TGID_FROM_PIDNS", "c2.NS_GET_TGID_IN_PIDNS",
+            "c.cpu.NS_GET_NSTYPE", "c2.cpu.NS_GET_TGID_IN_PIDNS", "java.cpu.nsfs4j.NS_GET_NSTYPE",
+            "java.cpu.nsfs4j.NS_GET_TGID_IN_PIDNS", "java.cpu.libc.NS_GET_PID_FROM_PIDNS",
             "JnaCallBenchmark.jnaDirect_NS_GET_PID_FROM_PIDNS", "JnaCallBenchmark.jnaLibrary_NS_GET_PID_FROM_PIDNS",
             "InitPidBenchmark.nsfs4j_open_initPid_close", "InitPidBenchmark.nsfs4j_procfsFallback",
             "InitPidBenchmark.nspidScan_java",
@@ -77,7 +79,8 @@ class BenchSmokeTest {
         String table = Files.readString(stdout);
         assertEquals(Files.readString(results.resolve("table.md")), table);
         for (String heading : List.of("### 1. One request on an open handle", "### 2. Allocation per call",
-                "### 3. The init pid of one container", "### 4. Scale", "### 5. Discovery", "### 6. Start-up", "### Goals of issues 6 and 12")) {
+                "### 3. The init pid of one container", "### 4. Scale", "### 5. Discovery", "### 6. Start-up", "### Goals of issues 6 and 12",
+                "### CPU time per call")) {
             assertTrue(table.contains(heading), () -> heading + " missing from\n" + table);
         }
         assertTrue(table.contains("| nsfs4j: NamespaceDiscovery.scan(), in process |"), table);
