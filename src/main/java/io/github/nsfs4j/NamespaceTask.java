@@ -22,6 +22,13 @@ package io.github.nsfs4j;
  * {@code clone(CLONE_THREAD)} with EINVAL, which the JDK reports as
  * {@code OutOfMemoryError: unable to create native thread}.
  *
+ * <p><b>{@code /proc/self} is the process.</b> It names the JVM's main thread, so
+ * {@code /proc/self/ns/*}, {@code /proc/self/mountinfo} and {@code /proc/net/*} (a link to
+ * {@code /proc/self/net}) show the JVM's namespaces even inside a task. Read
+ * {@code /proc/thread-self/...} instead ({@code /proc/thread-self/net/dev},
+ * {@code /proc/thread-self/mountinfo}); {@code /proc/sys/kernel/hostname} and the other
+ * {@code /proc/sys} files already follow the calling thread.
+ *
  * <p><b>Its own thread's namespaces.</b> A task must not move its thread itself (setns(2) or
  * unshare(2), directly or through a native library): nsfs4j finds it out after the task, ends
  * the thread and throws a {@link RestoreFailedException} that carries the task's outcome

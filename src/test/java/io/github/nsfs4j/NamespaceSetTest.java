@@ -118,6 +118,47 @@ class NamespaceSetTest {
         }
     }
 
+    /**
+     * /proc/self is the process, that is its main thread: /proc/net (a link to /proc/self/net)
+     * and /proc/self/ns show the JVM's namespaces even inside a task; /proc/thread-self shows
+     * the task's. The Javadoc of NamespaceTask says so; this pins it to what the kernel does.
+     */
+    @Test
+    void procSelfIsTheMainThread_procThreadSelfIsTheTask() throws Exception {
+        List<String> jvmDevices = devices(Path.of("/proc/net/dev"));
+        List<String> targetDevices;
+        try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.MNT)) {
+            Map<String, List<String>> seen = set.call(() -> Map.of(
+                    "/proc/self/mountinfo", mountIds(Path.of("/proc/self/mountinfo")),
+                    "/proc/thread-self/mountinfo", mountIds(Path.of("/proc/thread-self/mountinfo")),
+                    "/proc/net/dev", devices(Path.of("/proc/net/dev")),
+                    "/proc/thread-self/net/dev", devices(Path.of("/proc/thread-self/net/dev")),
+                    "/proc/self/ns/net", List.of(Proc.readLink(Path.of("/proc/self/ns/net"))),
+                    "/proc/thread-self/ns/net", List.of(Proc.readLink(Path.of("/proc/thread-self/ns/net")))));
+            targetDevices = devices(Path.of("/proc", Integer.toString(target.leafPid()), "net/dev"));
+            assertEquals(jvmDevices, seen.get("/proc/net/dev"), "/proc/net inside a task: the main thread's");
+            assertEquals(targetDevices, seen.get("/proc/thread-self/net/dev"), "/proc/thread-self/net: the task's");
+            assertEquals(List.of(Proc.readLink(Path.of("/proc/self/ns/net"))), seen.get("/proc/self/ns/net"));
+            assertEquals(List.of(Proc.nsLink(target.leafPid(), "net")), seen.get("/proc/thread-self/ns/net"));
+            assertEquals(mountIds(Path.of("/proc/self/mountinfo")), seen.get("/proc/self/mountinfo"),
+                    "/proc/self/mountinfo inside a task: the main thread's mounts");
+            assertEquals(mountIds(Path.of("/proc", Integer.toString(target.leafPid()), "mountinfo")),
+                    seen.get("/proc/thread-self/mountinfo"), "/proc/thread-self/mountinfo: the task's");
+        }
+        assertNotEquals(jvmDevices, targetDevices, "the target's fresh net namespace has only lo: " + targetDevices);
+        assertNotEquals(mountIds(Path.of("/proc/self/mountinfo")),
+                mountIds(Path.of("/proc", Integer.toString(target.leafPid()), "mountinfo")), "a copied mount table");
+    }
+
+    /** The mount ids (first field) of a mountinfo table: a copy of a mount namespace has new ones. */
+    private static List<String> mountIds(Path mountinfo) throws IOException {
+        return Files.readAllLines(mountinfo).stream().map(l -> l.substring(0, l.indexOf(' '))).sorted().toList();
+    }
+
+    private static List<String> devices(Path netDev) throws IOException {
+        return Files.readAllLines(netDev).stream().skip(2).map(l -> l.strip().split(":")[0]).sorted().toList();
+    }
+
     @Test
     void theTasksCheckedExceptionReachesTheCallerAsItself() throws Exception {
         try (Pidfd pidfd = Pidfd.open(target.leafPid());
