@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import io.github.nsfs4j.NamespaceException;
@@ -17,8 +17,8 @@ import io.github.nsfs4j.Pidfd;
 /**
  * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-a] -- COMMAND [ARG...]}: runs
  * COMMAND in namespaces of process PID, as {@code nsenter} does, from the JVM (through
- * {@link NamespaceSet#start}). It parses its own arguments, nsenter's way: options end at
- * {@code --} or at the first operand, so COMMAND's own options are never taken for ours.
+ * {@link NamespaceSet#start}). Its options end at {@code --} or at the first operand, as
+ * nsenter's do, so COMMAND's own options are never taken for ours.
  * Exit status as {@code env} and {@code chroot} give it: COMMAND's own (128 + N after signal
  * N), 125 when nsfs fails before COMMAND starts, 126 when COMMAND cannot be run, 127 when it
  * is not found.
@@ -76,9 +76,17 @@ final class ExecCommand implements Command {
                 """;
     }
 
+    /** The type options, by canonical name. */
+    private static final Map<String, NamespaceType> TYPE_OPTIONS = Map.of(
+            "--net", NamespaceType.NET, "--uts", NamespaceType.UTS, "--ipc", NamespaceType.IPC,
+            "--pid", NamespaceType.PID, "--cgroup", NamespaceType.CGROUP, "--mount", NamespaceType.MNT,
+            "--user", NamespaceType.USER, "--time", NamespaceType.TIME);
+
     @Override
     public Args.Spec spec() {
-        return new Args.Spec();
+        return new Args.Spec().option("--target", "-t").flag("--all", "-a")
+                .flag("--net", "-n").flag("--uts", "-u").flag("--ipc", "-i").flag("--pid", "-p")
+                .flag("--cgroup", "-C").flag("--mount", "-m").flag("--user", "-U").flag("--time", "-T");
     }
 
     @Override
@@ -98,10 +106,7 @@ final class ExecCommand implements Command {
     int runRaw(List<String> args, boolean json, PrintStream out, PrintStream err) {
         Request request;
         try {
-            if (json) {
-                throw CliException.usage("exec has no --json: COMMAND's output is its own");
-            }
-            request = parse(args, out);
+            request = parse(args, json, out);
         } catch (CliException e) {
             err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
             return FAILED;
@@ -150,90 +155,47 @@ final class ExecCommand implements Command {
         }
     }
 
-    private Request parse(List<String> args, PrintStream out) {
-        Integer pid = null;
-        Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
-        boolean all = false;
-        int i = 0;
-        for (; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (arg.equals("--")) {
-                i++;
-                break;
-            }
-            if (!arg.startsWith("-") || arg.equals("-")) {
-                break;
-            }
-            if (arg.startsWith("--")) {
-                String name = arg;
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (eq > 0) {
-                    name = arg.substring(0, eq);
-                    value = arg.substring(eq + 1);
-                }
-                switch (name) {
-                    case "--target" -> {
-                        if (value == null) {
-                            if (i + 1 >= args.size()) {
-                                throw CliException.usage("option '--target' needs a PID; see 'nsfs exec --help'");
-                            }
-                            value = args.get(++i);
-                        }
-                        pid = pid(value);
-                    }
-                    case "--help" -> {
-                        out.print(help());
-                        return null;
-                    }
-                    case "--version" -> {
-                        out.println(Main.versionLine());
-                        return null;
-                    }
-                    case "--all" -> all = true;
-                    default -> types.add(longType(name));
-                }
-                continue;
-            }
-            for (int k = 1; k < arg.length(); k++) {
-                char c = arg.charAt(k);
-                if (c == 't') {
-                    String value = arg.substring(k + 1);
-                    if (value.isEmpty()) {
-                        if (i + 1 >= args.size()) {
-                            throw CliException.usage("option '-t' needs a PID; see 'nsfs exec --help'");
-                        }
-                        value = args.get(++i);
-                    }
-                    pid = pid(value);
-                    break;
-                }
-                switch (c) {
-                    case 'h' -> {
-                        out.print(help());
-                        return null;
-                    }
-                    case 'V' -> {
-                        out.println(Main.versionLine());
-                        return null;
-                    }
-                    case 'a' -> all = true;
-                    default -> types.add(shortType(c));
-                }
-            }
+    /**
+     * The request the arguments make, or null after --help or --version. Options end at
+     * {@code --} or at the first operand (COMMAND), so COMMAND's own options are never ours.
+     */
+    private Request parse(List<String> args, boolean json, PrintStream out) {
+        Args parsed = Args.parse(spec(), args, prefix(), true);
+        if (parsed.has("--help")) {
+            out.print(help());
+            return null;
         }
-        List<String> command = new ArrayList<>(args.subList(i, args.size()));
-        if (pid == null) {
+        if (parsed.has("--version")) {
+            out.println(Main.versionLine());
+            return null;
+        }
+        if (parsed.error() != null) {
+            throw parsed.error();
+        }
+        if (json || parsed.json()) {
+            throw CliException.usage("exec has no --json: COMMAND's output is its own");
+        }
+        List<String> targets = parsed.values("--target");
+        if (targets.isEmpty()) {
             throw CliException.usage("give the target process: -t PID; see 'nsfs exec --help'");
         }
+        int pid = pid(targets.getLast());
+        Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
+        TYPE_OPTIONS.forEach((option, type) -> {
+            if (parsed.has(option)) {
+                types.add(type);
+            }
+        });
+        boolean all = parsed.has("--all");
         if (!all && types.isEmpty()) {
             throw CliException.usage("give the namespaces to enter (-n -u -i -p -C -m, or -a for all of them);"
                     + " see 'nsfs exec --help'");
         }
+        List<String> command = parsed.operands();
         if (command.isEmpty()) {
             throw CliException.usage("give the command to run after --; see 'nsfs exec --help'");
         }
-        return new Request(pid, types, all, command);
+        return new Request(pid, types, all, List.copyOf(command));
     }
 
     private static int pid(String value) {
@@ -246,33 +208,5 @@ final class ExecCommand implements Command {
             // the message below
         }
         throw CliException.usage("not a process id: '" + value + "'; see 'nsfs exec --help'");
-    }
-
-    private static NamespaceType shortType(char c) {
-        return switch (c) {
-            case 'n' -> NamespaceType.NET;
-            case 'u' -> NamespaceType.UTS;
-            case 'i' -> NamespaceType.IPC;
-            case 'p' -> NamespaceType.PID;
-            case 'C' -> NamespaceType.CGROUP;
-            case 'm' -> NamespaceType.MNT;
-            case 'U' -> NamespaceType.USER;
-            case 'T' -> NamespaceType.TIME;
-            default -> throw CliException.usage("unknown option '-" + c + "'; see 'nsfs exec --help'");
-        };
-    }
-
-    private static NamespaceType longType(String name) {
-        return switch (name) {
-            case "--net" -> NamespaceType.NET;
-            case "--uts" -> NamespaceType.UTS;
-            case "--ipc" -> NamespaceType.IPC;
-            case "--pid" -> NamespaceType.PID;
-            case "--cgroup" -> NamespaceType.CGROUP;
-            case "--mount" -> NamespaceType.MNT;
-            case "--user" -> NamespaceType.USER;
-            case "--time" -> NamespaceType.TIME;
-            default -> throw CliException.usage("unknown option '" + name + "'; see 'nsfs exec --help'");
-        };
     }
 }
