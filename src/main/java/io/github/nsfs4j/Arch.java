@@ -4,9 +4,10 @@ import java.util.Locale;
 
 /**
  * The processor architectures nsfs4j knows the Linux ABI of: how ioctl requests are encoded,
- * how wide {@code statfs.f_type} is. Everything else the library depends on (the {@code O_*}
- * flags it uses, {@code O_PATH}, the numbers of the unified syscalls 424, 434 and 470,
- * {@code struct statx}) is the same on all of them.
+ * how wide {@code statfs.f_type} is, and ({@link SyscallNumbers}) the numbers of the system
+ * calls below 424. Everything else the library depends on (the {@code O_*} flags it uses,
+ * {@code O_PATH}, the numbers of the unified syscalls 424, 434 and 470, {@code struct statx})
+ * is the same on all of them.
  *
  * <p>On any other architecture (mips, sparc, alpha, 32-bit ARM, ...) the first native call
  * refuses with one message naming the supported ones: a wrong request number would not fail

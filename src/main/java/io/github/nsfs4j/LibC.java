@@ -24,12 +24,20 @@ import java.util.Optional;
  * own convention (a non-negative result, or {@code -errno}). Nothing here checks
  * arguments, owns an fd or throws for a failed call; the public classes do that.
  *
- * <p>Each function is linked on its own first use, in its own holder class (a
+ * <p>System calls go through one function, syscall(2), so that they share one downcall
+ * shape: a JVM links each distinct shape once, at a cost of milliseconds, and a command's
+ * first answer would otherwise wait for five of them ({@link SyscallNumbers}). It also
+ * frees them from the C library's version: statx, name_to_handle_at and pidfd_open work on
+ * any glibc or musl. Only what is more than one system call (getpwuid_r, posix_spawn),
+ * poll (not a system call on arm64) and the hot path's critical ioctl are linked as C
+ * functions of their own.
+ *
+ * <p>Each shape is linked on its own first use, in its own holder class (a
  * {@code static final} handle, which the JIT treats as a constant), by {@link #link}, the
- * one place that makes restricted calls. A function the C library lacks (statx before glibc
- * 2.28) gets a handle that throws {@link UnsatisfiedLinkError} naming it, so every other
- * function keeps working. errno is captured per call into a buffer owned by the calling
- * thread and read right after the call, before anything else can overwrite it.
+ * one place that makes restricted calls. A function the C library lacks gets a handle that
+ * throws {@link UnsatisfiedLinkError} naming it, so every other function keeps working.
+ * errno is captured per call into a buffer owned by the calling thread and read right after
+ * the call, before anything else can overwrite it.
  */
 final class LibC {
     private LibC() {}
@@ -129,15 +137,19 @@ final class LibC {
         }
     }
 
-    // One holder per function and form, so each is linked on its own first use.
-    private static final class Open {
-        static final MethodHandle HANDLE = link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-                2, null);
-    }
+    // One holder per shape, so each is linked on its own first use.
 
-    private static final class IoctlValue {
-        static final MethodHandle HANDLE = link("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null);
+    /**
+     * syscall(2): the one downcall shape of every system call that nsfs4j makes without a C
+     * library function doing more than the call itself (see {@link SyscallNumbers} for why:
+     * each distinct shape costs milliseconds to link, and a command needs its first answer
+     * fast). Each argument travels as a {@code long}: an int sign-extended, as C promotes it, a
+     * pointer as its address (kept reachable by the caller); the kernel reads each register at
+     * its own width. Unused arguments are 0.
+     */
+    private static final class Syscall {
+        static final MethodHandle HANDLE = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1, null);
     }
 
     /**
@@ -154,61 +166,19 @@ final class LibC {
      * request again through a capturing handle when it fails, costs the same (within 2%);
      * what is left above a C loop is the kernel's (docs/performance.md: a JVM always has
      * more than one thread, and fdget() then counts a reference on the file in every call).
+     * A shape of its own (the option makes it one), linked only by the hot path's first call.
      */
     private static final class IoctlValueCritical {
         static final MethodHandle HANDLE = link("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null, Linker.Option.critical(false));
     }
 
-    private static final class Close {
-        static final MethodHandle HANDLE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1, null);
-    }
-
-    private static final class Fstatfs {
-        static final MethodHandle HANDLE = link("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1,
-                null);
-    }
-
-    private static final class Statx {
-        static final MethodHandle HANDLE = link("statx",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), -1,
-                "glibc 2.28+ and musl 1.2.5+ have it");
-    }
-
-    private static final class Fcntl {
-        static final MethodHandle HANDLE = link("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-                2, null);
-    }
-
-    private static final class NameToHandleAt {
-        static final MethodHandle HANDLE = link("name_to_handle_at",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT), -1,
-                "glibc 2.14+ and musl 1.2.3+ have it");
-    }
-
-    private static final class OpenByHandleAt {
-        static final MethodHandle HANDLE = link("open_by_handle_at",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1,
-                "glibc 2.14+ and musl 1.2.3+ have it");
-    }
+    // C library functions that are more than one system call (or, poll, not one on every
+    // architecture: arm64 has only ppoll), each in a shape of its own.
 
     private static final class Poll {
         static final MethodHandle HANDLE = link("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
                 -1, null);
-    }
-
-    private static final class Setns {
-        static final MethodHandle HANDLE = link("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1,
-                "glibc 2.14+ and musl have it");
-    }
-
-    private static final class Unshare {
-        static final MethodHandle HANDLE = link("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1, null);
-    }
-
-    private static final class Gettid {
-        static final MethodHandle HANDLE = link("gettid", FunctionDescriptor.of(JAVA_INT), -1,
-                "glibc 2.30+ and musl 1.2.2+ have it");
     }
 
     private static final class Getpwuid {
@@ -216,49 +186,7 @@ final class LibC {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1, null);
     }
 
-    /** syscall(2) for listns: {@code (long nr, const struct ns_id_req *, u64 *, size_t, unsigned)}. */
-    private static final class SyscallListns {
-        static final MethodHandle HANDLE = link("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), 1, null);
-    }
-
-    /** syscall(2) with two int arguments (pidfd_open). */
-    private static final class SyscallIntInt {
-        static final MethodHandle HANDLE = link("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), 1, null);
-    }
-
-    /** syscall(2) with int, int, pointer, int (pidfd_send_signal). */
-    private static final class SyscallIntIntPointerInt {
-        static final MethodHandle HANDLE = link("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), 1, null);
-    }
-
     // Starting processes (NamespaceSet.start): posix_spawn(3) and what goes with it.
-
-
-    private static final class Pipe2 {
-        static final MethodHandle HANDLE = link("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1, null);
-    }
-
-    private static final class Read {
-        static final MethodHandle HANDLE = link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
-                -1, null);
-    }
-
-    private static final class Write {
-        static final MethodHandle HANDLE = link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
-                -1, null);
-    }
-
-    private static final class Waitid {
-        static final MethodHandle HANDLE = link("waitid",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1, null);
-    }
-
-    private static final class Kill {
-        static final MethodHandle HANDLE = link("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), -1, null);
-    }
 
     private static final class PosixSpawnp {
         static final MethodHandle HANDLE = link("posix_spawnp",
@@ -310,11 +238,6 @@ final class LibC {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), -1, null);
     }
 
-    private static final class Readlinkat {
-        static final MethodHandle HANDLE = link("readlinkat",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), -1, null);
-    }
-
     private static int failed(MemorySegment state) {
         return -state.get(JAVA_INT, ERRNO);
     }
@@ -344,16 +267,47 @@ final class LibC {
     // ---------------------------------------------------------------- functions
 
     /**
-     * open(2) of a path given as a NUL-terminated C string: the fd, or -errno.
+     * syscall(2) with up to five arguments: the result (non-negative for every call made
+     * here), or -errno. {@code number} is one of {@link SyscallNumbers} or {@link Constants}.
+     * See https://man7.org/linux/man-pages/man2/syscall.2.html
+     */
+    static long syscall(long number, long a, long b, long c, long d, long e) {
+        try {
+            MemorySegment state = CALL_STATE_BUFFER.get();
+            long result = (long) Syscall.HANDLE.invokeExact(state, number, a, b, c, d, e);
+            return result >= 0 ? result : failed(state);
+        } catch (Throwable t) {
+            throw linkageFailure("syscall", t);
+        }
+    }
+
+    /**
+     * The address of native memory, for a pointer argument of {@link #syscall} (0 for
+     * {@code MemorySegment.NULL}). The caller keeps the segment reachable until the call
+     * returns ({@link Reference#reachabilityFence}).
+     */
+    private static long address(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("a system call needs native memory, not " + segment);
+        }
+        return segment.address();
+    }
+
+    /**
+     * open(2) of a path given as a NUL-terminated C string: the fd, or -errno. Made as
+     * openat(AT_FDCWD, ...), as the C library makes it (arm64 and riscv64 have no open).
      * See https://man7.org/linux/man-pages/man2/open.2.html
      */
     static int open(MemorySegment cPath, int flags) {
+        return openat(Constants.AT_FDCWD, cPath, flags, 0);
+    }
+
+    /** openat(2): the fd, or -errno. {@code mode} counts only with {@code O_CREAT}. */
+    static int openat(int dirFd, MemorySegment cPath, int flags, int mode) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int fd = (int) Open.HANDLE.invokeExact(state, cPath, flags, 0);
-            return fd >= 0 ? fd : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("open", t);
+            return (int) syscall(SyscallNumbers.SYS_openat, dirFd, address(cPath), flags, mode, 0);
+        } finally {
+            Reference.reachabilityFence(cPath);
         }
     }
 
@@ -362,16 +316,25 @@ final class LibC {
      * their encoding): the fd, or -errno. A NUL byte inside ends the path there, as in C.
      */
     static int open(byte[] path, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = arena.allocate(path.length + 1L); // zeroed: the last byte is the NUL
-            MemorySegment.copy(path, 0, cPath, JAVA_BYTE, 0, path.length);
-            return open(cPath, flags);
-        }
+        return open(path, flags, 0);
     }
 
     /** open(2) of a path given as a String, encoded as the JDK encodes file names: the fd, or -errno. */
     static int open(String path, int flags) {
-        return open(pathBytes(path), flags);
+        return open(pathBytes(path), flags, 0);
+    }
+
+    /** open(2) with a mode, for {@code O_CREAT}: the fd, or -errno. */
+    static int open(String path, int flags, int mode) {
+        return open(pathBytes(path), flags, mode);
+    }
+
+    private static int open(byte[] path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocate(path.length + 1L); // zeroed: the last byte is the NUL
+            MemorySegment.copy(path, 0, cPath, JAVA_BYTE, 0, path.length);
+            return openat(Constants.AT_FDCWD, cPath, flags, mode);
+        }
     }
 
     /**
@@ -380,13 +343,7 @@ final class LibC {
      * See https://man7.org/linux/man-pages/man2/ioctl_nsfs.2.html
      */
     static int ioctl(int fd, long request, long arg) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) IoctlValue.HANDLE.invokeExact(state, fd, request, arg);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("ioctl", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_ioctl, fd, request, arg, 0, 0);
     }
 
     /**
@@ -409,11 +366,6 @@ final class LibC {
      * ioctl(2) whose third argument points to memory the kernel reads or writes (native
      * memory, alive until this returns): the result, or -errno.
      * See https://man7.org/linux/man-pages/man2/ioctl.2.html
-     *
-     * <p>The address goes through the value binding as a {@code long}: ioctl's third argument
-     * is variadic, and a pointer and a long travel alike on every 64-bit ABI of {@link Arch}.
-     * One binding less to link (each distinct downcall shape costs milliseconds of a
-     * command's start-up); the segment is kept reachable across the call.
      */
     static int ioctl(int fd, long request, MemorySegment arg) {
         if (!arg.isNative()) {
@@ -428,13 +380,7 @@ final class LibC {
 
     /** close(2): 0, or -errno. See https://man7.org/linux/man-pages/man2/close.2.html */
     static int close(int fd) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Close.HANDLE.invokeExact(state, fd);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("close", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_close, fd, 0, 0, 0, 0);
     }
 
     /**
@@ -443,11 +389,9 @@ final class LibC {
      */
     static int fstatfs(int fd, MemorySegment buf) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Fstatfs.HANDLE.invokeExact(state, fd, buf);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("fstatfs", t);
+            return (int) syscall(SyscallNumbers.SYS_fstatfs, fd, address(buf), 0, 0, 0);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
@@ -456,13 +400,20 @@ final class LibC {
      * 0, or -errno. See https://man7.org/linux/man-pages/man2/statx.2.html
      */
     static int fstatx(int fd, int mask, MemorySegment buf) {
+        return statx(fd, EmptyString.SEGMENT, Constants.AT_EMPTY_PATH, mask, buf);
+    }
+
+    /**
+     * statx(2) of a path relative to {@code dirFd} ({@link Constants#AT_FDCWD}: the working
+     * directory), links followed, into {@code buf} (a {@link Structs#STATX}): 0, or -errno.
+     * Opens nothing.
+     */
+    static int statx(int dirFd, MemorySegment cPath, int flags, int mask, MemorySegment buf) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Statx.HANDLE.invokeExact(state, fd, EmptyString.SEGMENT, Constants.AT_EMPTY_PATH,
-                    mask, buf);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("statx", t);
+            return (int) syscall(SyscallNumbers.SYS_statx, dirFd, address(cPath), flags, mask, address(buf));
+        } finally {
+            Reference.reachabilityFence(cPath);
+            Reference.reachabilityFence(buf);
         }
     }
 
@@ -473,13 +424,7 @@ final class LibC {
 
     /** fcntl(2) with an int argument: the result, or -errno. See https://man7.org/linux/man-pages/man2/fcntl.2.html */
     static int fcntl(int fd, int command, int arg) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Fcntl.HANDLE.invokeExact(state, fd, command, arg);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("fcntl", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_fcntl, fd, command, arg, 0, 0);
     }
 
     /**
@@ -489,12 +434,11 @@ final class LibC {
      */
     static int name_to_handle_at(int fd, MemorySegment handle, MemorySegment mountId) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) NameToHandleAt.HANDLE.invokeExact(state, fd, EmptyString.SEGMENT, handle, mountId,
-                    Constants.AT_EMPTY_PATH);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("name_to_handle_at", t);
+            return (int) syscall(SyscallNumbers.SYS_name_to_handle_at, fd, address(EmptyString.SEGMENT),
+                    address(handle), address(mountId), Constants.AT_EMPTY_PATH);
+        } finally {
+            Reference.reachabilityFence(handle);
+            Reference.reachabilityFence(mountId);
         }
     }
 
@@ -504,11 +448,22 @@ final class LibC {
      */
     static int open_by_handle_at(int mountFd, MemorySegment handle, int flags) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) OpenByHandleAt.HANDLE.invokeExact(state, mountFd, handle, flags);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("open_by_handle_at", t);
+            return (int) syscall(SyscallNumbers.SYS_open_by_handle_at, mountFd, address(handle), flags, 0, 0);
+        } finally {
+            Reference.reachabilityFence(handle);
+        }
+    }
+
+    /**
+     * readlinkat(2) into {@code buf} (no NUL added): the length of the link, or -errno.
+     * See https://man7.org/linux/man-pages/man2/readlink.2.html
+     */
+    static long readlinkat(int dirFd, MemorySegment cPath, MemorySegment buf, long size) {
+        try {
+            return syscall(SyscallNumbers.SYS_readlinkat, dirFd, address(cPath), address(buf), size, 0);
+        } finally {
+            Reference.reachabilityFence(cPath);
+            Reference.reachabilityFence(buf);
         }
     }
 
@@ -561,13 +516,7 @@ final class LibC {
      * See https://man7.org/linux/man-pages/man2/setns.2.html
      */
     static int setns(int fd, int nstype) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Setns.HANDLE.invokeExact(state, fd, nstype);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("setns", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_setns, fd, nstype, 0, 0, 0);
     }
 
     /**
@@ -575,13 +524,7 @@ final class LibC {
      * {@code flags}: 0, or -errno. See https://man7.org/linux/man-pages/man2/unshare.2.html
      */
     static int unshare(int flags) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Unshare.HANDLE.invokeExact(state, flags);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("unshare", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_unshare, flags, 0, 0, 0, 0);
     }
 
     /**
@@ -589,159 +532,83 @@ final class LibC {
      * See https://man7.org/linux/man-pages/man2/gettid.2.html
      */
     static int gettid() {
-        try {
-            return (int) Gettid.HANDLE.invokeExact(CALL_STATE_BUFFER.get());
-        } catch (Throwable t) {
-            throw linkageFailure("gettid", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_gettid, 0, 0, 0, 0, 0);
     }
 
     /**
-     * listns(2) (Linux 6.19), through syscall(2): the number of ids written, or -errno
-     * (ENOSYS before 6.19). {@code request} is a {@link Structs#NS_ID_REQ}, filled by
-     * {@link Structs#nsIdRequest}. See https://man7.org/linux/man-pages/man2/syscall.2.html
+     * listns(2) (Linux 6.19): the number of ids written, or -errno (ENOSYS before 6.19).
+     * {@code request} is a {@link Structs#NS_ID_REQ}, filled by {@link Structs#nsIdRequest}.
      */
     static int listns(MemorySegment request, MemorySegment ids, long capacity, int flags) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) SyscallListns.HANDLE.invokeExact(state, (long) Constants.SYS_listns, request, ids,
-                    capacity, flags);
-            return result >= 0 ? (int) result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("listns", t);
+            return (int) syscall(Constants.SYS_listns, address(request), address(ids), capacity, flags, 0);
+        } finally {
+            Reference.reachabilityFence(request);
+            Reference.reachabilityFence(ids);
         }
     }
 
     /**
-     * pidfd_open(2), through syscall(2) so that glibc older than 2.36 works: the pidfd, or -errno.
+     * pidfd_open(2) (no C library function before glibc 2.36): the pidfd, or -errno.
      * See https://man7.org/linux/man-pages/man2/pidfd_open.2.html
      */
     static int pidfd_open(int pid, int flags) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) SyscallIntInt.HANDLE.invokeExact(state, (long) Constants.SYS_pidfd_open, pid, flags);
-            return result >= 0 ? (int) result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("pidfd_open", t);
-        }
+        return (int) syscall(Constants.SYS_pidfd_open, pid, flags, 0, 0, 0);
     }
 
     /**
-     * pidfd_send_signal(2) with no siginfo, through syscall(2): 0, or -errno. Signal 0 only
-     * checks that the process still exists. See https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html
+     * pidfd_send_signal(2) with no siginfo: 0, or -errno. Signal 0 only checks that the
+     * process still exists. See https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html
      */
     static int pidfd_send_signal(int pidfd, int signal, int flags) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) SyscallIntIntPointerInt.HANDLE.invokeExact(state,
-                    (long) Constants.SYS_pidfd_send_signal, pidfd, signal, MemorySegment.NULL, flags);
-            return result >= 0 ? (int) result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("pidfd_send_signal", t);
-        }
-    }
-
-
-    /**
-     * statx(2) of a path relative to {@code dirFd} ({@link Constants#AT_FDCWD}: the working
-     * directory), links followed, into {@code buf} (a {@link Structs#STATX}): 0, or -errno.
-     * Opens nothing.
-     */
-    static int statx(int dirFd, MemorySegment cPath, int flags, int mask, MemorySegment buf) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Statx.HANDLE.invokeExact(state, dirFd, cPath, flags, mask, buf);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("statx", t);
-        }
-    }
-
-    /**
-     * readlinkat(2) into {@code buf} (no NUL added): the length of the link, or -errno.
-     * See https://man7.org/linux/man-pages/man2/readlink.2.html
-     */
-    static long readlinkat(int dirFd, MemorySegment cPath, MemorySegment buf, long size) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) Readlinkat.HANDLE.invokeExact(state, dirFd, cPath, buf, size);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("readlinkat", t);
-        }
-    }
-
-    /** open(2) with a mode, for {@code O_CREAT}: the fd, or -errno. */
-    static int open(String path, int flags, int mode) {
-        byte[] bytes = pathBytes(path);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cPath = arena.allocate(bytes.length + 1L);
-            MemorySegment.copy(bytes, 0, cPath, JAVA_BYTE, 0, bytes.length);
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int fd = (int) Open.HANDLE.invokeExact(state, cPath, flags, mode);
-            return fd >= 0 ? fd : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("open", t);
-        }
+        return (int) syscall(Constants.SYS_pidfd_send_signal, pidfd, signal, 0, flags, 0);
     }
 
     /** pipe2(2) into {@code fds} (two ints: read end, write end): 0, or -errno. */
     static int pipe2(MemorySegment fds, int flags) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Pipe2.HANDLE.invokeExact(state, fds, flags);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("pipe2", t);
+            return (int) syscall(SyscallNumbers.SYS_pipe2, address(fds), flags, 0, 0, 0);
+        } finally {
+            Reference.reachabilityFence(fds);
         }
     }
 
     /** read(2): the number of bytes read (0 at end of file), or -errno. */
     static long read(int fd, MemorySegment buf, long count) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) Read.HANDLE.invokeExact(state, fd, buf, count);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("read", t);
+            return syscall(SyscallNumbers.SYS_read, fd, address(buf), count, 0, 0);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
     /** write(2): the number of bytes written, or -errno. */
     static long write(int fd, MemorySegment buf, long count) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            long result = (long) Write.HANDLE.invokeExact(state, fd, buf, count);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("write", t);
+            return syscall(SyscallNumbers.SYS_write, fd, address(buf), count, 0, 0);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
     /**
-     * waitid(2) into {@code info} (a {@link Structs#SIGINFO}): 0, or -errno.
+     * waitid(2) into {@code info} (a {@link Structs#SIGINFO}): 0, or -errno. The system call's
+     * fifth argument, a {@code struct rusage *}, is NULL.
      * See https://man7.org/linux/man-pages/man2/waitid.2.html
      */
     static int waitid(int idtype, int id, MemorySegment info, int options) {
         try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Waitid.HANDLE.invokeExact(state, idtype, id, info, options);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("waitid", t);
+            return (int) syscall(SyscallNumbers.SYS_waitid, idtype, id, address(info), options, 0);
+        } finally {
+            Reference.reachabilityFence(info);
         }
     }
 
     /** kill(2): 0, or -errno. */
     static int kill(int pid, int signal) {
-        try {
-            MemorySegment state = CALL_STATE_BUFFER.get();
-            int result = (int) Kill.HANDLE.invokeExact(state, pid, signal);
-            return result >= 0 ? result : failed(state);
-        } catch (Throwable t) {
-            throw linkageFailure("kill", t);
-        }
+        return (int) syscall(SyscallNumbers.SYS_kill, pid, signal, 0, 0, 0);
     }
+
 
     /**
      * posix_spawnp(3): 0 with the child's pid in {@code pid}, or -errno (the function returns
@@ -844,11 +711,9 @@ final class LibC {
      * namespace may call, where the JVM's own class files may not be visible.
      */
     static void linkProcessFunctions() {
-        Object[] handles = {Setns.HANDLE, Unshare.HANDLE, Readlinkat.HANDLE, Close.HANDLE, Pipe2.HANDLE, Read.HANDLE,
-            Write.HANDLE, Waitid.HANDLE, Kill.HANDLE, PosixSpawnp.HANDLE, FileActionsInit.HANDLE,
-            FileActionsDestroy.HANDLE, FileActionsAdddup2.HANDLE, FileActionsAddclosefrom.HANDLE,
-            FileActionsAddchdir.HANDLE, SpawnattrInit.HANDLE, SpawnattrDestroy.HANDLE, SpawnattrSetflags.HANDLE,
-            SpawnattrSetsigmask.HANDLE};
+        Object[] handles = {Syscall.HANDLE, PosixSpawnp.HANDLE, FileActionsInit.HANDLE, FileActionsDestroy.HANDLE,
+            FileActionsAdddup2.HANDLE, FileActionsAddclosefrom.HANDLE, FileActionsAddchdir.HANDLE,
+            SpawnattrInit.HANDLE, SpawnattrDestroy.HANDLE, SpawnattrSetflags.HANDLE, SpawnattrSetsigmask.HANDLE};
         if (handles.length == 0) {
             throw new AssertionError();
         }
