@@ -332,7 +332,9 @@ final class LibC {
     private static int open(byte[] path, int flags, int mode) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocate(path.length + 1L); // zeroed: the last byte is the NUL
-            MemorySegment.copy(path, 0, cPath, JAVA_BYTE, 0, path.length);
+            for (int i = 0; i < path.length; i++) { // not MemorySegment.copy: its first use spins a type switch
+                cPath.set(JAVA_BYTE, i, path[i]);
+            }
             return openat(Constants.AT_FDCWD, cPath, flags, mode);
         }
     }

@@ -547,11 +547,9 @@ public final class NamespaceDiscovery {
         /** Fills id, parent, owner (and, with no process in it, the user) of {@code f}; adds unseen ancestors. */
         private void relations(Found f, Namespace ns) throws NamespaceException {
             f.id = ns.id();
-            Optional<? extends Namespace> parent = switch (ns) {
-                case PidNamespace pid -> pid.parent();
-                case UserNamespace user -> user.parent();
-                default -> Optional.empty();
-            };
+            // instanceof, not a pattern switch: its bootstrap would spin a class in every scan's start-up
+            Optional<? extends Namespace> parent = ns instanceof PidNamespace pid ? pid.parent()
+                    : ns instanceof UserNamespace user ? user.parent() : Optional.empty();
             try {
                 f.parentInode = parent.map(Namespace::inode).orElse(0L);
                 parent.ifPresent(this::ancestor);

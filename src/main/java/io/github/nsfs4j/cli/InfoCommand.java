@@ -103,11 +103,11 @@ final class InfoCommand implements Command {
 
     /** The parent's inode for pid and user namespaces, 0 if none or not visible (and for other types). */
     static long parentInode(Namespace ns) throws NamespaceException {
-        return switch (ns) {
-            case PidNamespace pid -> inodeOf(pid.parent());
-            case UserNamespace user -> inodeOf(user.parent());
-            default -> 0;
-        };
+        // instanceof, not a pattern switch: its bootstrap would spin a class in every command's start-up
+        if (ns instanceof PidNamespace pid) {
+            return inodeOf(pid.parent());
+        }
+        return ns instanceof UserNamespace user ? inodeOf(user.parent()) : 0;
     }
 
     /** The inode of a related namespace, which is closed here; 0 if absent. */
