@@ -134,19 +134,39 @@ final class NamespaceRows {
         return sb.toString();
     }
 
+    /** The width to cut at for a terminal of {@code columns}: 0 (a size the terminal does not know: do not cut), or 20 at least. */
+    private static int width(int columns) {
+        return columns == 0 ? 0 : Math.max(columns, 20);
+    }
+
+    /**
+     * Whether this process's stdout is a terminal: {@code /proc/self/fd/1} names a terminal
+     * device. Not {@code System.console()}: its first call looks up a console provider
+     * (JLine's, through a ServiceLoader and the runtime image), milliseconds of every
+     * {@code ls}; {@code isatty(3)} asks the same question of the same fd.
+     */
+    static boolean stdoutIsTerminal() {
+        try {
+            String device = Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString();
+            return device.startsWith("/dev/pts/") || device.startsWith("/dev/tty") || device.equals("/dev/console");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
      * The terminal's width when {@code out} is this process's stdout on a terminal and
      * truncation is wanted; 0 (do not cut) otherwise. Reads {@code COLUMNS}, else asks
      * {@code stty size} on /dev/tty.
      */
     static int terminalWidth(PrintStream out, boolean noTruncate) {
-        if (noTruncate || out != System.out || System.console() == null || !System.console().isTerminal()) {
+        if (noTruncate || out != System.out || !stdoutIsTerminal()) {
             return 0;
         }
         try {
             String columns = System.getenv("COLUMNS");
             if (columns != null && columns.matches("[0-9]{1,5}")) {
-                return Math.max(Integer.parseInt(columns), 20);
+                return width(Integer.parseInt(columns));
             }
             Process p = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -156,7 +176,7 @@ final class NamespaceRows {
                 return 0;
             }
             String[] parts = size.split("\\s+");
-            return parts.length == 2 && parts[1].matches("[0-9]{1,5}") ? Math.max(Integer.parseInt(parts[1]), 20) : 0;
+            return parts.length == 2 && parts[1].matches("[0-9]{1,5}") ? width(Integer.parseInt(parts[1])) : 0;
         } catch (IOException | RuntimeException e) {
             return 0;
         } catch (InterruptedException e) {
