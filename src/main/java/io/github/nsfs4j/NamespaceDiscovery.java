@@ -349,7 +349,7 @@ public final class NamespaceDiscovery {
             String user = "";
             String command = "";
             if (first) {
-                user = users.name(Procfs.owner(dir));
+                user = users.ownerOf(dir); // the process's effective uid, as lsns reports it
                 command = Procfs.command(dir); // throws NoSuchFileException if the process is gone by now
             }
             for (int i = 0; i < types.length; i++) {

@@ -68,11 +68,6 @@ final class Procfs {
         return ((Number) Files.getAttribute(processDir.resolve("task"), "unix:nlink")).intValue() - 2;
     }
 
-    /** The uid owning a process directory: the process's effective uid, as lsns reports it. */
-    static int owner(Path processDir) throws IOException {
-        return (Integer) Files.getAttribute(processDir, "unix:uid");
-    }
-
     /** The text of a link ({@code net:[4026531833]}, {@code socket:[123]}, a path). */
     static String link(Path link) throws IOException {
         return Files.readSymbolicLink(link).toString();
