@@ -86,14 +86,23 @@ find_java() {
             break
         fi
     done
+    local jdk_dirs=(/usr/lib/jvm/* /usr/java/* /opt/java/* "${HOME:-/nonexistent}"/.sdkman/candidates/java/*
+                    "${HOME:-/nonexistent}"/.jdks/*)
     if [[ -n $candidate ]]; then
-        # /usr/bin/java is a chain of links: its JDK is where the chain ends.
-        local real
-        real=$(readlink -f -- "$candidate" 2>/dev/null) || real=$candidate
+        # /usr/bin/java is a chain of links: its JDK is where the chain ends. Found without a
+        # process when it ends in a JDK this function knows (-ef: the same file), else by readlink.
+        local real="" known
+        for known in "${jdk_dirs[@]}"; do
+            # A link to a JDK (java-1.17.0-openjdk-amd64 -> java-17-openjdk-amd64): its target names it.
+            if [[ ! -L $known && $candidate -ef $known/bin/java ]]; then
+                real=$known/bin/java
+                break
+            fi
+        done
+        [[ -n $real ]] || real=$(readlink -f -- "$candidate" 2>/dev/null) || real=$candidate
         try_jdk "${real%/bin/java}" "$candidate" && return 0
     fi
-    for dir in /usr/lib/jvm/* /usr/java/* /opt/java/* "${HOME:-/nonexistent}"/.sdkman/candidates/java/* \
-               "${HOME:-/nonexistent}"/.jdks/*; do
+    for dir in "${jdk_dirs[@]}"; do
         [[ -x $dir/bin/java ]] || continue
         java_feature "$dir/bin/java" "$dir"
         if [[ -n $feature ]] && (( feature >= min_feature && feature > best_feature )); then
