@@ -3,8 +3,8 @@
 # The sourcing script sets, before sourcing:
 #   nsfs_prog  its name, the prefix of every message ("nsfs", "nsfs-jshell")
 #   root       the checkout (the parent of bin/), symlinks followed
-# and then calls find_java (sets $java, $java_home, $java_version), jar_ready (sets $jar)
-# and, for bin/nsfs, aot_ready (sets $aot_opts).
+# and then calls find_java (sets $java, $java_home, $java_version), jar_ready (sets $jar),
+# aot_ready (sets $aot_opts) and, before it execs, unlock_target.
 #
 # find_java: a JDK 22 or newer: $JAVA_HOME if it is one, else `java` on PATH if it is one,
 # else the newest one in /usr/lib/jvm, /usr/java, /opt/java, ~/.sdkman/candidates/java or
@@ -16,10 +16,12 @@
 # jar_ready: NSFS_JAR, or the checkout's jar, built when needed. Where it cannot be built
 # (target/ not writable by this user, no javac, no Maven), a stale jar runs with a one-line
 # warning on stderr, and no jar at all is one line and exit 2.
-# aot_ready: on JDK 25+, the JDK AOT cache beside the checkout's jar (nsfs4j-VERSION.aot),
-# made by one training run (-XX:AOTCacheOutput, io.github.nsfs4j.cli.AotTraining) whenever
-# it is missing or does not match the jar, the JDK and the launch options; a cache that
-# cannot be made or does not match is left out, never an error.
+# aot_ready: on JDK 25+, a JDK AOT cache beside the checkout's jar, made by one training
+# run (-XX:AOTCacheOutput) whenever it is missing or does not match the jar, the JDK and
+# the launch options; a cache that cannot be made or does not match is left out, never an
+# error. bin/nsfs: nsfs4j-VERSION.aot (training io.github.nsfs4j.cli.AotTraining);
+# bin/nsfs-jshell: nsfs4j-VERSION-jshell.aot, for jshell's own JVM (a training session,
+# bin/lib/nsfs-jshell-training.jsh).
 #
 # Start-up counts here: a command runs in about 2x the time of `java -version`, so this
 # file forks as little as it can (bash tests and builtins, no $(...) on the way to java).
@@ -206,6 +208,16 @@ lock_target() {
     flock -w 900 "$lock_fd" || true
 }
 
+# Lets go of the build lock, if this run took it: the fd would otherwise pass to the
+# program the script execs (bash does not close it), and an interactive jshell would hold
+# the lock, and stall every build of the checkout, for as long as it runs.
+unlock_target() {
+    if [[ -n ${lock_fd:-} ]]; then
+        exec {lock_fd}>&-
+        lock_fd=""
+    fi
+}
+
 build() {
     local log status stamp
     find_maven
@@ -271,10 +283,15 @@ nsfs_launch_opts=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData
 nsfs_main=io.github.nsfs4j.cli.Main
 nsfs_training_main=io.github.nsfs4j.cli.AotTraining
 
-# What a cache must have been made with to be used: the JDK, the jar and the options.
-# Sets $aot_key (printf -v: no subshell).
+# bin/nsfs's training run: every subcommand once (AotTraining), with the launch options.
+nsfs_aot_train() {
+    "${aot_limit[@]}" "$java" "${nsfs_launch_opts[@]}" -XX:AOTCacheOutput="$1" -cp "$jar" "$nsfs_training_main"
+}
+
+# What a cache must have been made with to be used: the JDK, the jar and the options
+# ($aot_key_opts, set by aot_ready's caller). Sets $aot_key (printf -v: no subshell).
 set_aot_key() {
-    printf -v aot_key 'ok %s %s %s' "$java_home" "$jar" "${nsfs_launch_opts[*]}"
+    printf -v aot_key 'ok %s %s %s' "$java_home" "$jar" "${aot_key_opts[*]}"
 }
 
 # The first line of the key file beside the cache, or "".
@@ -300,39 +317,45 @@ aot_failed_before() {
     [[ $aot_key_found == "failed $aot_key" ]]
 }
 
-# Makes $aot_cache with one training run (its output goes to target/nsfs-aot.log); on
-# failure leaves a key file that says so. Never fails.
+# Makes $aot_cache with one training run ($aot_train OUTPUT, its output to $aot_log, under
+# a time limit: $aot_limit); on failure leaves a key file that says so. Never fails.
 aot_make() {
-    local tmp=$aot_cache.tmp.$$ log=$root/target/nsfs-aot.log status=0 limit=()
+    local tmp=$aot_cache.tmp.$$ status=0
     lock_target || true
     # Another run may have made it while this one waited for the lock.
     aot_valid && return 0
     if [[ -t 2 ]]; then
         printf '%s: making the JDK AOT cache for a faster start (once per jar and JDK); log: %s\n' \
-            "${nsfs_prog:-nsfs}" "$log" >&2
+            "${nsfs_prog:-nsfs}" "$aot_log" >&2
     fi
-    command -v timeout >/dev/null 2>&1 && limit=(timeout 300)
-    "${limit[@]}" "$java" "${nsfs_launch_opts[@]}" -XX:AOTCacheOutput="$tmp" -cp "$jar" "$nsfs_training_main" \
-        >"$log" 2>&1 </dev/null || status=$?
+    aot_limit=()
+    command -v timeout >/dev/null 2>&1 && aot_limit=(timeout 300)
+    "$aot_train" "$tmp" >"$aot_log" 2>&1 </dev/null || status=$?
     if (( status == 0 )) && [[ -s $tmp ]] && mv -f -- "$tmp" "$aot_cache" 2>/dev/null; then
         printf '%s\n' "$aot_key" >"$aot_cache.key.tmp.$$" 2>/dev/null \
             && mv -f -- "$aot_cache.key.tmp.$$" "$aot_cache.key" 2>/dev/null
     else
         rm -f -- "$tmp" "$aot_cache" 2>/dev/null
-        printf 'failed %s\n(training run exit %s; see %s)\n' "$aot_key" "$status" "$log" \
+        printf 'failed %s\n(training run exit %s; see %s)\n' "$aot_key" "$status" "$aot_log" \
             >"$aot_cache.key.tmp.$$" 2>/dev/null && mv -f -- "$aot_cache.key.tmp.$$" "$aot_cache.key" 2>/dev/null
     fi
     rm -f -- "$tmp.config" "$aot_cache.key.tmp.$$" 2>/dev/null
     return 0
 }
 
-# Sets $aot_opts to the options that use the AOT cache beside the jar, making it first when
-# it is missing or stale and target/ is writable; () where there is none to use.
+# aot_ready NAME TRAIN [PREFIX]: sets $aot_opts to the options that use the AOT cache
+# target/nsfs4j-VERSION{NAME}.aot, made first by the function TRAIN (called with the file
+# to write, as TRAIN FILE) when it is missing or stale and target/ is writable; () where
+# there is none to use. The caller sets aot_key_opts to the JVM options the cache is made
+# and used with (they are part of its key); PREFIX goes before each option of $aot_opts
+# (-J for the jshell launcher). The training run's output: target/nsfs{NAME}-aot.log.
 aot_ready() {
     aot_opts=()
     (( aot_jar && java_version >= aot_min_feature )) || return 0
     [[ ${NSFS_AOT:-1} != 0 ]] || return 0
-    aot_cache=${jar%.jar}.aot
+    aot_cache=${jar%.jar}$1.aot
+    aot_train=$2
+    aot_log=$root/target/nsfs$1-aot.log
     set_aot_key
     if ! aot_valid; then
         target_writable && ! aot_failed_before || return 0
@@ -341,5 +364,5 @@ aot_ready() {
     fi
     # A cache the JVM refuses after all (it checks the JDK and the class path itself) only
     # costs its speed: its messages stay out of the command's output.
-    aot_opts=(-XX:AOTCache="$aot_cache" -Xlog:aot*=off:stderr)
+    aot_opts=("${3:-}-XX:AOTCache=$aot_cache" "${3:-}-Xlog:aot*=off:stderr")
 }
