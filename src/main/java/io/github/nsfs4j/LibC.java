@@ -710,10 +710,11 @@ final class LibC {
 
     /**
      * Links (and so loads the classes of) every function that a thread inside another mount
-     * namespace may call, where the JVM's own class files may not be visible.
+     * namespace may call, where the JVM's own class files may not be visible: the system
+     * call numbers too.
      */
     static void linkProcessFunctions() {
-        Object[] handles = {Syscall.HANDLE, PosixSpawnp.HANDLE, FileActionsInit.HANDLE, FileActionsDestroy.HANDLE,
+        Object[] handles = {Syscall.HANDLE, SyscallNumbers.SYS_setns, PosixSpawnp.HANDLE, FileActionsInit.HANDLE, FileActionsDestroy.HANDLE,
             FileActionsAdddup2.HANDLE, FileActionsAddclosefrom.HANDLE, FileActionsAddchdir.HANDLE,
             SpawnattrInit.HANDLE, SpawnattrDestroy.HANDLE, SpawnattrSetflags.HANDLE, SpawnattrSetsigmask.HANDLE};
         if (handles.length == 0) {
