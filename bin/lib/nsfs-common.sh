@@ -23,7 +23,7 @@
 # bin/nsfs-jshell: nsfs4j-VERSION-jshell.aot, for jshell's own JVM (a training session,
 # bin/lib/nsfs-jshell-training.jsh).
 #
-# Start-up counts here: a command runs in about 2x the time of `java -version`, so this
+# Start-up counts here: a command runs in about 3x the time of `java -version`, so this
 # file forks as little as it can (bash tests and builtins, no $(...) on the way to java).
 
 die() {

@@ -370,11 +370,8 @@ final class LibC {
      * See https://man7.org/linux/man-pages/man2/ioctl.2.html
      */
     static int ioctl(int fd, long request, MemorySegment arg) {
-        if (!arg.isNative()) {
-            throw new IllegalArgumentException("ioctl needs native memory, not " + arg);
-        }
         try {
-            return ioctl(fd, request, arg.address());
+            return ioctl(fd, request, address(arg));
         } finally {
             Reference.reachabilityFence(arg);
         }

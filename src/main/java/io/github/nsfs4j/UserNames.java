@@ -2,8 +2,8 @@ package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
-import java.lang.foreign.Arena;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,21 +33,22 @@ final class UserNames {
 
     /**
      * The name of the user owning {@code file} (a {@code /proc/PID} directory: the process's
-     * user), asked of the JDK when the uid is new: one stat gives the uid and the owner, whose
-     * name the JDK's file system code resolved through the same getpwuid_r (a uid no user has
-     * is its number there too). What it learns serves {@link #name} as well, so a scan whose
-     * users all run processes never links getpwuid_r itself, a downcall shape of its own
-     * (milliseconds of a command's start-up).
+     * user). A uid seen before costs one stat; a new one a second stat, whose uid and owner
+     * come together, the owner's name resolved by the JDK's file system code through the same
+     * getpwuid_r (a uid no user has is its number there too). Only for a new uid: the JDK
+     * resolves the owner anew on every read that asks for it. What it learns serves
+     * {@link #name} as well, so a scan whose users all run processes never links getpwuid_r
+     * itself, a downcall shape of its own (milliseconds of a command's start-up).
      *
      * @throws IOException if the file is gone or hidden
      */
     String ownerOf(Path file) throws IOException {
-        Map<String, Object> attributes = Files.readAttributes(file, "unix:uid,owner");
-        int uid = (Integer) attributes.get("uid");
-        String known = names.get(uid);
+        String known = names.get((Integer) Files.getAttribute(file, "unix:uid"));
         if (known != null) {
             return known;
         }
+        Map<String, Object> attributes = Files.readAttributes(file, "unix:uid,owner");
+        int uid = (Integer) attributes.get("uid");
         String name = ((UserPrincipal) attributes.get("owner")).getName();
         if (name.equals(Integer.toString(uid))) {
             name = Integer.toUnsignedString(uid); // no such user: the JDK writes the number signed
