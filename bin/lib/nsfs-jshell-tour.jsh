@@ -1,6 +1,6 @@
 // bin/nsfs-jshell's tour, shown in interactive sessions only.
 System.out.println("""
-    nsfs4j in jshell: io.github.nsfs4j.* and java.nio.file.* are imported. Try:
+    nsfs4j in jshell: io.github.nsfs4j.*, io.github.nsfs4j.kernel.* and java.nio.file.* are imported. Try:
       var pidns = PidNamespace.current()          // your pid namespace: pid:[inode] id=...
       pidns.id(); pidns.parent(); pidns.initPid()  // NS_GET_ID, NS_GET_PARENT, NS_GET_PID_FROM_PIDNS(1)
       var net = Namespace.ofProcess(1234, NamespaceType.NET)   // or Namespace.open(Path.of("/run/netns/blue"))

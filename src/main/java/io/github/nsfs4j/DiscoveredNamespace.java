@@ -1,5 +1,12 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.FileNames;
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.Procfs;
+import io.github.nsfs4j.internal.Scan;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -30,8 +37,9 @@ import java.util.StringJoiner;
  * @param user the user name (or uid) owning that lowest-pid process, as lsns shows it; with no
  *     process in it, the user that created it (a user namespace) or its owning user
  *     namespace; empty if unknown
- * @param command that process's command line, NULs as spaces (or {@code comm} for a kernel
- *     thread), as lsns shows it; empty if no process is in it
+ * @param commandBytes that process's command line, NULs as spaces (or {@code comm} for a
+ *     kernel thread), as lsns shows it, as the bytes the kernel gave (a command line is any
+ *     bytes, not necessarily UTF-8); empty if no process is in it; {@link #command()} as text
  * @param parentInode the parent's inode for pid and user namespaces; 0 if none, none visible, or no hierarchy
  * @param ownerInode the owning user namespace's inode; 0 if not visible to the caller
  * @param heldBy what keeps it alive: processes in it, threads in it whose process is elsewhere,
@@ -45,39 +53,74 @@ import java.util.StringJoiner;
  *     as the kernel gave it; {@link #path()} and {@link #pathString()} are views of it.
  */
 public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong id, int processCount,
-        OptionalInt lowestPid, String user, String command, long parentInode, long ownerInode,
+        OptionalInt lowestPid, String user, byte[] commandBytes, long parentInode, long ownerInode,
         Set<Holder> heldBy, byte[] pathBytes) {
 
     /** What keeps a namespace alive. */
     public enum Holder {
         /** One or more processes are in it. */
-        PROCESS,
+        PROCESS(Scan.HELD_BY_PROCESS),
         /**
          * A thread is in it while its process (the thread-group leader, whose
          * {@code /proc/PID/ns} lsns reads) is not: a thread that called setns or unshare.
          */
-        THREAD,
+        THREAD(Scan.HELD_BY_THREAD),
         /** A process holds an fd on it. */
-        FD,
+        FD(Scan.HELD_BY_FD),
         /** A bind mount of its file exists. */
-        MOUNT,
+        MOUNT(Scan.HELD_BY_MOUNT),
         /** Only known as the parent or owner of another namespace. */
-        DESCENDANT
+        DESCENDANT(Scan.HELD_BY_DESCENDANT);
+
+        private final int bit;
+
+        Holder(int bit) {
+            this.bit = bit;
+        }
+
+        /** The holders whose bits are set in a scan's mask. */
+        static Set<Holder> of(int bits) {
+            EnumSet<Holder> holders = EnumSet.noneOf(Holder.class);
+            for (Holder h : values()) {
+                if ((bits & h.bit) != 0) {
+                    holders.add(h);
+                }
+            }
+            return holders;
+        }
     }
 
     /**
-     * Checks the fields and copies {@code heldBy}; a null {@code user} or {@code command} becomes empty.
+     * Checks the fields and copies {@code heldBy} and the byte arrays; a null {@code user} or
+     * {@code commandBytes} becomes empty.
      */
     public DiscoveredNamespace {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(lowestPid, "lowestPid");
         user = user == null ? "" : user;
-        command = command == null ? "" : command;
+        commandBytes = commandBytes == null ? new byte[0] : commandBytes.clone();
         EnumSet<Holder> holders = EnumSet.noneOf(Holder.class);
         holders.addAll(heldBy);
         heldBy = Collections.unmodifiableSet(holders);
         pathBytes = pathBytes == null ? null : pathBytes.clone();
+    }
+
+    /** {@return a copy of the command line's bytes: see {@link #commandBytes}} */
+    @Override
+    public byte[] commandBytes() {
+        return commandBytes.clone();
+    }
+
+    /**
+     * The command line as text: its bytes as UTF-8, a byte that is not valid UTF-8 replaced
+     * by U+FFFD (so it is lossy: {@link #commandBytes()} has them exactly); empty if no
+     * process is in the namespace.
+     *
+     * @return the command line
+     */
+    public String command() {
+        return new String(commandBytes, StandardCharsets.UTF_8);
     }
 
     /** {@return a copy of the path's bytes (null if there is no path): see {@link #pathBytes}} */
@@ -97,14 +140,10 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
      * @return the path, or null
      */
     public Path path() {
-        if (pathBytes == null) {
-            return null;
-        }
+        String name = pathBytes == null ? null : FileNames.jvmName(pathBytes);
         try {
-            String name = LibC.PATH_CHARSET.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(pathBytes)).toString();
-            return Arrays.equals(LibC.pathBytes(name), pathBytes) ? Path.of(name) : null;
-        } catch (CharacterCodingException | InvalidPathException e) {
+            return name == null ? null : Path.of(name);
+        } catch (InvalidPathException e) {
             return null;
         }
     }
@@ -144,14 +183,14 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
     public boolean equals(Object o) {
         return o instanceof DiscoveredNamespace d && type == d.type && inode == d.inode && id.equals(d.id)
                 && processCount == d.processCount && lowestPid.equals(d.lowestPid) && user.equals(d.user)
-                && command.equals(d.command) && parentInode == d.parentInode && ownerInode == d.ownerInode
+                && Arrays.equals(commandBytes, d.commandBytes) && parentInode == d.parentInode && ownerInode == d.ownerInode
                 && heldBy.equals(d.heldBy) && Arrays.equals(pathBytes, d.pathBytes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, inode, id, processCount, lowestPid, user, command, parentInode, ownerInode, heldBy)
-                * 31 + Arrays.hashCode(pathBytes);
+        return (Objects.hash(type, inode, id, processCount, lowestPid, user, parentInode, ownerInode, heldBy)
+                * 31 + Arrays.hashCode(commandBytes)) * 31 + Arrays.hashCode(pathBytes);
     }
 
     /**
@@ -171,13 +210,35 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
             throw new NoSuchNamespaceException("open", describe(), 0,
                     "found only as the parent or owner of another namespace; open that one and ask for it");
         }
-        Namespace ns = NamespaceHandle.openChecked(pathBytes, pathString(), type, inode);
+        Namespace ns;
+        try {
+            ns = NamespaceHandle.of(NamespaceFiles.openChecked(pathBytes, pathString(), type, inode));
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
         if (id.isPresent() && ns.id().isPresent() && ns.id().getAsLong() != id.getAsLong()) {
             ns.close();
             throw new NoSuchNamespaceException("open", describe(), 0,
                     "the namespace is gone: " + pathString() + " now names another one");
         }
         return ns;
+    }
+
+    /**
+     * For a mount namespace: how many mounts it has, as its lowest-pid process shows them,
+     * read now from {@code /proc/PID/mountinfo} (on kernels before Linux 6.12, which lack
+     * {@link MountNamespace#info()}). A process that is chrooted sees only the mounts under
+     * its root. The process's link is checked before and after the read, so the count is this
+     * namespace's and not that of a later process with the same pid.
+     *
+     * @return the number of mounts; empty if this is not a mount namespace, no process is in
+     *     it, or that process has exited or is not readable
+     */
+    public OptionalLong mountCount() {
+        if (type != NamespaceType.MNT || lowestPid.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        return Procfs.mountCount(lowestPid.getAsInt(), inode);
     }
 
     /** {@return {@code net:[4026531833]}, its type and inode as readlink shows them} */
@@ -198,6 +259,7 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         if (!user.isEmpty()) {
             sb.append(" user=").append(user);
         }
+        String command = command();
         if (!command.isEmpty()) {
             sb.append(" command=").append(command.length() <= 60 ? command : command.substring(0, 57) + "...");
         }

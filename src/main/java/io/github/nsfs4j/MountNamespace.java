@@ -2,21 +2,25 @@ package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.lang.foreign.MemorySegment;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.MountWalk;
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A handle on a mount namespace. See {@link Namespace} for ownership, thread safety and identity.
  */
 public final class MountNamespace extends NamespaceHandle {
 
-    MountNamespace(int fd, long device, long inode, OptionalLong id) {
-        super(fd, NamespaceType.MNT, device, inode, id);
+    MountNamespace(NsFile file) {
+        super(file);
     }
 
     /**
@@ -28,7 +32,6 @@ public final class MountNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure, as {@link Namespace#open(Path)}
      */
     public static MountNamespace open(Path path) throws NamespaceException {
-        Objects.requireNonNull(path, "path");
         return (MountNamespace) openPath(path, NamespaceType.MNT);
     }
 
@@ -42,7 +45,7 @@ public final class MountNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure, as {@link Namespace#ofProcess(int, NamespaceType)}
      */
     public static MountNamespace ofProcess(int pid) throws NamespaceException {
-        return (MountNamespace) openAs(procPath(pid, NamespaceType.MNT), NamespaceType.MNT);
+        return (MountNamespace) openProcess(pid, NamespaceType.MNT);
     }
 
     /**
@@ -53,7 +56,7 @@ public final class MountNamespace extends NamespaceHandle {
      * @throws NamespaceException if it cannot be opened
      */
     public static MountNamespace current() throws NamespaceException {
-        return (MountNamespace) openAs(threadSelfPath(NamespaceType.MNT), NamespaceType.MNT);
+        return (MountNamespace) openThreadSelf(NamespaceType.MNT);
     }
 
     /**
@@ -65,7 +68,7 @@ public final class MountNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure
      */
     public long mountNamespaceId() throws NamespaceException {
-        return callWriting(NsIoctl.NS_GET_MNTNS_ID).get(JAVA_LONG, 0);
+        return written(NsIoctl.NS_GET_MNTNS_ID).get(JAVA_LONG, 0);
     }
 
     /**
@@ -77,7 +80,11 @@ public final class MountNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure
      */
     public MountNamespaceInfo info() throws NamespaceException {
-        return MountNamespace.readInfo(callWriting(NsIoctl.NS_MNT_GET_INFO), inode(), this);
+        try {
+            return MountWalk.info(file, MountNamespaceInfo::new);
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
     }
 
     /**
@@ -155,55 +162,49 @@ public final class MountNamespace extends NamespaceHandle {
      */
     public void walkAll(Visitor visitor) throws NamespaceException {
         Objects.requireNonNull(visitor, "visitor");
-        MountNamespace cursor = (MountNamespace) duplicateHandle();
         try {
-            for (Optional<MountNamespace> prev = cursor.previous(); prev.isPresent(); prev = cursor.previous()) {
-                cursor.close();
-                cursor = prev.get();
-            }
-            for (;;) {
-                boolean more;
-                try (MountNamespace visited = (MountNamespace) cursor.duplicateHandle()) {
-                    more = visitor.visit(visited);
+            NsFile cursor = file.duplicate();
+            try {
+                for (NsFile prev = MountWalk.step(cursor, NsIoctl.NS_MNT_GET_PREV); prev != null;
+                        prev = MountWalk.step(cursor, NsIoctl.NS_MNT_GET_PREV)) {
+                    cursor.close();
+                    cursor = prev;
                 }
-                Optional<MountNamespace> next = more ? cursor.next() : Optional.empty();
-                cursor.close();
-                if (next.isEmpty()) {
-                    return;
+                for (;;) {
+                    boolean more;
+                    try (MountNamespace visited = new MountNamespace(cursor.duplicate())) {
+                        more = visitor.visit(visited);
+                    }
+                    NsFile next = more ? MountWalk.step(cursor, NsIoctl.NS_MNT_GET_NEXT) : null;
+                    cursor.close();
+                    if (next == null) {
+                        return;
+                    }
+                    cursor = next;
                 }
-                cursor = next.get();
+            } finally {
+                cursor.close();
             }
-        } finally {
-            cursor.close();
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
+    }
+
+    /** A second handle on this namespace, on a duplicate of its fd. */
+    MountNamespace duplicate() throws NamespaceException {
+        try {
+            return new MountNamespace(file.duplicate());
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
     }
 
     private Optional<MountNamespace> step(NsIoctl request) throws NamespaceException {
-        MemorySegment buf = LibC.scratch().fill((byte) 0);
-        int newFd = call(request, buf);
-        if (newFd == -Errnos.ENOENT) {
-            return Optional.empty();
+        try {
+            NsFile neighbour = MountWalk.step(file, request);
+            return neighbour == null ? Optional.empty() : Optional.of(new MountNamespace(neighbour));
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
-        if (newFd == -Errnos.EPERM) {
-            throw new NamespaceAccessDeniedException(request.name(), toString(), Errnos.EPERM,
-                    "walking mount namespaces needs CAP_SYS_ADMIN in the initial user namespace and a caller"
-                            + " in the initial pid namespace");
-        }
-        if (newFd < 0) {
-            throw failure(request, toString(), -newFd);
-        }
-        return Optional.of((MountNamespace) adoptOrClose(newFd, request.name() + " of " + this, NamespaceType.MNT));
-    }
-
-    /** The info in {@code buf}, filled by NS_MNT_GET_INFO on the namespace {@code target} with {@code inode}. */
-    static MountNamespaceInfo readInfo(MemorySegment buf, long inode, Object target) throws NamespaceException {
-        int size = Structs.mntNsInfoSize(buf);
-        if (size < Structs.MNT_NS_INFO.byteSize()) {
-            throw new NamespaceException(NsIoctl.NS_MNT_GET_INFO.name(), String.valueOf(target), 0,
-                    "the kernel filled only " + size + " bytes of struct mnt_ns_info, expected "
-                            + Structs.MNT_NS_INFO.byteSize());
-        }
-        return new MountNamespaceInfo(Structs.mntNsInfoMntNsId(buf), inode,
-                Integer.toUnsignedLong(Structs.mntNsInfoNrMounts(buf)));
     }
 }

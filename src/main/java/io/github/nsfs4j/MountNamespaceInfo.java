@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.kernel.NamespaceType;
+
 /**
  * What {@code NS_MNT_GET_INFO} tells of a mount namespace ({@code struct mnt_ns_info}), with
  * the namespace's inode: a value that holds no fd, from {@link MountNamespace#info()} or
@@ -54,7 +56,7 @@ public record MountNamespaceInfo(long id, long inode, long mountCount) {
                 if (ns.info().id() != id) {
                     return true;
                 }
-                found[0] = (MountNamespace) ns.duplicateHandle();
+                found[0] = ns.duplicate();
                 return false;
             });
         }

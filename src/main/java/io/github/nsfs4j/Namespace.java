@@ -1,7 +1,8 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -76,7 +77,6 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @throws IllegalCallerException if native access is not enabled for nsfs4j (the message names the flag)
      */
     static Namespace open(Path path) throws NamespaceException {
-        Objects.requireNonNull(path, "path");
         return NamespaceHandle.openPath(path, null);
     }
 
@@ -92,7 +92,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @throws NamespaceException for any other failure
      */
     static Namespace ofProcess(int pid, NamespaceType type) throws NamespaceException {
-        return NamespaceHandle.openAs(NamespaceHandle.procPath(pid, type), type);
+        return NamespaceHandle.openProcess(pid, type);
     }
 
     /**
@@ -107,7 +107,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @throws NamespaceException for any other failure
      */
     static Namespace ofProcess(ProcessHandle process, NamespaceType type) throws NamespaceException {
-        Objects.requireNonNull(type, "type");
+        java.util.Objects.requireNonNull(type, "type");
         try (Pidfd pidfd = Pidfd.of(process)) {
             return pidfd.namespace(type);
         }
@@ -123,7 +123,7 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @throws NamespaceException for any other failure
      */
     static Namespace current(NamespaceType type) throws NamespaceException {
-        return NamespaceHandle.openAs(NamespaceHandle.threadSelfPath(type), type);
+        return NamespaceHandle.openThreadSelf(type);
     }
 
     /**
@@ -138,7 +138,11 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @throws NamespaceException for any other failure
      */
     static Namespace adopt(int fd) throws NamespaceException {
-        return NamespaceHandle.adopt(fd);
+        try {
+            return NamespaceHandle.of(io.github.nsfs4j.internal.NamespaceFiles.adopt(fd));
+        } catch (io.github.nsfs4j.internal.Failure f) {
+            throw Failures.of(f);
+        }
     }
 
     /**
@@ -153,7 +157,11 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
      * @throws NamespaceException for any other failure
      */
     static Namespace duplicate(int fd) throws NamespaceException {
-        return NamespaceHandle.duplicate(fd);
+        try {
+            return NamespaceHandle.of(io.github.nsfs4j.internal.NamespaceFiles.duplicate(fd));
+        } catch (io.github.nsfs4j.internal.Failure f) {
+            throw Failures.of(f);
+        }
     }
 
     // ---------------------------------------------------------------- identity (recorded at open)

@@ -1,12 +1,14 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.Errnos;
+
 import java.io.IOException;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
  * A namespace operation failed. Every instance says what was attempted ({@link #operation()}:
- * an {@link NsIoctl} name or a system call), on what ({@link #target()}: a namespace such as
+ * an {@link io.github.nsfs4j.kernel.NsIoctl} name or a system call), on what ({@link #target()}: a namespace such as
  * {@code pid:[4026531836]}, or a path), and, where the kernel refused, the errno with its
  * name and text. Subclasses tell the cases a caller may want to handle apart.
  */
@@ -39,7 +41,7 @@ public class NamespaceException extends IOException {
     /**
      * What was attempted.
      *
-     * @return an {@link NsIoctl} constant's name, or a system call such as {@code open}
+     * @return an {@link io.github.nsfs4j.kernel.NsIoctl} constant's name, or a system call such as {@code open}
      */
     public String operation() {
         return operation;

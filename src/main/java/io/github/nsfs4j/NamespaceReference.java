@@ -1,10 +1,9 @@
 package io.github.nsfs4j;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.FileHandles;
+import io.github.nsfs4j.kernel.NamespaceType;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,31 +61,6 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
         }
     }
 
-    /** Encodes an open namespace through name_to_handle_at(2). */
-    static NamespaceReference of(Namespace ns) throws NamespaceException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment handle = arena.allocate(Structs.NSFS_FILE_HANDLE);
-            handle.set(JAVA_INT, Structs.FILE_HANDLE_BYTES, Structs.NSFS_HANDLE_BYTES);
-            MemorySegment mountId = arena.allocate(JAVA_INT);
-            int rc = NamespaceHandle.of(ns).callOnFd(fd -> LibC.name_to_handle_at(fd, handle, mountId), "name_to_handle_at");
-            if (rc < 0) {
-                throw -rc == Errnos.EOPNOTSUPP || -rc == Errnos.EINVAL || -rc == Errnos.EOVERFLOW
-                        ? new NamespaceException("name_to_handle_at", ns.toString(), -rc,
-                                "this kernel gives no file handles for namespaces (Linux 6.18 does)")
-                        : Errnos.failure("name_to_handle_at", ns.toString(), -rc, "cannot encode the namespace");
-            }
-            int type = handle.get(JAVA_INT, Structs.FILE_HANDLE_TYPE);
-            int bytes = handle.get(JAVA_INT, Structs.FILE_HANDLE_BYTES);
-            if (type != Constants.FILEID_NSFS || bytes != Structs.NSFS_HANDLE_BYTES) {
-                throw new NamespaceException("name_to_handle_at", ns.toString(), 0, "unexpected handle type 0x"
-                        + Integer.toHexString(type) + " of " + bytes + " bytes");
-            }
-            return new NamespaceReference(NamespaceType.fromCloneFlag(handle.get(JAVA_INT, Structs.FILE_HANDLE_NS_TYPE)),
-                    handle.get(JAVA_LONG, Structs.FILE_HANDLE_NS_ID),
-                    Integer.toUnsignedLong(handle.get(JAVA_INT, Structs.FILE_HANDLE_NS_INUM)));
-        }
-    }
-
     /**
      * Reopens the namespace (open_by_handle_at(2) on {@code FD_NSFS_ROOT}, read-only,
      * O_CLOEXEC), as a new handle the caller owns.
@@ -97,24 +71,11 @@ public record NamespaceReference(NamespaceType type, long id, long inode) {
      *     namespaces they are in)
      */
     public Namespace open() throws NamespaceException {
-        LibC.requireNativeAccess();
-        int fd;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment handle = arena.allocate(Structs.NSFS_FILE_HANDLE);
-            handle.set(JAVA_INT, Structs.FILE_HANDLE_BYTES, Structs.NSFS_HANDLE_BYTES);
-            handle.set(JAVA_INT, Structs.FILE_HANDLE_TYPE, Constants.FILEID_NSFS);
-            handle.set(JAVA_LONG, Structs.FILE_HANDLE_NS_ID, id);
-            handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_TYPE, type.cloneFlag());
-            handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_INUM, (int) inode);
-            fd = LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, NamespaceHandle.OPEN_FLAGS);
+        try {
+            return NamespaceHandle.of(FileHandles.open(type, id, inode, toString()));
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
-        if (fd < 0) {
-            throw -fd == Errnos.ESTALE
-                    ? new NoSuchNamespaceException("open_by_handle_at", toString(), -fd,
-                            "namespace no longer reachable (it is gone, or the caller may not open it)")
-                    : Errnos.failure("open_by_handle_at", toString(), -fd, "cannot reopen the namespace");
-        }
-        return NamespaceHandle.adoptOrClose(fd, toString(), type);
     }
 
     /** The stable text form, {@code nsfs:net:id=4099:ino=4026531833}; {@link #parse} reads it back. */

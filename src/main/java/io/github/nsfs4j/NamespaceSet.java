@@ -1,5 +1,14 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.enter.Job;
+import io.github.nsfs4j.internal.enter.NamespaceThread;
+import io.github.nsfs4j.internal.enter.PoolThread;
+import io.github.nsfs4j.internal.enter.Preload;
+import io.github.nsfs4j.internal.enter.ProcessStart;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,7 +19,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -54,16 +62,15 @@ import java.util.Set;
  */
 public final class NamespaceSet implements AutoCloseable {
 
-    private final NamespaceHandle[] entries;
+    private final NsFile[] entries;
     private final Set<NamespaceType> types;
     private final Set<NamespaceType> skipped;
     private final String target;
 
-    private NamespaceSet(NamespaceHandle[] entries, Set<NamespaceType> types, Set<NamespaceType> skipped,
-            String target) {
-        this.entries = entries;
-        this.types = types;
-        this.skipped = skipped;
+    private NamespaceSet(EntryChecks.Plan plan, String target) {
+        this.entries = plan.order();
+        this.types = Collections.unmodifiableSet(plan.types());
+        this.skipped = Collections.unmodifiableSet(plan.skipped());
         this.target = target;
     }
 
@@ -137,7 +144,7 @@ public final class NamespaceSet implements AutoCloseable {
         if (namespaces.isEmpty()) {
             throw new IllegalArgumentException("no namespace given");
         }
-        Map<NamespaceType, NamespaceHandle> byType = new EnumMap<>(NamespaceType.class);
+        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
         for (Namespace ns : namespaces) {
             Objects.requireNonNull(ns, "a namespace is null");
             if (byType.containsKey(ns.type())) {
@@ -146,20 +153,23 @@ public final class NamespaceSet implements AutoCloseable {
             }
             byType.put(ns.type(), null);
         }
-        List<NamespaceHandle> owned = new ArrayList<>();
+        List<NsFile> owned = new ArrayList<>();
         boolean success = false;
         try {
             for (Namespace ns : namespaces) {
-                NamespaceHandle copy = NamespaceHandle.of(ns).duplicateHandle();
+                NsFile copy = NamespaceHandle.fileOf(ns).duplicate();
                 owned.add(copy);
                 byType.put(copy.type(), copy);
             }
-            NamespaceSet set = build(byType, false, describe(namespaces));
+            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, false, describe(namespaces)),
+                    describe(namespaces));
             success = true;
             return set;
+        } catch (Failure f) {
+            throw Failures.of(f);
         } finally {
             if (!success) {
-                owned.forEach(NamespaceHandle::close);
+                owned.forEach(NsFile::close);
             }
         }
     }
@@ -178,117 +188,23 @@ public final class NamespaceSet implements AutoCloseable {
 
     private static NamespaceSet fromProcess(Pidfd process, Set<NamespaceType> types, boolean all)
             throws NamespaceException {
-        Map<NamespaceType, NamespaceHandle> byType = new EnumMap<>(NamespaceType.class);
+        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
         boolean success = false;
         try {
             for (NamespaceType type : types) {
-                byType.put(type, NamespaceHandle.of(process.namespace(type)));
+                byType.put(type, process.file.namespace(type));
             }
-            NamespaceSet set = build(byType, all, "process " + process.pid());
+            String target = "process " + process.pid();
+            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, all, target), target);
             success = true;
             return set;
+        } catch (Failure f) {
+            throw Failures.of(f);
         } finally {
             if (!success) {
-                byType.values().forEach(NamespaceHandle::close);
+                byType.values().forEach(NsFile::close);
             }
         }
-    }
-
-    /**
-     * Checks every namespace against the kernel's rules, skips (and closes) those that are the
-     * JVM's own, and keeps the rest in the kernel's order. On a refusal the caller closes all.
-     */
-    private static NamespaceSet build(Map<NamespaceType, NamespaceHandle> byType, boolean all, String target)
-            throws NamespaceException {
-        NamespaceThread.Preload.ensure();
-        Set<NamespaceType> skipped = EnumSet.noneOf(NamespaceType.class);
-        for (Map.Entry<NamespaceType, NamespaceHandle> e : byType.entrySet()) {
-            if (JvmNamespaces.isHome(e.getValue())) {
-                skipped.add(e.getKey());
-            }
-        }
-        for (NamespaceType type : List.of(NamespaceType.USER, NamespaceType.TIME)) {
-            NamespaceHandle ns = byType.get(type);
-            if (ns != null && !skipped.contains(type)) {
-                throw refusal(ns, target, all);
-            }
-        }
-        List<NamespaceHandle> order = new ArrayList<>();
-        for (NamespaceType type : JvmNamespaces.ENTERABLE) {
-            NamespaceHandle ns = byType.get(type);
-            if (ns != null && !skipped.contains(type)) {
-                order.add(ns);
-            }
-        }
-        checkPermitted(order, target);
-        for (NamespaceType type : skipped) {
-            byType.remove(type).close();
-        }
-        // user and time are only here when skipped; every other type is in order
-        EnumSet<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
-        order.forEach(ns -> types.add(ns.type()));
-        return new NamespaceSet(order.toArray(NamespaceHandle[]::new), Collections.unmodifiableSet(types),
-                Collections.unmodifiableSet(skipped), target);
-    }
-
-    private static EntryRefusedException refusal(NamespaceHandle ns, String target, boolean all) {
-        String why = all ? "its " + ns.type() + " namespace differs from the JVM's, so not all of its namespaces can"
-                + " be entered: " : "";
-        return ns.type() == NamespaceType.USER
-                ? new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.USER_NAMESPACE, why
-                        + "a user namespace can only be joined by a single-threaded process (the kernel answers EINVAL"
-                        + " to a thread of the JVM); run the work in a process started by nsenter --user, which can")
-                : new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.TIME_NAMESPACE, why
-                        + "a time namespace can only be joined by a single-threaded process (the kernel answers EUSERS"
-                        + " to a thread of the JVM); its clock offsets are in /proc/PID/timens_offsets, and"
-                        + " nsenter --time can start a program in it");
-    }
-
-    /** The kernel's permission rules for setns, checked in advance: capabilities, owner, pid ancestry. */
-    private static void checkPermitted(List<NamespaceHandle> order, String target) throws NamespaceException {
-        if (order.isEmpty()) {
-            return;
-        }
-        long caps = JvmNamespaces.effectiveCapabilities();
-        boolean hasMnt = order.stream().anyMatch(ns -> ns.type() == NamespaceType.MNT);
-        if ((caps & (1L << JvmNamespaces.CAP_SYS_ADMIN)) == 0 || hasMnt
-                && (caps & (1L << JvmNamespaces.CAP_SYS_CHROOT)) == 0) {
-            throw new EntryRefusedException(order.get(0) + " of " + target,
-                    EntryRefusedException.Reason.MISSING_CAPABILITY, "joining a namespace needs CAP_SYS_ADMIN"
-                            + (hasMnt ? " and, for a mount namespace, CAP_SYS_CHROOT" : "")
-                            + " in the caller's user namespace, and this process lacks it (CapEff "
-                            + Long.toHexString(caps) + "); run as root or give the JVM those capabilities");
-        }
-        for (NamespaceHandle ns : order) {
-            Optional<UserNamespace> owner = ns.owner();
-            if (owner.isEmpty()) {
-                throw new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.MISSING_CAPABILITY,
-                        "it is owned by a user namespace outside the JVM's (not its own or a descendant), where"
-                                + " the JVM has no capabilities");
-            }
-            owner.get().close();
-            if (ns instanceof PidNamespace pid) {
-                checkDescendant(pid, target);
-            }
-        }
-    }
-
-    /** A pid namespace can be entered if the JVM's pid namespace is it or one of its ancestors. */
-    private static void checkDescendant(PidNamespace pid, String target) throws NamespaceException {
-        NamespaceHandle home = JvmNamespaces.home(NamespaceType.PID);
-        Optional<PidNamespace> next = pid.parent();
-        while (next.isPresent()) {
-            try (PidNamespace ancestor = next.get()) {
-                if (ancestor.equals(home)) {
-                    return;
-                }
-                next = ancestor.parent();
-            }
-        }
-        throw new EntryRefusedException(pid + " of " + target,
-                EntryRefusedException.Reason.PID_NAMESPACE_NOT_DESCENDANT, "it is not below the JVM's pid namespace "
-                        + home + " (the kernel lets a process place children only in its own pid namespace or a"
-                        + " descendant, and answers EINVAL)");
     }
 
     private static String describe(Collection<? extends Namespace> namespaces) {
@@ -319,10 +235,6 @@ public final class NamespaceSet implements AutoCloseable {
         return skipped;
     }
 
-    NamespaceHandle[] entries() {
-        return entries;
-    }
-
     // ---------------------------------------------------------------- acting
 
     /**
@@ -346,32 +258,21 @@ public final class NamespaceSet implements AutoCloseable {
     public <T, X extends Exception> T call(NamespaceTask<T, X> task) throws X, NamespaceException {
         Objects.requireNonNull(task, "task");
         requireOpen("call");
-        NamespaceThread.Job<T> job = NamespaceThread.run(new NamespaceThread.Job<>(entries, target) {
-            @Override
-            T work() throws Exception {
-                return task.call();
-            }
-        });
-        return NamespaceSet.<T, X>outcome(job);
+        try {
+            return Outcomes.<T, X>of(PoolThread.run(job(entries, target, task)));
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
     }
 
-    /** The job's result, or its failure thrown as it is. */
-    @SuppressWarnings("unchecked")
-    static <T, X extends Exception> T outcome(NamespaceThread.Job<T> job) throws X, NamespaceException {
-        Throwable failure = job.failure;
-        if (failure == null) {
-            return job.result;
-        }
-        if (failure instanceof RuntimeException e) {
-            throw e;
-        }
-        if (failure instanceof Error e) {
-            throw e;
-        }
-        if (failure instanceof NamespaceException e) {
-            throw e;
-        }
-        throw (X) failure; // the task's own checked exception: the only other kind it can throw
+    /** The job that runs {@code task} inside {@code entries}. */
+    static <T, X extends Exception> Job<T> job(NsFile[] entries, String target, NamespaceTask<T, X> task) {
+        return new Job<>(entries, target) {
+            @Override
+            protected T work() throws Exception {
+                return task.call();
+            }
+        };
     }
 
     /**
@@ -422,7 +323,14 @@ public final class NamespaceSet implements AutoCloseable {
      */
     public Process start(ProcessBuilder builder) throws IOException {
         requireOpen("start");
-        return Spawn.start(builder, job -> NamespaceThread.run(job), entries, target);
+        NamespaceThread.checkNotInside();
+        try (ProcessStart start = ProcessStart.prepare(builder)) {
+            Preload.forProcesses();
+            int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.job(entries, target)));
+            return start.started(pid, entries);
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
     }
 
     private void requireOpen(String operation) throws ClosedNamespaceException {
@@ -437,7 +345,7 @@ public final class NamespaceSet implements AutoCloseable {
      * @return false after {@link #close()} (or if one of its handles was closed)
      */
     public boolean isOpen() {
-        for (NamespaceHandle ns : entries) {
+        for (NsFile ns : entries) {
             if (!ns.isOpen()) {
                 return false;
             }
@@ -451,7 +359,7 @@ public final class NamespaceSet implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (NamespaceHandle ns : entries) {
+        for (NsFile ns : entries) {
             ns.close();
         }
     }

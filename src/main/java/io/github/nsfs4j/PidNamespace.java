@@ -1,10 +1,16 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.Errnos;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.ProcfsPidTranslation;
+import io.github.nsfs4j.kernel.KernelSupport;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 
 /**
  * A handle on a pid namespace, with translation of pids between it and the caller's own pid
@@ -27,8 +33,8 @@ import java.util.OptionalLong;
  */
 public final class PidNamespace extends NamespaceHandle {
 
-    PidNamespace(int fd, long device, long inode, OptionalLong id) {
-        super(fd, NamespaceType.PID, device, inode, id);
+    PidNamespace(NsFile file) {
+        super(file);
     }
 
     /**
@@ -40,7 +46,6 @@ public final class PidNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure, as {@link Namespace#open(Path)}
      */
     public static PidNamespace open(Path path) throws NamespaceException {
-        Objects.requireNonNull(path, "path");
         return (PidNamespace) openPath(path, NamespaceType.PID);
     }
 
@@ -54,7 +59,7 @@ public final class PidNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure, as {@link Namespace#ofProcess(int, NamespaceType)}
      */
     public static PidNamespace ofProcess(int pid) throws NamespaceException {
-        return (PidNamespace) openAs(procPath(pid, NamespaceType.PID), NamespaceType.PID);
+        return (PidNamespace) openProcess(pid, NamespaceType.PID);
     }
 
     /**
@@ -65,7 +70,7 @@ public final class PidNamespace extends NamespaceHandle {
      * @throws NamespaceException if it cannot be opened
      */
     public static PidNamespace current() throws NamespaceException {
-        return (PidNamespace) openAs(threadSelfPath(NamespaceType.PID), NamespaceType.PID);
+        return (PidNamespace) openThreadSelf(NamespaceType.PID);
     }
 
     /**
@@ -128,20 +133,23 @@ public final class PidNamespace extends NamespaceHandle {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid must be positive, got " + pid);
         }
-        if (ProcfsPidTranslation.Mode.PROCFS) {
-            return ProcfsPidTranslation.translate(this, translation, pid);
-        }
         NsIoctl request = translation.request;
-        int result = call(request, pid);
-        if (result >= 0) {
-            return result;
+        try {
+            if (ProcfsPidTranslation.Mode.PROCFS) {
+                return ProcfsPidTranslation.translate(file, request, pid);
+            }
+            int result = file.translate(request, pid);
+            if (result >= 0) {
+                return result;
+            }
+            // ESRCH, or ENOTTY from a request the kernel has (some 6.11-6.17 kernels): no such pid
+            if (Errnos.meaning(request.name(), -result, KernelSupport.known(request)) == Errnos.Meaning.NO_SUCH_PID) {
+                return 0;
+            }
+            throw Failure.request(request, toString(), -result);
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
-        // Some 6.11-6.17 kernels say ENOTTY for a pid they do not find: only a kernel
-        // without the request (probed once) makes ENOTTY an error.
-        if (Errnos.unresolvedPid(request, result)) {
-            return 0;
-        }
-        throw failure(request, toString(), -result);
     }
 
     /** {@link #translate} through {@code /proc/<pid>/status}, whatever the kernel has; for tests and comparisons. */
@@ -149,7 +157,11 @@ public final class PidNamespace extends NamespaceHandle {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid must be positive, got " + pid);
         }
-        return ProcfsPidTranslation.translate(this, translation, pid);
+        try {
+            return ProcfsPidTranslation.translate(file, translation.request, pid);
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
     }
 
     /**

@@ -1,14 +1,11 @@
 package io.github.nsfs4j;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.PidFile;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.function.IntUnaryOperator;
 
 /**
  * A process held by a pidfd (pidfd_open(2), Linux 5.3): a reference that, unlike a pid,
@@ -29,12 +26,10 @@ import java.util.function.IntUnaryOperator;
  * releases the fd under a call in flight.
  */
 public final class Pidfd implements AutoCloseable {
-    private final FdGuard fd;
-    private final int pid;
+    final PidFile file;
 
-    private Pidfd(int fd, int pid) {
-        this.fd = new FdGuard(fd, this);
-        this.pid = pid;
+    private Pidfd(PidFile file) {
+        this.file = file;
     }
 
     /**
@@ -47,16 +42,11 @@ public final class Pidfd implements AutoCloseable {
      * @throws NamespaceException for any other failure
      */
     public static Pidfd open(int pid) throws NamespaceException {
-        if (pid <= 0) {
-            throw new IllegalArgumentException("pid must be positive, got " + pid);
+        try {
+            return new Pidfd(PidFile.open(pid));
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
-        LibC.requireNativeAccess();
-        int fd = LibC.pidfd_open(pid, 0);
-        if (fd < 0) {
-            throw Errnos.failure("pidfd_open", "process " + pid, -fd,
-                    -fd == Errnos.ESRCH ? "no such process" : "cannot open a pidfd");
-        }
-        return new Pidfd(fd, pid);
     }
 
     /**
@@ -88,7 +78,7 @@ public final class Pidfd implements AutoCloseable {
      * @return the pid
      */
     public int pid() {
-        return pid;
+        return file.pid();
     }
 
     /**
@@ -102,17 +92,11 @@ public final class Pidfd implements AutoCloseable {
      * @throws NamespaceException for any other failure
      */
     public boolean isAlive() throws NamespaceException {
-        int raw = fd.acquire("isAlive", this);
-        int revents;
         try {
-            revents = LibC.pollOne(raw, Constants.POLLIN, 0);
-        } finally {
-            fd.release();
+            return file.isAlive();
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
-        if (revents < 0) {
-            throw Errnos.failure("poll", toString(), -revents, "cannot poll the pidfd");
-        }
-        return (revents & Constants.POLLIN) == 0;
     }
 
     /**
@@ -132,65 +116,11 @@ public final class Pidfd implements AutoCloseable {
      */
     public Namespace namespace(NamespaceType type) throws NamespaceException {
         Objects.requireNonNull(type, "type");
-        String operation = "PIDFD_GET_" + type.name() + "_NAMESPACE";
-        int raw = fd.acquire(operation, this);
-        int nsFd;
         try {
-            nsFd = LibC.ioctl(raw, PidfdIoctl.namespaceOf(type).request(), 0L);
-        } finally {
-            fd.release();
+            return NamespaceHandle.of(file.namespace(type));
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
-        if (nsFd >= 0) {
-            return NamespaceHandle.adoptOrClose(nsFd, "process " + pid, type);
-        }
-        boolean leaderGone = -nsFd == Errnos.ESRCH && isAlive();
-        if (-nsFd != Errnos.ENOTTY && !leaderGone) {
-            throw Errnos.failure(operation, "process " + pid, -nsFd, -nsFd == Errnos.ESRCH
-                    ? "the process has exited" : "cannot open the process's namespace");
-        }
-        return throughProc(type);
-    }
-
-    /**
-     * The namespace through {@code /proc}: the process's own link, else a live thread's (the
-     * main thread's link is gone once it has exited); each open is checked on the pidfd.
-     */
-    private Namespace throughProc(NamespaceType type) throws NamespaceException {
-        Path dir = Procfs.PROC.resolve(Integer.toString(pid));
-        List<Path> links = new ArrayList<>();
-        links.add(dir.resolve("ns").resolve(type.procName()));
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(dir.resolve("task"))) {
-            for (Path task : tasks) {
-                if (!task.getFileName().toString().equals(Integer.toString(pid))) {
-                    links.add(task.resolve("ns").resolve(type.procName()));
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone (or /proc is not the caller's): the checks below say which
-        }
-        for (Path link : links) {
-            Namespace ns;
-            try {
-                ns = NamespaceHandle.openAs(link.toString(), type);
-            } catch (NoSuchNamespaceException e) {
-                continue; // that thread has exited (or is the exited main thread): try the next
-            }
-            boolean alive = false;
-            try {
-                alive = isAlive(); // throws if this pidfd was closed meanwhile: ns must not leak then
-            } finally {
-                if (!alive) {
-                    ns.close();
-                }
-            }
-            if (!alive) {
-                break;
-            }
-            return ns;
-        }
-        throw new NoSuchNamespaceException("open", NamespaceHandle.procPath(pid, type), 0, isAlive()
-                ? "no thread of the process shows its namespaces in /proc (is /proc the caller's?)"
-                : "the process exited while its namespace was being opened");
     }
 
     /**
@@ -235,16 +165,13 @@ public final class Pidfd implements AutoCloseable {
      * @throws NamespaceException for any other failure
      */
     public OptionalInt pidIn(PidNamespace ns) throws NamespaceException {
-        OptionalInt result = ns.pidInNamespace(pid);
-        if (!isAlive()) {
-            throw new NoSuchNamespaceException("pidfd", "process " + pid, Errnos.ESRCH, "the process has exited");
+        OptionalInt result = ns.pidInNamespace(file.pid());
+        try {
+            file.requireAlive();
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
         return result;
-    }
-
-    /** Runs a C-layer call on the pidfd, held open for the call: its result, or -errno. */
-    int callOnFd(IntUnaryOperator syscall, String operation) throws ClosedNamespaceException {
-        return fd.apply(syscall, operation, this);
     }
 
     /**
@@ -253,18 +180,18 @@ public final class Pidfd implements AutoCloseable {
      * @return true until {@code close()}
      */
     public boolean isOpen() {
-        return fd.isOpen();
+        return file.isOpen();
     }
 
     /** Closes the pidfd; idempotent. */
     @Override
     public void close() {
-        fd.close();
+        file.close();
     }
 
     /** {@code pidfd:1234}, with a mark when closed. */
     @Override
     public String toString() {
-        return "pidfd:" + pid + (isOpen() ? "" : " (closed)");
+        return file.toString();
     }
 }

@@ -1,6 +1,6 @@
 package io.github.nsfs4j;
 
-import java.util.OptionalLong;
+import io.github.nsfs4j.internal.NsFile;
 
 /**
  * A handle on a namespace of a type with no operations of its own (cgroup, ipc, net, time,
@@ -8,7 +8,7 @@ import java.util.OptionalLong;
  */
 final class PlainNamespace extends NamespaceHandle {
 
-    PlainNamespace(int fd, NamespaceType type, long device, long inode, OptionalLong id) {
-        super(fd, type, device, inode, id);
+    PlainNamespace(NsFile file) {
+        super(file);
     }
 }

@@ -5,7 +5,7 @@ package io.github.nsfs4j;
  * could not prove that it was ({@code /proc/thread-self/ns/*} named another namespace
  * afterwards). The thread has ended and is never reused, so nothing else runs in the wrong
  * namespace; this exception tells the caller that the task itself completed
- * ({@link #taskCompleted()}) and what it returned ({@link #result()}), or, if the task failed,
+ * ({@link #taskCompleted()}) and what it returned ({@link #result(Class)}), or, if the task failed,
  * is added to the task's exception as suppressed.
  */
 public final class RestoreFailedException extends NamespaceException {
@@ -32,11 +32,15 @@ public final class RestoreFailedException extends NamespaceException {
     }
 
     /**
-     * What the task returned, if it completed ({@code null} otherwise, or if it returned null).
+     * What the task returned, if it completed, as the type the task returns: for a task that
+     * returns a {@code String}, {@code e.result(String.class)}.
      *
-     * @return the task's result
+     * @param <T> the task's result type
+     * @param type the task's result type
+     * @return the task's result; {@code null} if it did not complete, or returned null
+     * @throws ClassCastException if the task returned something of another type
      */
-    public Object result() {
-        return result;
+    public <T> T result(Class<T> type) {
+        return type.cast(result);
     }
 }

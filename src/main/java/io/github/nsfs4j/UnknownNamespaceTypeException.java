@@ -3,7 +3,7 @@ package io.github.nsfs4j;
 /**
  * The fd is a namespace file, but of a type this version of nsfs4j does not know: the
  * kernel's {@code NS_GET_NSTYPE} answered a {@code CLONE_NEW*} flag that no
- * {@link NamespaceType} has (a namespace type newer than the library). Opening, adopting and
+ * {@link io.github.nsfs4j.kernel.NamespaceType} has (a namespace type newer than the library). Opening, adopting and
  * duplicating such a file throw this exception and leave no fd behind (an adopted fd stays
  * the caller's); a newer nsfs4j may know the type.
  */

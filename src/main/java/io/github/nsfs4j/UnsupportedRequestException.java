@@ -1,5 +1,8 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.kernel.IoctlRequest;
+import io.github.nsfs4j.kernel.KernelVersion;
+
 /** The running kernel lacks the request; {@link #since()} is the kernel version that has it. */
 public final class UnsupportedRequestException extends NamespaceException {
     private static final long serialVersionUID = 1L;

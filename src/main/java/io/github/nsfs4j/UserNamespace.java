@@ -2,10 +2,12 @@ package io.github.nsfs4j;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import java.nio.file.Path;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A handle on a user namespace: the owner of every other namespace, and a hierarchy of its
@@ -13,8 +15,8 @@ import java.util.OptionalLong;
  */
 public final class UserNamespace extends NamespaceHandle {
 
-    UserNamespace(int fd, long device, long inode, OptionalLong id) {
-        super(fd, NamespaceType.USER, device, inode, id);
+    UserNamespace(NsFile file) {
+        super(file);
     }
 
     /**
@@ -26,7 +28,6 @@ public final class UserNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure, as {@link Namespace#open(Path)}
      */
     public static UserNamespace open(Path path) throws NamespaceException {
-        Objects.requireNonNull(path, "path");
         return (UserNamespace) openPath(path, NamespaceType.USER);
     }
 
@@ -40,7 +41,7 @@ public final class UserNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure, as {@link Namespace#ofProcess(int, NamespaceType)}
      */
     public static UserNamespace ofProcess(int pid) throws NamespaceException {
-        return (UserNamespace) openAs(procPath(pid, NamespaceType.USER), NamespaceType.USER);
+        return (UserNamespace) openProcess(pid, NamespaceType.USER);
     }
 
     /**
@@ -51,7 +52,7 @@ public final class UserNamespace extends NamespaceHandle {
      * @throws NamespaceException if it cannot be opened
      */
     public static UserNamespace current() throws NamespaceException {
-        return (UserNamespace) openAs(threadSelfPath(NamespaceType.USER), NamespaceType.USER);
+        return (UserNamespace) openThreadSelf(NamespaceType.USER);
     }
 
     /**
@@ -80,6 +81,6 @@ public final class UserNamespace extends NamespaceHandle {
      * @throws NamespaceException for any other failure
      */
     public long ownerUid() throws NamespaceException {
-        return Integer.toUnsignedLong(callWriting(NsIoctl.NS_GET_OWNER_UID).get(JAVA_INT, 0));
+        return Integer.toUnsignedLong(written(NsIoctl.NS_GET_OWNER_UID).get(JAVA_INT, 0));
     }
 }

@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.kernel.NamespaceType;
+
 /** A namespace of one type was found where another type was required. */
 public final class WrongNamespaceTypeException extends NamespaceException {
     private static final long serialVersionUID = 1L;

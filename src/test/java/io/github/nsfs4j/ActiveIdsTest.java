@@ -1,5 +1,11 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.Constants;
+import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,8 +107,8 @@ class ActiveIdsTest {
             MemorySegment req = Structs.nsIdRequest(arena.allocate(32, 8), 0, NamespaceType.NET.cloneFlag(), 0);
             MemorySegment ids = arena.allocate(4096 * 8L, 8);
             int n = LibC.listns(req, ids, 4096, 0);
-            assertTrue(n > 0 || n == -Errnos.ENOSYS, "listns answered " + n + ", neither a count nor ENOSYS");
-            if (n == -Errnos.ENOSYS) {
+            assertTrue(n > 0 || n == -Errno.ENOSYS, "listns answered " + n + ", neither a count nor ENOSYS");
+            if (n == -Errno.ENOSYS) {
                 return; // no listns on this kernel; the scan fallback's tests cover that case
             }
             try (Namespace own = Namespace.current(NamespaceType.NET)) {

@@ -1,5 +1,9 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,9 +87,9 @@ class CleanerTest {
     void aClosedHandleThatBecomesGarbageLeavesAReusedFdNumberAlone(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("unrelated"), "x");
         Namespace ns = Namespace.current(NamespaceType.UTS);
-        int number = NamespaceHandle.of(ns).callOnFd(fd -> fd, "fd");
+        int number = Internals.onFd(ns, fd -> fd);
         ns.close();
-        int reused = LibC.open(file.toString(), NamespaceHandle.OPEN_FLAGS);
+        int reused = LibC.open(file.toString(), NamespaceFiles.OPEN_FLAGS);
         try {
             assertEquals(number, reused, "the lowest free number comes back (POSIX)");
             WeakReference<Namespace> ref = new WeakReference<>(ns);

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -7,6 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import io.github.nsfs4j.PidNamespace.Translation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -29,8 +35,9 @@ public final class CpuPerCall {
     private static final String[] REQUESTS = {"NS_GET_NSTYPE", "NS_GET_PID_FROM_PIDNS", "NS_GET_PID_IN_PIDNS",
         "NS_GET_TGID_FROM_PIDNS", "NS_GET_TGID_IN_PIDNS"};
     /** clock_gettime(2), for CLOCK_THREAD_CPUTIME_ID (3), as the C loop reads it. */
-    private static final MethodHandle CLOCK_GETTIME = LibC.link("clock_gettime",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1, null);
+    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.captureCallState("errno"));
     private static final MemorySegment TIMESPEC = Arena.global().allocate(16, 8);
     private static final MemorySegment CALL_STATE = Arena.global().allocate(
             java.lang.foreign.Linker.Option.captureStateLayout());
@@ -48,7 +55,7 @@ public final class CpuPerCall {
         int iterations = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
         try (PidNamespace ns = PidNamespace.ofProcess(pid)) {
-            int fd = LibC.open("/proc/" + pid + "/ns/pid", NamespaceHandle.OPEN_FLAGS);
+            int fd = LibC.open("/proc/" + pid + "/ns/pid", NamespaceFiles.OPEN_FLAGS);
             if (fd < 0) {
                 throw new IllegalStateException("open /proc/" + pid + "/ns/pid: errno " + -fd);
             }
@@ -129,7 +136,7 @@ public final class CpuPerCall {
 
     private static int once(int v, PidNamespace ns, int fd, int pid) throws NamespaceException {
         return switch (v) {
-            case 0 -> ns.call(NsIoctl.NS_GET_NSTYPE, 0L);
+            case 0 -> nsType(ns);
             case 1 -> ns.translate(Translation.PID_FROM_NAMESPACE, 1);
             case 2 -> ns.translate(Translation.PID_IN_NAMESPACE, pid);
             case 3 -> ns.translate(Translation.TGID_FROM_NAMESPACE, 1);
@@ -147,7 +154,7 @@ public final class CpuPerCall {
         long acc = 0;
         long t0 = threadCpuNanos();
         switch (v) {
-            case 0 -> { for (int i = 0; i < n; i++) { acc += ns.call(NsIoctl.NS_GET_NSTYPE, 0L); } }
+            case 0 -> { for (int i = 0; i < n; i++) { acc += nsType(ns); } }
             case 1 -> { for (int i = 0; i < n; i++) { acc += ns.translate(Translation.PID_FROM_NAMESPACE, 1); } }
             case 2 -> { for (int i = 0; i < n; i++) { acc += ns.translate(Translation.PID_IN_NAMESPACE, pid); } }
             case 3 -> { for (int i = 0; i < n; i++) { acc += ns.translate(Translation.TGID_FROM_NAMESPACE, 1); } }
@@ -164,5 +171,14 @@ public final class CpuPerCall {
         }
         sink += acc;
         return (double) (t1 - t0) / n;
+    }
+
+    /** NS_GET_NSTYPE on the handle's file, as the library makes it (a system call through syscall(2)). */
+    private static int nsType(PidNamespace ns) {
+        try {
+            return ns.file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L);
+        } catch (io.github.nsfs4j.internal.Failure f) {
+            throw new IllegalStateException(f);
+        }
     }
 }

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.Errnos;
+import io.github.nsfs4j.internal.JvmNamespaces;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import java.io.File;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -59,7 +64,7 @@ public class EnterBenchmark {
     private MemorySegment[] links;
 
     @Setup(Level.Trial)
-    public void setUp() throws NamespaceException {
+    public void setUp() throws Exception {
         String pid = System.getProperty(PROPERTY);
         if (pid == null) {
             throw new IllegalStateException("system property " + PROPERTY + " is not set: run through bench/run");

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.enter.NamespaceThread;
+import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,10 +48,10 @@ class EnterCyclesTest {
             NamespaceThread.faults = (type, restoring) -> {
                 int c = cycle.get();
                 if (!restoring && type == NamespaceType.NET && c % 13 == 5) {
-                    return -Errnos.EPERM;
+                    return -Errno.EPERM;
                 }
                 if (restoring && type == NamespaceType.NET && c % 11 == 3) {
-                    return -Errnos.EINVAL; // really does not go back: the check must catch it
+                    return -Errno.EINVAL; // really does not go back: the check must catch it
                 }
                 return 0;
             };
@@ -80,7 +85,7 @@ class EnterCyclesTest {
                             restoreFailures++;
                         }
                         assertTrue(r.taskCompleted());
-                        assertEquals(net, r.result());
+                        assertEquals(net, r.result(String.class));
                     } else if (e instanceof NamespaceAccessDeniedException) {
                         assertEquals(5, kind % 13, "cycle " + kind + ": " + e);
                         entryFailures++;

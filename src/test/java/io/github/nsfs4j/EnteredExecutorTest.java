@@ -1,5 +1,8 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -65,7 +68,7 @@ class EnteredExecutorTest {
                     int ok = 0;
                     for (int i = 0; i < 50; i++) {
                         String[] links = ex.call(() -> new String[] {ThreadNamespaces.own("net"),
-                            ThreadNamespaces.own("uts"), Long.toString(LibC.gettid())});
+                            ThreadNamespaces.own("uts"), Long.toString(ThreadNamespaces.tid())});
                         assertEquals(net, links[0]);
                         assertEquals(uts, links[1]);
                         tids.add(Long.parseLong(links[2]));
@@ -163,13 +166,13 @@ class EnteredExecutorTest {
         Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> reported.add(e));
         try (EnteredExecutor ex = executor(1)) {
-            long firstTid = ex.call(LibC::gettid);
+            long firstTid = ex.call(ThreadNamespaces::tid);
             RestoreFailedException e = assertThrows(RestoreFailedException.class, () -> ex.call(() -> {
                 assertEquals(0, LibC.unshare(NamespaceType.IPC.cloneFlag()));
                 return ThreadNamespaces.own("ipc");
             }));
             assertTrue(e.taskCompleted());
-            String movedTo = (String) e.result();
+            String movedTo = e.result(String.class);
             assertTrue(e.getMessage().contains(movedTo), e.getMessage());
             Path firstTask = Path.of("/proc/self/task/" + firstTid);
             for (int i = 0; i < 500 && Files.exists(firstTask); i++) {
@@ -179,7 +182,7 @@ class EnteredExecutorTest {
             assertTrue(ThreadNamespaces.foreignThreads().values().stream().noneMatch(l -> l.contains("ipc=" + movedTo)),
                     "no thread is left in the namespace the task made: " + ThreadNamespaces.foreignThreads());
             String[] after = ex.call(() -> new String[] {ThreadNamespaces.own("net"), ThreadNamespaces.own("uts"),
-                ThreadNamespaces.own("ipc"), Long.toString(LibC.gettid())});
+                ThreadNamespaces.own("ipc"), Long.toString(ThreadNamespaces.tid())});
             assertEquals(List.of(net, uts, ThreadNamespaces.own("ipc")), List.of(after).subList(0, 3),
                     "the new thread entered net and uts, and its ipc is the JVM's");
             assertNotEquals(Long.toString(firstTid), after[3]);

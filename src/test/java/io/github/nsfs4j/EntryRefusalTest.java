@@ -1,5 +1,8 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.enter.NamespaceThread;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -127,7 +129,7 @@ class FactoryTypingTest {
                 classPathOf(Namespace.class) + File.pathSeparator + classPathOf(jnr.constants.Constant.class)));
         for (int i = 0; i < bodies.size(); i++) {
             Path file = src.resolve("Snippet" + i + ".java");
-            Files.writeString(file, "package user;\nimport io.github.nsfs4j.*;\nclass Snippet" + i + " {\n"
+            Files.writeString(file, "package user;\nimport io.github.nsfs4j.*;\nimport io.github.nsfs4j.kernel.*;\nclass Snippet" + i + " {\n"
                     + bodies.get(i) + "\n}\n");
             args.add(file.toString());
         }
@@ -139,9 +141,12 @@ class FactoryTypingTest {
             rc = javac.run(w, w, args.toArray(String[]::new));
         }
         Map<Integer, List<String>> errors = new TreeMap<>();
-        Matcher m = Pattern.compile("Snippet(\\d+)\\.java:\\d+: error: (.*)").matcher(out.toString());
+        // the message, and for "cannot find symbol" the symbol javac names on a line of its own
+        Matcher m = Pattern.compile("Snippet(\\d+)\\.java:\\d+: error: (.*)(?:\\R.*\\R.*\\R\\s*symbol:\\s*(.*))?")
+                .matcher(out.toString());
         while (m.find()) {
-            errors.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new ArrayList<>()).add(m.group(2));
+            errors.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new ArrayList<>())
+                    .add(m.group(3) == null ? m.group(2) : m.group(2) + ": " + m.group(3));
         }
         assertEquals(rc != 0, !errors.isEmpty(), "javac's exit status and its errors agree: " + out);
         return errors;

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.Constants;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,12 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.MountWalk;
+import io.github.nsfs4j.internal.linux.IoctlCodes;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,7 +117,7 @@ class MountNamespaceInfoTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG);
             out.set(JAVA_LONG, 0, 0);
-            int rc = NamespaceHandle.of(ns).callOnFd(fd -> LibC.ioctl(fd, request, out), "ioctl");
+            int rc = Internals.onFd(ns, fd -> LibC.ioctl(fd, request, out));
             assertEquals(0, rc, "ioctl 0x" + Long.toHexString(request));
             return out.get(JAVA_LONG, 0);
         }
@@ -121,7 +128,7 @@ class MountNamespaceInfoTest {
         try (MountNamespace ns = MountNamespace.current(); Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(32, 8).fill((byte) 0xff);
             long request = IoctlCodes._IOR(0xb7, 10, 32); // a future, larger struct mnt_ns_info
-            assertEquals(0, ns.callOnFd(fd -> LibC.ioctl(fd, request, buf), "ioctl"));
+            assertEquals(0, Internals.onFd(ns, fd -> LibC.ioctl(fd, request, buf)));
             assertEquals((int) Structs.MNT_NS_INFO.byteSize(), buf.get(JAVA_INT, 0), "size reports what was filled");
             assertEquals(ns.id().getAsLong(), buf.get(JAVA_LONG, 8));
             for (long i = 16; i < 32; i++) {
@@ -141,18 +148,18 @@ class MountNamespaceInfoTest {
             buf.set(JAVA_INT, 0, 16);
             buf.set(JAVA_INT, 4, -1); // nr_mounts 0xffffffff: unsigned
             buf.set(JAVA_LONG, 8, 0x8000000000000005L);
-            MountNamespaceInfo info = MountNamespace.readInfo(buf, 42, "test");
+            MountNamespaceInfo info = MountWalk.read(buf, 42, "test", MountNamespaceInfo::new);
             assertEquals(0xffffffffL, info.mountCount());
             assertEquals(0x8000000000000005L, info.id());
             assertTrue(info.toString().contains("id=" + Long.toUnsignedString(0x8000000000000005L)), info.toString());
 
             buf.set(JAVA_INT, 0, 24); // a later kernel that filled more: still readable
             buf.set(JAVA_INT, 4, 7);
-            assertEquals(new MountNamespaceInfo(0x8000000000000005L, 42, 7), MountNamespace.readInfo(buf, 42, "test"));
+            assertEquals(new MountNamespaceInfo(0x8000000000000005L, 42, 7), MountWalk.read(buf, 42, "test", MountNamespaceInfo::new));
 
             for (int size : new int[] {0, 8, 15}) {
                 buf.set(JAVA_INT, 0, size);
-                NamespaceException e = assertThrows(NamespaceException.class, () -> MountNamespace.readInfo(buf, 42, "test"),
+                Failure e = assertThrows(Failure.class, () -> MountWalk.read(buf, 42, "test", MountNamespaceInfo::new),
                         "size " + size);
                 assertTrue(e.getMessage().contains("mnt_ns_info"), e.getMessage());
             }

@@ -1,5 +1,12 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.Constants;
+import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.internal.linux.IoctlCodes;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,7 +97,7 @@ class MountNamespaceWalkTest {
 
     /** A second handle on the same namespace (F_DUPFD_CLOEXEC), owned by the caller. */
     private static MountNamespace dup(MountNamespace ns) throws NamespaceException {
-        int copy = ns.callOnFd(fd -> LibC.fcntl(fd, Constants.F_DUPFD_CLOEXEC, 0), "fcntl");
+        int copy = Internals.onFd(ns, fd -> LibC.fcntl(fd, Constants.F_DUPFD_CLOEXEC, 0));
         assertTrue(copy >= 0, "F_DUPFD_CLOEXEC: " + copy);
         return (MountNamespace) Namespace.adopt(copy);
     }
@@ -404,30 +411,30 @@ class MountNamespaceWalkTest {
     @Test
     void unrelatedRequestsOnAMountNamespaceFd() throws Exception {
         MountNamespace ns = created.values().iterator().next();
-        int enotty = Errnos.ENOTTY;
-        int einval = Errnos.EINVAL;
+        int enotty = Errno.ENOTTY;
+        int einval = Errno.EINVAL;
         // A number nsfs does not know.
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, IoctlCodes._IO(0xb7, 0x7f), 0L), "ioctl"));
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IO(0xb7, 0x7f), 0L)));
         // A known number with the wrong direction or size.
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, IoctlCodes._IO(0xb7, 13), 0L), "ioctl"));
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, IoctlCodes._IOW(0xb7, 10, 16), LibC.scratch()), "ioctl"));
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, IoctlCodes._IOWR(0xb7, 10, 16), LibC.scratch()), "ioctl"));
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, IoctlCodes._IOR(0xb7, 10, 8), LibC.scratch()), "ioctl"),
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IO(0xb7, 13), 0L)));
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes.RUNNING.ioc(false, true, 0xb7, 10, 16), LibC.scratch())));
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IOWR(0xb7, 10, 16), LibC.scratch())));
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IOR(0xb7, 10, 8), LibC.scratch())),
                 "struct mnt_ns_info smaller than MNT_NS_INFO_SIZE_VER0");
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, IoctlCodes._IOR(0xb7, 13, 4), LibC.scratch()), "ioctl"),
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IOR(0xb7, 13, 4), LibC.scratch())),
                 "NS_GET_ID with a 4-byte size");
         // Another magic altogether (a tty request).
-        assertEquals(-enotty, ns.callOnFd(fd -> LibC.ioctl(fd, 0x5401 /* TCGETS */, LibC.scratch()), "ioctl"));
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, 0x5401 /* TCGETS */, LibC.scratch())));
         // Requests of other namespace types: EINVAL on a mount namespace.
-        assertEquals(-einval, ns.callOnFd(fd -> LibC.ioctl(fd, NsIoctl.NS_GET_PID_FROM_PIDNS.request(), 1L), "ioctl"));
-        assertEquals(-einval, ns.callOnFd(fd -> LibC.ioctl(fd, NsIoctl.NS_GET_PARENT.request(), 0L), "ioctl"));
-        assertEquals(-einval, ns.callOnFd(fd -> LibC.ioctl(fd, NsIoctl.NS_GET_OWNER_UID.request(), LibC.scratch()), "ioctl"));
+        assertEquals(-einval, Internals.onFd(ns, fd -> LibC.ioctl(fd, NsIoctl.NS_GET_PID_FROM_PIDNS.request(), 1L)));
+        assertEquals(-einval, Internals.onFd(ns, fd -> LibC.ioctl(fd, NsIoctl.NS_GET_PARENT.request(), 0L)));
+        assertEquals(-einval, Internals.onFd(ns, fd -> LibC.ioctl(fd, NsIoctl.NS_GET_OWNER_UID.request(), LibC.scratch())));
 
         // And the other way round: the mount requests on a net namespace fd.
         try (Namespace net = Namespace.current(NamespaceType.NET)) {
             for (NsIoctl request : List.of(NsIoctl.NS_MNT_GET_INFO, NsIoctl.NS_MNT_GET_NEXT, NsIoctl.NS_MNT_GET_PREV,
                     NsIoctl.NS_GET_MNTNS_ID)) {
-                int rc = NamespaceHandle.of(net).callOnFd(fd -> LibC.ioctl(fd, request.request(), LibC.scratch().fill((byte) 0)), "ioctl");
+                int rc = Internals.onFd(net, fd -> LibC.ioctl(fd, request.request(), LibC.scratch().fill((byte) 0)));
                 assertEquals(-einval, rc, request + " on a net namespace");
             }
         }

@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -216,7 +218,7 @@ class NamespaceDiscoveryRobustnessTest {
         NamespaceSnapshot.Node root = snapshot.treeByOwner().getFirst();
         assertTrue(root.toString().matches("user:\\[\\d+\\] \\(\\d+ child(ren)?\\)"), root.toString());
         DiscoveredNamespace bare = new DiscoveredNamespace(NamespaceType.NET, 4026532000L, OptionalLong.of(-1L), 0,
-                OptionalInt.empty(), "", "", 0, 0, Set.of(DiscoveredNamespace.Holder.MOUNT,
+                OptionalInt.empty(), "", new byte[0], 0, 0, Set.of(DiscoveredNamespace.Holder.MOUNT,
                         DiscoveredNamespace.Holder.FD), null);
         assertEquals("net:[4026532000] id=18446744073709551615 nprocs=0 held=fd,mount", bare.toString());
     }

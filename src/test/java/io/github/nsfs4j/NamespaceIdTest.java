@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -58,7 +63,7 @@ class NamespaceIdTest {
     private static long rawId(Namespace ns) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG);
-            assertEquals(0, NamespaceHandle.of(ns).callOnFd(fd -> LibC.ioctl(fd, 0x8008b70dL /* NS_GET_ID */, out), "ioctl"));
+            assertEquals(0, Internals.onFd(ns, fd -> LibC.ioctl(fd, 0x8008b70dL /* NS_GET_ID */, out)));
             return out.get(JAVA_LONG, 0);
         }
     }
@@ -266,16 +271,16 @@ class NamespaceIdTest {
                 reused = true;
                 assertEquals(oldDevice, now.device());
                 // A stale handle: the old namespace's identity (device, inode, id) on some fd.
-                int fd = LibC.open(secondUts, NamespaceHandle.OPEN_FLAGS);
+                int fd = LibC.open(secondUts, NamespaceFiles.OPEN_FLAGS);
                 assertTrue(fd >= 0);
-                try (Namespace stale = new PlainNamespace(fd, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.of(oldId))) {
+                try (Namespace stale = new PlainNamespace(new NsFile(fd, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.of(oldId)))) {
                     assertNotEquals(stale, now, "same inode, different id: not the same namespace");
                     assertNotEquals(now, stale);
                 }
                 // Without ids, only the inode is left, and it cannot tell them apart (why ids matter).
-                int fd2 = LibC.open(secondUts, NamespaceHandle.OPEN_FLAGS);
+                int fd2 = LibC.open(secondUts, NamespaceFiles.OPEN_FLAGS);
                 assertTrue(fd2 >= 0);
-                try (Namespace inodeOnly = new PlainNamespace(fd2, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.empty())) {
+                try (Namespace inodeOnly = new PlainNamespace(new NsFile(fd2, NamespaceType.UTS, oldDevice, oldInode, OptionalLong.empty()))) {
                     assertEquals(inodeOnly, now, "without an id, equality falls back to device and inode");
                 }
                 // The persistent reference of the dead namespace does not open the new one.

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.Constants;
+import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,9 +57,9 @@ class NamespaceReferenceTest {
             assertEquals(ns.device(), reopened.device());
             assertEquals(ns.id(), reopened.id());
             assertSame(ns.getClass(), reopened.getClass(), "the reopened handle has the type's class");
-            int fdFlags = NamespaceHandle.of(reopened).callOnFd(fd -> LibC.fcntl(fd, F_GETFD, 0), "fcntl");
+            int fdFlags = Internals.onFd(reopened, fd -> LibC.fcntl(fd, F_GETFD, 0));
             assertEquals(FD_CLOEXEC, fdFlags & FD_CLOEXEC, "reopened with O_CLOEXEC");
-            int fd = NamespaceHandle.of(reopened).callOnFd(f -> f, "fd");
+            int fd = Internals.onFd(reopened, f -> f);
             assertEquals(ns.type().procName() + ":[" + ns.inode() + "]", Proc.fdLink(fd).orElseThrow(),
                     "readlink of the reopened fd");
             assertTrue((Proc.fdFlags(fd).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0, "fdinfo flags: O_CLOEXEC");
@@ -107,7 +112,7 @@ class NamespaceReferenceTest {
                 }
             }
             assertTrue(gone.getMessage().contains("no longer reachable"), gone.getMessage());
-            assertEquals(Errnos.ESTALE, gone.errno().orElseThrow(), type + ": the kernel says ESTALE");
+            assertEquals(Errno.ESTALE, gone.errno().orElseThrow(), type + ": the kernel says ESTALE");
             assertEquals("open_by_handle_at", gone.operation());
         }
     }
@@ -126,7 +131,7 @@ class NamespaceReferenceTest {
             try (Namespace reopened = wrongInode.open()) {
                 assertEquals(net, reopened, "a handle by id reopens the namespace of that id");
             } catch (NoSuchNamespaceException refused) {
-                assertEquals(Errnos.ESTALE, refused.errno().orElseThrow(), "the kernel says ESTALE");
+                assertEquals(Errno.ESTALE, refused.errno().orElseThrow(), "the kernel says ESTALE");
             }
             for (NamespaceReference r : wrong) {
                 NoSuchNamespaceException e = assertThrows(NoSuchNamespaceException.class, () -> r.open().close(), r.toString());
@@ -156,8 +161,8 @@ class NamespaceReferenceTest {
             try (Namespace reopened = Namespace.adopt(fd)) {
                 assertEquals(uts, reopened);
             }
-            assertEquals(-Errnos.EPERM, LibC.open_by_handle_at(-10003, h, OpenFlags.O_RDWR.intValue() | cloexec), "O_RDWR");
-            assertEquals(-Errnos.EPERM, LibC.open_by_handle_at(-10003, h, OpenFlags.O_WRONLY.intValue() | cloexec), "O_WRONLY");
+            assertEquals(-Errno.EPERM, LibC.open_by_handle_at(-10003, h, OpenFlags.O_RDWR.intValue() | cloexec), "O_RDWR");
+            assertEquals(-Errno.EPERM, LibC.open_by_handle_at(-10003, h, OpenFlags.O_WRONLY.intValue() | cloexec), "O_WRONLY");
             assertEquals(-jnr.constants.platform.Errno.ENOTDIR.intValue(),
                     LibC.open_by_handle_at(-10003, h, OpenFlags.O_DIRECTORY.intValue() | cloexec), "O_DIRECTORY");
         }
@@ -299,7 +304,8 @@ class NamespaceReferenceTest {
         assertTrue(lines.contains("parsed=nsfs:net:id=4099:ino=4026531833"), () -> r.toString());
         // NamespaceHandle holds the code that opens and checks fds; the Namespace interface has no
         // code that runs on loading (the verifier may load it to check a return type).
-        for (String cls : List.of("io.github.nsfs4j.LibC", "io.github.nsfs4j.Support",
+        for (String cls : List.of("io.github.nsfs4j.internal.linux.LibC", "io.github.nsfs4j.internal.linux.Downcalls",
+                "io.github.nsfs4j.kernel.KernelSupport", "io.github.nsfs4j.internal.FileHandles",
                 "io.github.nsfs4j.NamespaceHandle")) {
             assertFalse(lines.stream().anyMatch(l -> l.contains("class,load") && l.contains(" " + cls + " ")),
                     () -> cls + " was loaded by parsing: " + r);

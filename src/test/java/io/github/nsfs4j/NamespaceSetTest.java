@@ -1,5 +1,8 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -240,13 +243,13 @@ class NamespaceSetTest {
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
             java.util.function.Supplier<List<String>> probe = () -> {
                 try {
-                    String callerTid = Long.toString(LibC.gettid());
+                    String callerTid = Long.toString(ThreadNamespaces.tid());
                     String callerNet = ThreadNamespaces.own("net");
                     List<String> inside = set.call(() -> List.of(Thread.currentThread().getName(),
-                            Boolean.toString(Thread.currentThread().isVirtual()), Long.toString(LibC.gettid()),
+                            Boolean.toString(Thread.currentThread().isVirtual()), Long.toString(ThreadNamespaces.tid()),
                             ThreadNamespaces.own("net")));
                     return List.of(callerTid, callerNet, inside.get(0), inside.get(1), inside.get(2), inside.get(3),
-                            ThreadNamespaces.own("net"), Long.toString(LibC.gettid()));
+                            ThreadNamespaces.own("net"), Long.toString(ThreadNamespaces.tid()));
                 } catch (NamespaceException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.github.nsfs4j.PidNamespace.Translation;
@@ -69,7 +74,7 @@ public class NsfsCallBenchmark {
         initHostPid = Targets.load()[0];
         ns = PidNamespace.ofProcess(initHostPid);
         String path = Targets.pidNsPath(initHostPid);
-        fd = LibC.open(path, NamespaceHandle.OPEN_FLAGS);
+        fd = LibC.open(path, NamespaceFiles.OPEN_FLAGS);
         if (fd < 0) {
             throw new IllegalStateException("open " + path + ": errno " + -fd);
         }
@@ -108,12 +113,16 @@ public class NsfsCallBenchmark {
 
     @Benchmark
     public int nsfs4j_NS_GET_NSTYPE() throws NamespaceException {
-        return ns.call(NsIoctl.NS_GET_NSTYPE, 0L);
+        try {
+            return ns.file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L);
+        } catch (io.github.nsfs4j.internal.Failure f) {
+            throw new IllegalStateException(f);
+        }
     }
 
     @Benchmark
     public long nsfs4j_NS_GET_ID() throws NamespaceException {
-        return ns.callWriting(NsIoctl.NS_GET_ID).get(JAVA_LONG, 0);
+        return ns.written(NsIoctl.NS_GET_ID).get(JAVA_LONG, 0);
     }
 
     @Benchmark

@@ -1,5 +1,9 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,5 +1,9 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.NamespaceFiles;
+
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -155,8 +159,8 @@ class OpenWithoutSideEffectsTest {
                 assertTrue(watch.opened(), "the holder's own open of the device");
                 byte[] fd3 = ("/proc/" + holder.pid() + "/fd/3").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 assertThrows(NotANamespaceException.class,
-                        () -> NamespaceHandle.openChecked(fd3, "/proc/" + holder.pid() + "/fd/3", NamespaceType.NET,
-                                netInode));
+                        () -> Internals.handle(() -> NamespaceFiles.openChecked(fd3, "/proc/" + holder.pid() + "/fd/3",
+                                NamespaceType.NET, netInode)));
                 assertThrows(NotANamespaceException.class,
                         () -> Namespace.open(Path.of("/proc/" + holder.pid() + "/fd/3")));
                 assertTrue(!watch.opened(), "the device behind the reused fd was opened for real");
@@ -173,10 +177,11 @@ class OpenWithoutSideEffectsTest {
         long utsInode = (Long) Files.getAttribute(Path.of("/proc/self/ns/uts"), "unix:ino");
         byte[] net = "/proc/self/ns/net".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         NoSuchNamespaceException e = assertThrows(NoSuchNamespaceException.class,
-                () -> NamespaceHandle.openChecked(net, "/proc/self/ns/net", null, utsInode));
+                () -> Internals.handle(() -> NamespaceFiles.openChecked(net, "/proc/self/ns/net", null, utsInode)));
         assertTrue(e.getMessage().contains("another namespace"), e.getMessage());
-        try (Namespace ok = NamespaceHandle.openChecked(net, "/proc/self/ns/net", NamespaceType.NET,
-                (Long) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino"))) {
+        long netInode = (Long) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino");
+        try (Namespace ok = Internals.handle(() -> NamespaceFiles.openChecked(net, "/proc/self/ns/net",
+                NamespaceType.NET, netInode))) {
             assertEquals(NamespaceType.NET, ok.type());
         }
     }

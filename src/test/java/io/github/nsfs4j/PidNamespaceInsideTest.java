@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.ProcfsPidTranslation;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;

@@ -1,5 +1,10 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.PidfdIoctl;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,7 +103,7 @@ class PidfdMainThreadExitTest {
             for (NamespaceType type : NamespaceType.values()) {
                 // the kernel's own answer for the main thread: no namespaces (or, before 6.11, no request)
                 int raw = rawPidfdNamespace(pidfd, type);
-                assertTrue(raw == -Errnos.ESRCH || raw == -Errnos.ENOTTY, type + ": the kernel answered " + raw);
+                assertTrue(raw == -Errno.ESRCH || raw == -Errno.ENOTTY, type + ": the kernel answered " + raw);
                 long truth = Proc.nsInode(tid, type.procName()); // /proc/TID/ns of the live thread
                 try (Namespace ns = pidfd.namespace(type)) {
                     assertEquals(truth, ns.inode(), type + " of the live thread");
@@ -128,13 +133,13 @@ class PidfdMainThreadExitTest {
     }
 
     private static int rawPidfdNamespace(Pidfd pidfd, NamespaceType type) throws Exception {
-        return pidfd.callOnFd(raw -> {
+        return Internals.onFd(pidfd, raw -> {
             int rc = LibC.ioctl(raw, PidfdIoctl.namespaceOf(type).request(), 0L);
             if (rc >= 0) {
                 LibC.close(rc);
             }
             return rc;
-        }, "ioctl");
+        });
     }
 
     /** A zombie (exited, not reaped by its parent) counts as exited. */

@@ -1,5 +1,9 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.ProcfsPidTranslation;
+import io.github.nsfs4j.kernel.KernelSupport;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

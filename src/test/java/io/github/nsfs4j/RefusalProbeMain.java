@@ -1,5 +1,7 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.enter.NamespaceThread;
+
 import java.nio.file.Path;
 import java.util.Map;
 

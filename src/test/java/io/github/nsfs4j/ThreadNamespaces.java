@@ -23,6 +23,12 @@ final class ThreadNamespaces {
     static final List<String> LINKS = List.of("cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time",
             "time_for_children", "user", "uts");
 
+    /** The calling (carrier) thread's id, from {@code /proc/thread-self} ({@code PID/task/TID}). */
+    static long tid() {
+        String self = Proc.readLink(Path.of("/proc/thread-self"));
+        return Long.parseLong(self.substring(self.lastIndexOf('/') + 1));
+    }
+
     /** tid to the links (as {@code net:[...]}) in which that thread differs from the process; empty when all are home. */
     static TreeMap<Long, List<String>> foreignThreads() {
         TreeMap<Long, List<String>> foreign = new TreeMap<>();

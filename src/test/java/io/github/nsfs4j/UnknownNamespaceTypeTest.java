@@ -1,5 +1,9 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,10 +39,10 @@ class UnknownNamespaceTypeTest {
     @Test
     void openingAnUnknownTypeIsACheckedOutcomeAndClosesTheFd() {
         for (NamespaceType expected : new NamespaceType[] {null, NamespaceType.PID}) {
-            int fd = LibC.open("/proc/self/ns/uts", NamespaceHandle.OPEN_FLAGS);
+            int fd = LibC.open("/proc/self/ns/uts", NamespaceFiles.OPEN_FLAGS);
             assertTrue(fd >= 0);
             UnknownNamespaceTypeException e = assertThrows(UnknownNamespaceTypeException.class,
-                    () -> NamespaceHandle.adoptOrClose(fd, "/proc/self/ns/uts", expected, FUTURE_KERNEL));
+                    () -> Internals.handle(() -> NamespaceFiles.adoptOrClose(fd, "/proc/self/ns/uts", expected, FUTURE_KERNEL)));
             assertEquals(NEW_FLAG, e.cloneFlag());
             assertTrue(e.getMessage().contains("0x100"), e.getMessage());
             assertTrue(e.getMessage().contains("/proc/self/ns/uts"), e.getMessage());
@@ -49,11 +53,11 @@ class UnknownNamespaceTypeTest {
 
     @Test
     void adoptingAnUnknownTypeLeavesTheCallersFdOpen() {
-        int fd = LibC.open("/proc/self/ns/uts", NamespaceHandle.OPEN_FLAGS);
+        int fd = LibC.open("/proc/self/ns/uts", NamespaceFiles.OPEN_FLAGS);
         try {
             String link = Proc.fdLink(fd).orElseThrow();
             UnknownNamespaceTypeException e = assertThrows(UnknownNamespaceTypeException.class,
-                    () -> NamespaceHandle.adopt(fd, FUTURE_KERNEL));
+                    () -> Internals.handle(() -> NamespaceFiles.adopt(fd, FUTURE_KERNEL)));
             assertEquals(NEW_FLAG, e.cloneFlag());
             assertEquals(Optional.of(link), Proc.fdLink(fd), "the caller's fd stays open");
         } finally {

@@ -1,5 +1,11 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.internal.linux.Constants;
+import io.github.nsfs4j.internal.linux.IoctlCodes;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.kernel.NsIoctl;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -78,6 +78,8 @@ final class Args {
 
     private final Map<String, List<String>> options = new LinkedHashMap<>();
     private final List<String> operands = new ArrayList<>();
+    /** {@code --json} given before the subcommand ({@code nsfs --json ls}). */
+    private boolean globalJson;
     private CliException error;
 
     private Args() {}
@@ -216,7 +218,14 @@ final class Args {
         return operands;
     }
 
+    /** Whether {@code --json} was given, here or before the subcommand. */
     boolean json() {
-        return has("--json");
+        return globalJson || has("--json");
+    }
+
+    /** These arguments, with {@code --json} given before the subcommand counting as given here. */
+    Args withGlobalJson(boolean json) {
+        globalJson |= json;
+        return this;
     }
 }

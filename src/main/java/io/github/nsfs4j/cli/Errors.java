@@ -1,7 +1,7 @@
 package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.ClosedNamespaceException;
-import io.github.nsfs4j.KernelVersion;
+import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NoSuchNamespaceException;

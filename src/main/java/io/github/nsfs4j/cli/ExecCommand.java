@@ -11,7 +11,7 @@ import java.util.Set;
 
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSet;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
 
 /**

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.PidNamespace;
 
 /** {@code nsfs init-pid [--json] NSREF...}: the init process of pid namespaces. */

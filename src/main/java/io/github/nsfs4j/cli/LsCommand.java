@@ -10,7 +10,7 @@ import java.util.Set;
 import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSnapshot;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 
 /** {@code nsfs ls [--json] [-t TYPE]...}: every namespace visible on this machine, one row each. */
 final class LsCommand implements Command {

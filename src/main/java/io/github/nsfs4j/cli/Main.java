@@ -14,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code nsfs} command: inspect Linux namespaces through the namespace-file ioctls.
- * Its interface is fixed by {@code cli-contract.md}: subcommands {@code ls tree info pid
- * init-pid mntns}, {@code --help} and {@code --json} everywhere, exit status 0 (success),
- * 1 (something asked for was not found) or 2 (usage error or failure, with one line on
- * stderr).
+ * The {@code nsfs} command: inspect Linux namespaces through the namespace-file ioctls,
+ * and run commands inside them. Its interface is docs/cli.md: subcommands {@code ls tree
+ * info pid init-pid mntns exec}, {@code --help} and {@code --json} everywhere but
+ * {@code exec}, exit status 0 (success), 1 (something asked for was not found) or 2 (usage
+ * error or failure, with one line on stderr); {@code exec} exits as nsenter does.
  *
  * <p>{@link #run} is the whole command, callable in-process (for tests); {@link #main}
  * calls it and exits with its status.
@@ -167,10 +167,7 @@ public final class Main {
         if (command instanceof ExecCommand exec) { // its own arguments, nsenter's way, and exit 125
             return exec.runRaw(rest, global.json(), out, err);
         }
-        if (global.json()) {
-            rest.addFirst("--json");
-        }
-        Args parsed = Args.parse(command.spec(), rest, command.prefix());
+        Args parsed = Args.parse(command.spec(), rest, command.prefix()).withGlobalJson(global.json());
         // --help and --version win over everything else, usage errors included.
         if (parsed.has("--help")) {
             out.print(command.help());

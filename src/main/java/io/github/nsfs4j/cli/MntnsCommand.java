@@ -1,16 +1,12 @@
 package io.github.nsfs4j.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.OptionalLong;
 
 import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.MountNamespace;
@@ -18,7 +14,7 @@ import io.github.nsfs4j.MountNamespaceInfo;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceException;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.UnsupportedRequestException;
 
 /** {@code nsfs mntns [--json]}: every mount namespace, in id order. */
@@ -124,19 +120,11 @@ final class MntnsCommand implements Command {
             Map<String, Object> row = Json.object();
             row.put("id", ns.id().isPresent() ? Json.u64(ns.id().getAsLong()) : null);
             row.put("ns", Json.u64(ns.inode()));
-            row.put("nr_mounts", mountinfoLines(ns.lowestPid().getAsInt()));
+            OptionalLong mounts = ns.mountCount();
+            row.put("nr_mounts", mounts.isPresent() ? mounts.getAsLong() : null);
             rows.add(row);
         }
         return rows;
-    }
-
-    /** The number of lines of /proc/PID/mountinfo: the mounts of that process's mount namespace. */
-    private static Long mountinfoLines(int pid) {
-        try (Stream<String> lines = Files.lines(Path.of("/proc", Integer.toString(pid), "mountinfo"))) {
-            return lines.count();
-        } catch (IOException | UncheckedIOException e) {
-            return null; // the process exited meanwhile
-        }
     }
 
     /** Why the walk stopped, for an expected refusal; rethrows anything else. */

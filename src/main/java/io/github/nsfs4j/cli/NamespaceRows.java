@@ -17,7 +17,7 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSnapshot;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 
 /** What {@code nsfs ls} and {@code nsfs tree} share: the scan, one namespace as JSON, the table. */
 final class NamespaceRows {
@@ -32,7 +32,7 @@ final class NamespaceRows {
     static NamespaceSnapshot scan(Set<NamespaceType> types, boolean json, PrintStream err, String prefix)
             throws NamespaceException {
         NamespaceSnapshot snapshot = NamespaceDiscovery.scan(types.isEmpty() ? EnumSet.allOf(NamespaceType.class) : types);
-        if (!json && snapshot.processesDenied() > 0 && !NsRef.isRoot()) {
+        if (!json && snapshot.processesDenied() > 0 && !NsRef.callerIsRoot()) {
             err.println(prefix + ": " + snapshot.processesDenied() + " process(es) could not be inspected"
                     + " (permission refused); run as root to see every namespace");
         }
@@ -78,36 +78,12 @@ final class NamespaceRows {
                 ns.user().isEmpty() ? "-" : Text.safe(ns.user()),
                 ns.id().isPresent() ? Long.toUnsignedString(ns.id().getAsLong()) : "-",
                 held.isEmpty() ? "-" : held.toString(),
-                ns.processCount() == 0 || ns.command().isEmpty() ? "-" : command(ns));
+                ns.processCount() == 0 || ns.commandBytes().length == 0 ? "-" : command(ns));
     }
 
-    /**
-     * The COMMAND cell, escaped as lsns does it. The scan decoded the command line as UTF-8,
-     * which turns bytes that are not UTF-8 into U+FFFD; lsns shows those bytes as {@code \xNN},
-     * so for such a command the bytes are read again, and used if they are still the same
-     * command line.
-     */
+    /** The COMMAND cell: the command line's bytes, escaped as lsns does it ({@code \xNN} for bytes that are not UTF-8). */
     private static String command(DiscoveredNamespace ns) {
-        String command = ns.command();
-        if (command.indexOf('\uFFFD') >= 0 && ns.lowestPid().isPresent()) {
-            try {
-                byte[] raw = Files.readAllBytes(Path.of("/proc", String.valueOf(ns.lowestPid().getAsInt()), "cmdline"));
-                int end = raw.length;
-                while (end > 0 && raw[end - 1] == 0) {
-                    end--;
-                }
-                byte[] line = Arrays.copyOf(raw, end);
-                for (int i = 0; i < end; i++) {
-                    line[i] = line[i] == 0 ? (byte) ' ' : line[i];
-                }
-                if (new String(line, StandardCharsets.UTF_8).equals(command)) {
-                    return Text.safe(line);
-                }
-            } catch (IOException e) {
-                // gone since the scan: show what the scan saw
-            }
-        }
-        return Text.safe(command);
+        return Text.safe(ns.commandBytes());
     }
 
     /** The table; the NS column left-aligned when {@code nsLeft} (a tree), else right-aligned like numbers. */

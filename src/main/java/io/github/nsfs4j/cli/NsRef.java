@@ -1,15 +1,15 @@
 package io.github.nsfs4j.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.github.nsfs4j.Credentials;
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
 import io.github.nsfs4j.NamespaceException;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.NoSuchNamespaceException;
 import io.github.nsfs4j.NotANamespaceException;
 
@@ -166,7 +166,7 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
 
     private String gone() {
         if (pid > 0) {
-            if (!Files.isDirectory(Path.of("/proc", String.valueOf(pid)))) {
+            if (ProcessHandle.of(pid).isEmpty()) {
                 return "no process " + pid + " (it has exited, or it is not visible in this pid namespace)";
             }
             return "process " + pid + " has no " + type + " namespace file " + path
@@ -183,7 +183,7 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
         String what = "permission refused to open " + path + " (" + errno + ")";
         if (pid > 0 || path.toString().startsWith("/proc/")) {
             String need = "opening another process's namespace needs ptrace read access to that process";
-            if (isRoot()) {
+            if (callerIsRoot()) {
                 return what + " even to root: " + need + ", and the kernel denied it (a security module, or a"
                         + " process shielded from inspection); no option of nsfs changes that: name a process"
                         + " you may inspect";
@@ -193,19 +193,12 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
         return what + ": the file's permissions do not allow reading it; run nsfs as a user who may read it, or as root";
     }
 
-    /** Whether the effective uid is 0, from /proc/self/status. */
-    static boolean isRoot() {
+    /** Whether the effective uid is 0; false when it cannot be told (the message then says the general thing). */
+    static boolean callerIsRoot() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    // Uid: real, effective, saved, filesystem; tab-separated
-                    String[] f = line.split("\t");
-                    return f.length > 2 && f[2].equals("0");
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // unknown: say the general thing
+            return Credentials.ofCaller().isRoot();
+        } catch (NamespaceException e) {
+            return false;
         }
-        return false;
     }
 }

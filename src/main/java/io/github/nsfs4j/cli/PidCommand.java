@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.nsfs4j.NamespaceException;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.PidNamespace;
 import io.github.nsfs4j.PidNamespace.Translation;
 

@@ -9,7 +9,7 @@ import java.util.Map;
 
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSnapshot;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 
 /** {@code nsfs tree [--json] [--by owner|parent]}: the namespace hierarchy. */
 final class TreeCommand implements Command {

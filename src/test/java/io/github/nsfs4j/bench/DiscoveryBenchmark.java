@@ -3,7 +3,7 @@ package io.github.nsfs4j.bench;
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceException;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;

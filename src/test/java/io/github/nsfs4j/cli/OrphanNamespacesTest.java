@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Json;
 
 /**

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
-import io.github.nsfs4j.NamespaceType;
+import io.github.nsfs4j.kernel.NamespaceType;
 
 /**
  * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net

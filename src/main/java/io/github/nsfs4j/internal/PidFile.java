@@ -1,0 +1,158 @@
+package io.github.nsfs4j.internal;
+
+import io.github.nsfs4j.internal.linux.Constants;
+import io.github.nsfs4j.internal.linux.Downcalls;
+import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.PidfdIoctl;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * A process held by a pidfd, in an {@link FdGuard}: the pid it was opened with, whether the
+ * process still runs, and its namespaces, opened without a race. Thread-safe. The public
+ * {@code Pidfd} wraps one.
+ */
+public final class PidFile implements AutoCloseable {
+    private final FdGuard fd;
+    private final int pid;
+
+    private PidFile(int fd, int pid) {
+        this.fd = new FdGuard(fd, this);
+        this.pid = pid;
+    }
+
+    /** pidfd_open(2) of a process of the caller's pid namespace. */
+    public static PidFile open(int pid) throws Failure {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, got " + pid);
+        }
+        Downcalls.requireNativeAccess();
+        int fd = LibC.pidfd_open(pid, 0);
+        if (fd < 0) {
+            throw Failure.errno("pidfd_open", "process " + pid, -fd, "cannot open a pidfd");
+        }
+        return new PidFile(fd, pid);
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public boolean isOpen() {
+        return fd.isOpen();
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    /** Any call on the pidfd, held open for it: its result, or -errno. */
+    public int apply(IntUnaryOperator call, String operation) throws Failure {
+        int raw = fd.acquire();
+        if (raw < 0) {
+            throw Failure.closed(operation, toString());
+        }
+        try {
+            return call.applyAsInt(raw);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Whether the whole thread group still runs: poll(2) for {@code POLLIN}, which the kernel
+     * raises once it has exited (Linux 5.3); a zombie is not alive.
+     */
+    public boolean isAlive() throws Failure {
+        int revents = apply(raw -> LibC.pollOne(raw, Constants.POLLIN, 0), "isAlive");
+        if (revents < 0) {
+            throw Failure.errno("poll", toString(), -revents, "cannot poll the pidfd");
+        }
+        return (revents & Constants.POLLIN) == 0;
+    }
+
+    /** Throws, as ESRCH would, if the process has exited: proof that its pid still names it. */
+    public void requireAlive() throws Failure {
+        if (!isAlive()) {
+            throw Failure.of(Failure.Kind.GONE, "pidfd", "process " + pid, Errno.ESRCH, "the process has exited");
+        }
+    }
+
+    /**
+     * One of the process's namespaces: {@code PIDFD_GET_<TYPE>_NAMESPACE} (Linux 6.11); else,
+     * and for a live process whose main thread has exited (the kernel then answers ESRCH,
+     * asking the exited thread), the process's or a live thread's link under {@code /proc},
+     * each open followed by a check on the pidfd that the process was still alive after it.
+     */
+    public NsFile namespace(NamespaceType type) throws Failure {
+        PidfdIoctl request = PidfdIoctl.namespaceOf(type);
+        String operation = "PIDFD_GET_" + type.name() + "_NAMESPACE";
+        int nsFd = apply(raw -> LibC.ioctl(raw, request.request(), 0L), operation);
+        if (nsFd >= 0) {
+            return NamespaceFiles.adoptOrClose(nsFd, "process " + pid, type);
+        }
+        boolean leaderGone = -nsFd == Errno.ESRCH && isAlive();
+        if (Errnos.meaning(operation, -nsFd, null) != Errnos.Meaning.MISSING && !leaderGone) {
+            throw Failure.errno(operation, "process " + pid, -nsFd, "cannot open the process's namespace");
+        }
+        return throughProc(type);
+    }
+
+    /**
+     * The namespace through {@code /proc}: the process's own link, else a live thread's (the
+     * main thread's link is gone once it has exited); each open is checked on the pidfd.
+     */
+    private NsFile throughProc(NamespaceType type) throws Failure {
+        Path dir = Procfs.PROC.resolve(Integer.toString(pid));
+        List<Path> links = new ArrayList<>();
+        links.add(dir.resolve("ns").resolve(type.procName()));
+        try {
+            for (int tid : Procfs.numericEntries(dir.resolve("task"))) {
+                if (tid != pid) {
+                    links.add(dir.resolve("task").resolve(Integer.toString(tid)).resolve("ns").resolve(type.procName()));
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone (or /proc is not the caller's): the checks below say which
+        }
+        for (Path link : links) {
+            NsFile ns;
+            try {
+                ns = NamespaceFiles.open(link.toString(), type);
+            } catch (Failure e) {
+                if (e.kind() == Failure.Kind.GONE) {
+                    continue; // that thread has exited (or is the exited main thread): try the next
+                }
+                throw e;
+            }
+            boolean alive = false;
+            try {
+                alive = isAlive(); // throws if this pidfd was closed meanwhile: ns must not leak then
+            } finally {
+                if (!alive) {
+                    ns.close();
+                }
+            }
+            if (!alive) {
+                break;
+            }
+            return ns;
+        }
+        throw Failure.of(Failure.Kind.GONE, "open", NamespaceFiles.procPath(pid, type), 0, isAlive()
+                ? "no thread of the process shows its namespaces in /proc (is /proc the caller's?)"
+                : "the process exited while its namespace was being opened");
+    }
+
+    /** {@code pidfd:1234}, with a mark when closed. */
+    @Override
+    public String toString() {
+        return "pidfd:" + pid + (isOpen() ? "" : " (closed)");
+    }
+}

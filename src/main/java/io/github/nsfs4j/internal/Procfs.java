@@ -1,0 +1,404 @@
+package io.github.nsfs4j.internal;
+
+import io.github.nsfs4j.kernel.NamespaceType;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The library's one reader of {@code /proc}: the process and task lists, {@code type:[inode]}
+ * links ({@code ns/*}, {@code fd/*}), {@code status} ({@code NSpid}, {@code NStgid}),
+ * {@code mountinfo} (its {@code nsfs} entries, as bytes), {@code cmdline} and {@code comm},
+ * and the owner of a process directory. Every method takes the directory to read, so that a
+ * test can point it at a made-up tree; errors are {@link IOException}s for the caller to
+ * count ({@link NoSuchFileException}: the process is gone).
+ */
+public final class Procfs {
+    private Procfs() {}
+
+    public static final Path PROC = Path.of("/proc");
+
+    /** Every process in {@code /proc}, ascending (so the first one seen in a namespace is its lowest pid). */
+    public static int[] pids() throws IOException {
+        return numericEntries(PROC);
+    }
+
+    /**
+     * The numeric entries of a directory, ascending: the pids of {@code /proc}, the tids of
+     * {@code /proc/PID/task}.
+     *
+     * @throws IOException if the directory cannot be listed
+     */
+    public static int[] numericEntries(Path dir) throws IOException {
+        int[] ids = new int[256];
+        int n = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.isEmpty() && name.length() < 11 && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    if (n == ids.length) {
+                        ids = Arrays.copyOf(ids, n * 2);
+                    }
+                    ids[n++] = Integer.parseInt(name);
+                }
+            }
+        } catch (DirectoryIteratorException e) {
+            throw e.getCause();
+        }
+        int[] sorted = Arrays.copyOf(ids, n);
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
+    /**
+     * How many threads a process has, from the link count of {@code /proc/PID/task} (procfs
+     * gives it 2 + the number of threads): one stat, where listing the directory costs three
+     * calls.
+     *
+     * @throws IOException if the process is gone or hidden
+     */
+    public static int threadCount(Path processDir) throws IOException {
+        return ((Number) Files.getAttribute(processDir.resolve("task"), "unix:nlink")).intValue() - 2;
+    }
+
+    /** The text of a link ({@code net:[4026531833]}, {@code socket:[123]}, a path). */
+    public static String link(Path link) throws IOException {
+        return Files.readSymbolicLink(link).toString();
+    }
+
+    /** The inode that a namespace link such as {@code /proc/PID/ns/pid} names, or -1 if it cannot be read. */
+    public static long linkInode(Path link, NamespaceType type) {
+        try {
+            return nsInode(link(link), type);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The type named by a {@code type:[inode]} link text, or null if it is not a known namespace type's link. */
+    public static NamespaceType typeOfLink(String target) {
+        String name = linkName(target);
+        return name == null ? null : typeOfName(name);
+    }
+
+    /** The type whose {@code /proc/PID/ns} entry has this name, or null. */
+    public static NamespaceType typeOfName(String name) {
+        for (NamespaceType type : NamespaceType.values()) {
+            if (type.procName().equals(name)) {
+                return type;
+            }
+        }
+        return null;
+    }
+
+    /** The {@code name} of a {@code name:[digits]} link text, or null if it has another shape. */
+    public static String linkName(String target) {
+        int colon = target.indexOf(":[");
+        if (colon <= 0 || !target.endsWith("]") || inode(target, colon + 2) < 0) {
+            return null;
+        }
+        return target.substring(0, colon);
+    }
+
+    /** The inode of a {@code type:[inode]} link text of the given type, or -1. */
+    public static long nsInode(String target, NamespaceType type) {
+        String name = type.procName();
+        if (!target.startsWith(name) || !target.startsWith(":[", name.length())) {
+            return -1;
+        }
+        return inode(target, name.length() + 2);
+    }
+
+    /** The inode of a {@code name:[inode]} link text whatever the name, or -1. */
+    public static long anyInode(String target) {
+        int colon = target.indexOf(":[");
+        return colon <= 0 ? -1 : inode(target, colon + 2);
+    }
+
+    private static long inode(String target, int from) {
+        if (!target.endsWith("]") || from >= target.length() - 1) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(target, from, target.length() - 1, 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Receives the links of {@code /proc/PID/fd}. */
+    public interface FdVisitor {
+        void fd(Path fd, String target);
+    }
+
+    /**
+     * Every fd of a process with its link text; fds closed meanwhile are left out. Nothing
+     * when the directory cannot be read (another user's process, or it exited).
+     */
+    public static void fds(Path processDir, FdVisitor visitor) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(processDir.resolve("fd"))) {
+            for (Path fd : fds) {
+                String target;
+                try {
+                    target = link(fd);
+                } catch (IOException e) {
+                    continue; // closed meanwhile
+                }
+                visitor.fd(fd, target);
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // no fd access, or it exited: nothing held that we may see
+        }
+    }
+
+    /**
+     * What nsfs4j reads of a task's {@code status}: the one parser of it.
+     *
+     * @param nspid the task's pid in each pid namespace, from that of the procfs mount down to
+     *     its own ({@code NSpid:}); empty if the kernel shows no such line
+     * @param nstgid its thread-group leader's, likewise ({@code NStgid:})
+     * @param effectiveUid the effective uid, the second field of {@code Uid:}; -1 if absent
+     * @param effectiveCapabilities {@code CapEff:}, a bit mask; 0 if absent
+     */
+    public record Status(int[] nspid, int[] nstgid, long effectiveUid, long effectiveCapabilities) {
+        /** The {@code status} of the task (or process) directory; null if it is gone or unreadable. */
+        public static Status of(Path taskDir) {
+            try {
+                int[] nspid = {};
+                int[] nstgid = {};
+                long uid = -1;
+                long caps = 0;
+                for (String line : Files.readAllLines(taskDir.resolve("status"), StandardCharsets.ISO_8859_1)) {
+                    if (line.startsWith("NSpid:")) {
+                        nspid = ids(line);
+                    } else if (line.startsWith("NStgid:")) {
+                        nstgid = ids(line);
+                    } else if (line.startsWith("Uid:")) {
+                        uid = Long.parseLong(fields(line)[1]); // real, effective, saved, filesystem
+                    } else if (line.startsWith("CapEff:")) {
+                        caps = Long.parseUnsignedLong(fields(line)[0], 16);
+                    }
+                }
+                return new Status(nspid, nstgid, uid, caps);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** Whether the status shows pid namespace ids (Linux 4.1+). */
+        public boolean hasNamespaceIds() {
+            return nspid.length > 0 && nstgid.length > 0;
+        }
+
+        private static String[] fields(String line) {
+            return line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+        }
+
+        private static int[] ids(String line) {
+            String[] fields = fields(line);
+            int[] ids = new int[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+                ids[i] = Integer.parseInt(fields[i]);
+            }
+            return ids;
+        }
+    }
+
+    /**
+     * One {@code nsfs} entry of {@code mountinfo}: a namespace file bind-mounted somewhere.
+     *
+     * @param root the root field, the namespace's link text ({@code net:[4026532177]})
+     * @param mountPoint where it is mounted, as bytes, mountinfo's {@code \ooo} escapes undone
+     *     (a mount point is any byte string but NUL: not necessarily text in any encoding)
+     */
+    public record NsfsMount(String root, byte[] mountPoint) {}
+
+    /**
+     * The {@code nsfs} entries of a process's {@code mountinfo}, read as bytes.
+     *
+     * @throws IOException if it cannot be read (the process is gone, or hidden)
+     */
+    public static List<NsfsMount> nsfsMounts(Path processDir) throws IOException {
+        byte[] text = Files.readAllBytes(processDir.resolve("mountinfo"));
+        List<NsfsMount> mounts = new ArrayList<>();
+        int start = 0;
+        while (start < text.length) {
+            int end = indexOf(text, (byte) '\n', start, text.length);
+            if (end < 0) {
+                end = text.length;
+            }
+            NsfsMount m = nsfsMount(text, start, end);
+            if (m != null) {
+                mounts.add(m);
+            }
+            start = end + 1;
+        }
+        return mounts;
+    }
+
+    /**
+     * One line {@code ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE
+     * SUPER}: the entry if FSTYPE is nsfs, else null. Fields are separated by single spaces;
+     * a space, tab, newline or backslash inside a field is escaped, so splitting is safe.
+     */
+    private static NsfsMount nsfsMount(byte[] line, int from, int to) {
+        List<int[]> fields = new ArrayList<>(12);
+        int f = from;
+        while (f <= to) {
+            int space = indexOf(line, (byte) ' ', f, to);
+            int e = space < 0 ? to : space;
+            fields.add(new int[] {f, e});
+            f = e + 1;
+        }
+        int dash = -1;
+        for (int i = 6; i < fields.size(); i++) {
+            int[] field = fields.get(i);
+            if (field[1] - field[0] == 1 && line[field[0]] == '-') {
+                dash = i;
+                break;
+            }
+        }
+        if (dash < 0 || dash + 1 >= fields.size()) {
+            return null;
+        }
+        int[] type = fields.get(dash + 1);
+        if (!new String(line, type[0], type[1] - type[0], StandardCharsets.ISO_8859_1).equals("nsfs")) {
+            return null;
+        }
+        int[] root = fields.get(3);
+        int[] point = fields.get(4);
+        return new NsfsMount(new String(unescape(line, root[0], root[1]), StandardCharsets.ISO_8859_1),
+                unescape(line, point[0], point[1]));
+    }
+
+    /** mountinfo's field escapes: {@code \ooo} (three octal digits) is that byte; anything else stays. */
+    public static byte[] unescape(byte[] text, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
+        for (int i = from; i < to; i++) {
+            byte b = text[i];
+            if (b == '\\' && i + 4 <= to && isOctal(text, i + 1, i + 4)) {
+                out.write(((text[i + 1] - '0') << 6) | ((text[i + 2] - '0') << 3) | (text[i + 3] - '0'));
+                i += 3;
+            } else {
+                out.write(b);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean isOctal(byte[] text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (text[i] < '0' || text[i] > '7') {
+                return false;
+            }
+        }
+        return text[from] <= '3'; // at most \377
+    }
+
+    private static int indexOf(byte[] text, byte b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (text[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The command line with NULs as spaces, as its bytes, as lsns shows it; {@code comm} for a
+     * kernel thread (empty command line); empty if neither can be read.
+     *
+     * @throws NoSuchFileException if the process is gone
+     */
+    public static byte[] command(Path processDir) throws NoSuchFileException {
+        try {
+            byte[] raw = Files.readAllBytes(processDir.resolve("cmdline"));
+            int end = raw.length;
+            while (end > 0 && raw[end - 1] == 0) {
+                end--;
+            }
+            if (end > 0) {
+                for (int i = 0; i < end; i++) {
+                    if (raw[i] == 0) {
+                        raw[i] = ' ';
+                    }
+                }
+                return Arrays.copyOf(raw, end);
+            }
+            return comm(processDir).getBytes(StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** The {@code comm} of a process, without its newline. */
+    public static String comm(Path processDir) throws IOException {
+        return new String(Files.readAllBytes(processDir.resolve("comm")), StandardCharsets.UTF_8).strip();
+    }
+
+    /** The number of lines of a process's {@code mountinfo}. */
+    private static long mountinfoLines(Path processDir) throws IOException {
+        byte[] text = Files.readAllBytes(processDir.resolve("mountinfo"));
+        long lines = 0;
+        for (byte b : text) {
+            if (b == '\n') {
+                lines++;
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * The number of mounts of the mount namespace {@code inode} as process {@code pid}'s
+     * {@code mountinfo} shows them; empty if that process is gone, unreadable, or no longer in
+     * that namespace (its link is read before and after).
+     */
+    public static OptionalLong mountCount(int pid, long inode) {
+        Path dir = PROC.resolve(Integer.toString(pid));
+        Path link = dir.resolve("ns/mnt");
+        try {
+            if (linkInode(link, NamespaceType.MNT) != inode) {
+                return OptionalLong.empty();
+            }
+            long lines = mountinfoLines(dir);
+            return linkInode(link, NamespaceType.MNT) == inode ? OptionalLong.of(lines) : OptionalLong.empty();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The names in a directory such as {@code /proc/self/ns}; empty if it cannot be listed. */
+    public static List<String> names(Path dir) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                names.add(entry.getFileName().toString());
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // not there (another pid namespace's procfs), or not ours to list
+        }
+        return names;
+    }
+
+    /** The calling thread's {@code status} ({@code /proc/thread-self}): its credentials. */
+    public static Status ownStatus() throws Failure {
+        Status status = Status.of(PROC.resolve("thread-self"));
+        if (status == null || status.effectiveUid() < 0) {
+            throw Failure.of(Failure.Kind.FAILED, "read", "/proc/thread-self/status", 0,
+                    "cannot read the caller's credentials (is /proc mounted?)");
+        }
+        return status;
+    }
+}

@@ -1,0 +1,526 @@
+package io.github.nsfs4j.internal;
+
+import io.github.nsfs4j.internal.linux.Downcalls;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * One pass over {@code /proc} that finds every namespace the caller can see: those that
+ * processes are in ({@code /proc/PID/ns/*}), those only a thread is in
+ * ({@code /proc/PID/task/TID/ns/*}), those processes hold fds on ({@code /proc/PID/fd/*}),
+ * and those bind-mounted ({@code nsfs} entries of {@code mountinfo}, read once per mount
+ * namespace); then each is opened once, for its id and the inodes of its parent and owner
+ * (an ioctl, a statx and a close each), and ancestors only those relations reveal are added.
+ * The counts follow lsns ({@code io.github.nsfs4j.NamespaceDiscovery} says how).
+ *
+ * <p>Not thread-safe: one instance per scan.
+ */
+public final class Scan<T> {
+
+    /** What keeps a namespace alive, as bits of the {@code heldBy} mask a row gets. */
+    public static final int HELD_BY_PROCESS = 1;
+    public static final int HELD_BY_THREAD = 2;
+    public static final int HELD_BY_FD = 4;
+    public static final int HELD_BY_MOUNT = 8;
+    public static final int HELD_BY_DESCENDANT = 16;
+
+    /** Makes the caller's row for one namespace found. */
+    public interface Rows<T> {
+        T row(NamespaceType type, long inode, OptionalLong id, int processCount, OptionalInt lowestPid, String user,
+                byte[] command, long parentInode, long ownerInode, int heldBy, byte[] path);
+    }
+
+    /**
+     * What a scan found: the rows in inode order, and what it could not see.
+     *
+     * @param namespacesOfUnknownType namespaces of a type nsfs4j does not know (a newer kernel's)
+     */
+    public record Result<T>(List<T> namespaces, int processesScanned, int processesVanished, int processesDenied,
+            int namespacesVanished, int namespacesOfUnknownType) {}
+
+    /**
+     * Scans the procfs tree at {@code proc} (a made-up one, in tests) for namespaces of
+     * {@code wanted} types. {@code afterListing} runs once it has been listed,
+     * {@code afterProcesses} once every process has been read (tests make processes exit and
+     * namespaces die there).
+     *
+     * @throws Failure only if {@code proc} itself cannot be listed
+     */
+    public static <T> Result<T> run(Path proc, Set<NamespaceType> wanted, Rows<T> rows, Runnable afterListing,
+            Runnable afterProcesses) throws Failure {
+        Downcalls.requireNativeAccess();
+        Scan<T> scan = new Scan<>(proc, wanted.isEmpty() ? EnumSet.noneOf(NamespaceType.class) : EnumSet.copyOf(wanted));
+        int[] pids;
+        try {
+            pids = Procfs.numericEntries(proc);
+        } catch (IOException e) {
+            throw Failure.of(Failure.Kind.FAILED, "scan", proc.toString(), 0, "cannot list " + proc + ": "
+                    + e.getMessage());
+        }
+        afterListing.run();
+        scan.processes(pids);
+        afterProcesses.run();
+        scan.resolve();
+        return scan.result(rows);
+    }
+
+    /** A namespace as it is being found. */
+    private static final class Found {
+        final NamespaceType type;
+        final long inode;
+        int processCount;
+        int lowestPid;
+        String user = "";
+        byte[] command = {};
+        int heldBy;
+        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
+        Holding path;
+        /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
+        Holding backup;
+        long id;
+        long parentInode;
+        long ownerInode;
+
+        Found(NamespaceType type, long inode) {
+            this.type = type;
+            this.inode = inode;
+        }
+
+        void holder(Holding where) {
+            if (path == null) {
+                path = where;
+            } else if (!Arrays.equals(where.bytes, path.bytes)) {
+                backup = where;
+            }
+        }
+    }
+
+    /**
+     * A path that names a namespace: a {@code /proc/.../ns/TYPE} link the scan made (opened
+     * directly: it can only be a namespace file), or an fd or mount point (which may name
+     * anything by now, opened with {@code O_PATH} first).
+     */
+    private record Holding(byte[] bytes, boolean nsLink) {}
+
+    /**
+     * The types a thread can hold apart from its process. setns and unshare of a user or time
+     * namespace refuse a multithreaded caller (EINVAL, EUSERS), and a pid namespace is the same
+     * for every thread of a process (setns and unshare change only the one for children), so
+     * the other three links of a thread are its process's: not read, to keep per-thread
+     * scanning cheap.
+     */
+    private static final Set<NamespaceType> PER_THREAD = EnumSet.of(NamespaceType.CGROUP, NamespaceType.IPC,
+            NamespaceType.MNT, NamespaceType.NET, NamespaceType.UTS);
+
+    private final Path proc;
+    /** The types asked for: the result lists these. */
+    private final Set<NamespaceType> wanted;
+    /** The types read: those asked for, or all of them when user is asked for (see {@link #scanned}). */
+    private final NamespaceType[] types;
+    private final Set<NamespaceType> typeSet;
+    /** Names under {@code /proc/self/ns} of types nsfs4j does not know (a newer kernel's). */
+    private final List<String> unknownNames;
+    /** Inodes of namespaces of those types, seen anywhere. */
+    private final Set<Long> unknown = new HashSet<>();
+    private final Map<Long, Found> found = new LinkedHashMap<>();
+    /** Mount namespaces whose mountinfo was read. */
+    private final Set<Long> mountNamespacesRead = new HashSet<>();
+    private final UserNames users = new UserNames();
+    private int processesScanned;
+    private int processesVanished;
+    private int processesDenied;
+    private int namespacesVanished;
+
+    private Scan(Path proc, Set<NamespaceType> wanted) {
+        this.proc = proc;
+        this.wanted = wanted;
+        this.typeSet = scanned(wanted);
+        this.types = typeSet.toArray(NamespaceType[]::new);
+        List<String> names = new ArrayList<>();
+        for (String name : Procfs.names(proc.resolve("self/ns"))) {
+            if (!name.endsWith("_for_children") && Procfs.typeOfName(name) == null) {
+                names.add(name);
+            }
+        }
+        this.unknownNames = names;
+    }
+
+    /**
+     * A user namespace that no process is in lives on through anything it owns: a net
+     * namespace kept by a bind mount, an fd on an ipc namespace. It is found as the owner of
+     * those, so listing user namespaces means reading every type; the other types are only
+     * held by their own kind (processes, fds, mounts, and, for pid, child pid namespaces), so
+     * reading them alone finds the same set as a full scan.
+     */
+    private static Set<NamespaceType> scanned(Set<NamespaceType> wanted) {
+        return wanted.contains(NamespaceType.USER) ? EnumSet.allOf(NamespaceType.class) : wanted;
+    }
+
+    /** A /proc path the scan made (ASCII: digits and fixed names) as the bytes the kernel is given. */
+    private static byte[] bytes(Path procPath) {
+        return procPath.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private void processes(int[] pids) {
+        for (int pid : pids) {
+            Path dir = proc.resolve(Integer.toString(pid));
+            try {
+                process(pid, dir);
+                processesScanned++;
+            } catch (AccessDeniedException e) {
+                processesDenied++;
+            } catch (IOException e) {
+                processesVanished++; // NoSuchFileException, or ESRCH from a process being torn down
+            }
+        }
+    }
+
+    /**
+     * Reads one process's namespace links, then counts it in each: a process that exits
+     * half-way through is counted nowhere. Then its fds, and the nsfs bind mounts of its
+     * mount namespace if no process read before was in that one.
+     */
+    private void process(int pid, Path dir) throws IOException {
+        long[] inodes = new long[types.length];
+        boolean any = false;
+        boolean denied = false;
+        boolean first = false;
+        Path nsDir = dir.resolve("ns");
+        for (int i = 0; i < types.length; i++) {
+            inodes[i] = -1;
+            try {
+                inodes[i] = Procfs.nsInode(Procfs.link(nsDir.resolve(types[i].procName())), types[i]);
+            } catch (AccessDeniedException e) {
+                denied = true;
+                continue;
+            } catch (NoSuchFileException e) {
+                if (!Files.exists(dir)) {
+                    throw e;
+                }
+                continue; // a zombie, or a type the kernel lacks
+            }
+            if (inodes[i] >= 0) {
+                any = true;
+                Found f = found.get(inodes[i]);
+                first |= f == null || f.processCount == 0;
+            }
+        }
+        if (!any && denied) {
+            throw new AccessDeniedException(dir.toString());
+        }
+        for (String name : unknownNames) {
+            unknownLink(nsDir.resolve(name));
+        }
+        String user = "";
+        byte[] command = {};
+        if (first) {
+            user = users.ownerOf(dir); // the process's effective uid, as lsns reports it
+            command = Procfs.command(dir); // throws NoSuchFileException if the process is gone by now
+        }
+        for (int i = 0; i < types.length; i++) {
+            if (inodes[i] < 0) {
+                continue;
+            }
+            NamespaceType type = types[i];
+            Found f = found.computeIfAbsent(inodes[i], ino -> new Found(type, ino));
+            Holding link = new Holding(bytes(nsDir.resolve(type.procName())), true);
+            if (f.processCount++ == 0) {
+                f.lowestPid = pid;
+                f.user = user;
+                f.command = command;
+                f.backup = f.path; // an fd or mount seen before stays the second choice
+                f.path = link;
+            } else {
+                f.backup = link; // the latest process: likely alive if the lowest one exits
+            }
+            f.heldBy |= HELD_BY_PROCESS;
+        }
+        Procfs.fds(dir, this::fd);
+        long mnt = -1;
+        for (int i = 0; i < types.length; i++) {
+            if (types[i] == NamespaceType.MNT) {
+                mnt = inodes[i];
+            }
+        }
+        if (mnt < 0 && !typeSet.contains(NamespaceType.MNT)) {
+            mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
+        }
+        if (mnt >= 0 && mountNamespacesRead.add(mnt)) {
+            mounts(dir);
+        }
+        tasks(pid, dir, inodes, mnt);
+    }
+
+    /**
+     * The other threads of a process: one that called setns or unshare may be in a namespace
+     * no process is in. Their links are read and compared with the process's (nothing is
+     * opened for a thread where its process already is); a single-threaded process costs one
+     * stat. A thread in a mount namespace of its own has its bind mounts read too, so the mount
+     * namespace is read whatever the type filter.
+     */
+    private void tasks(int pid, Path dir, long[] processInodes, long processMnt) {
+        int[] tids;
+        Path taskDir = dir.resolve("task");
+        try {
+            if (Procfs.threadCount(dir) < 2) {
+                return;
+            }
+            tids = Procfs.numericEntries(taskDir);
+        } catch (IOException e) {
+            return; // it exited after being read: what it held was recorded already
+        }
+        for (int tid : tids) {
+            if (tid == pid) {
+                continue; // the leader: its links are the process's
+            }
+            Path task = taskDir.resolve(Integer.toString(tid));
+            Path nsDir = task.resolve("ns");
+            long mnt = -1;
+            for (int i = 0; i < types.length; i++) {
+                NamespaceType type = types[i];
+                if (!PER_THREAD.contains(type)) {
+                    continue;
+                }
+                Path link = nsDir.resolve(type.procName());
+                long inode = Procfs.linkInode(link, type);
+                if (type == NamespaceType.MNT) {
+                    mnt = inode;
+                }
+                if (inode < 0 || inode == processInodes[i]) {
+                    continue;
+                }
+                Found f = found.computeIfAbsent(inode, ino -> new Found(type, ino));
+                f.holder(new Holding(bytes(link), true));
+                f.heldBy |= HELD_BY_THREAD;
+            }
+            for (String name : unknownNames) {
+                unknownLink(nsDir.resolve(name));
+            }
+            if (!typeSet.contains(NamespaceType.MNT)) {
+                mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
+            }
+            if (mnt >= 0 && mnt != processMnt && mountNamespacesRead.add(mnt)) {
+                mounts(task);
+            }
+        }
+    }
+
+    /** Counts the namespace a {@code /proc/PID/ns/NAME} link of an unknown type names. */
+    private void unknownLink(Path link) {
+        try {
+            long inode = Procfs.anyInode(Procfs.link(link));
+            if (inode >= 0) {
+                unknown.add(inode);
+            }
+        } catch (IOException e) {
+            // gone, or not ours to read: not seen
+        }
+    }
+
+    private void fd(Path fd, String target) {
+        NamespaceType type = Procfs.typeOfLink(target);
+        if (type == null) {
+            // socket:[N] and pipe:[N] look the same: only names /proc/self/ns has are namespaces
+            String name = Procfs.linkName(target);
+            if (name != null && unknownNames.contains(name)) {
+                unknown.add(Procfs.anyInode(target));
+            }
+            return;
+        }
+        if (!typeSet.contains(type)) {
+            return;
+        }
+        Found f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new Found(type, i));
+        f.holder(new Holding(bytes(fd), false));
+        f.heldBy |= HELD_BY_FD;
+    }
+
+    private void mounts(Path dir) {
+        List<Procfs.NsfsMount> mounts;
+        try {
+            mounts = Procfs.nsfsMounts(dir);
+        } catch (IOException e) {
+            return;
+        }
+        for (Procfs.NsfsMount m : mounts) {
+            NamespaceType type = Procfs.typeOfLink(m.root());
+            if (type == null) {
+                long inode = Procfs.anyInode(m.root()); // on nsfs: a namespace, of a type we do not know
+                if (inode >= 0) {
+                    unknown.add(inode);
+                }
+                continue;
+            }
+            if (!typeSet.contains(type)) {
+                continue;
+            }
+            // The mount point's bytes as they are: /proc/PID/root/ then any bytes at all.
+            byte[] root = bytes(dir.resolve("root"));
+            byte[] where = Arrays.copyOf(root, root.length + m.mountPoint().length);
+            System.arraycopy(m.mountPoint(), 0, where, root.length, m.mountPoint().length);
+            Found f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new Found(type, i));
+            f.holder(new Holding(where, false));
+            f.heldBy |= HELD_BY_MOUNT;
+        }
+    }
+
+    // ---------------------------------------------------------------- relations
+
+    /** Opens each namespace once: id, parent and owner; adds ancestors known only through those. */
+    private void resolve() {
+        for (Found f : new ArrayList<>(found.values())) {
+            int fd = open(f);
+            if (fd < 0) {
+                if (!unknown.contains(f.inode)) {
+                    namespacesVanished++;
+                }
+                found.remove(f.inode);
+                continue;
+            }
+            try {
+                relations(f, fd);
+            } finally {
+                LibC.close(fd);
+            }
+        }
+    }
+
+    /**
+     * Opens {@code f} through its path, else its backup path: the fd, or -1 if neither still
+     * names it. A link the scan made is opened directly and its inode checked; an fd or mount
+     * path may name something else by now (an fd number reused for a device), so it goes
+     * through {@link NamespaceFiles#openCheckedFd}, which opens nothing but that namespace.
+     */
+    private int open(Found f) {
+        for (Holding p : new Holding[] {f.path, f.backup}) {
+            if (p == null) {
+                continue;
+            }
+            try {
+                int fd = p.nsLink ? openLink(p.bytes, f.inode)
+                        : NamespaceFiles.openCheckedFd(p.bytes, new String(p.bytes, StandardCharsets.UTF_8), f.inode);
+                if (fd >= 0) {
+                    f.path = p;
+                    return fd;
+                }
+            } catch (Failure | IllegalArgumentException e) {
+                // that holder is gone, or names something else now: try the other
+            }
+        }
+        return -1;
+    }
+
+    /** A {@code /proc/.../ns/TYPE} link, opened if it still names the namespace {@code inode}; else -1. */
+    private static int openLink(byte[] link, long inode) throws Failure {
+        int fd = LibC.open(link, NamespaceFiles.OPEN_FLAGS);
+        if (fd < 0) {
+            return -1;
+        }
+        if (NamespaceFiles.inodeOf(fd, "") != inode) {
+            LibC.close(fd); // the pid was reused: that link names another namespace now
+            return -1;
+        }
+        return fd;
+    }
+
+    /**
+     * Fills id, parent, owner (and, with no process in it, the user) of {@code f} from its
+     * open {@code fd}; adds unseen ancestors. A relation that cannot be read stays 0.
+     */
+    private void relations(Found f, int fd) {
+        try {
+            f.id = NamespaceFiles.readId(fd, f.type, "");
+        } catch (Failure e) {
+            // it answers nothing any more: keep what the links said
+        }
+        if (f.type.isHierarchical()) {
+            int parent = LibC.ioctl(fd, NsIoctl.NS_GET_PARENT.request(), 0L);
+            if (parent >= 0) {
+                try {
+                    f.parentInode = related(parent, f.type);
+                } finally {
+                    LibC.close(parent);
+                }
+            }
+        }
+        int owner = LibC.ioctl(fd, NsIoctl.NS_GET_USERNS.request(), 0L);
+        if (owner >= 0) {
+            try {
+                f.ownerInode = related(owner, NamespaceType.USER);
+                if (f.processCount == 0) {
+                    // As lsns shows a namespace no process is in: the user that created it (a
+                    // user namespace) or its owning user namespace.
+                    long uid = ownerUid(f.type == NamespaceType.USER ? fd : owner);
+                    if (uid >= 0) {
+                        f.user = users.name((int) uid);
+                    }
+                }
+            } finally {
+                LibC.close(owner);
+            }
+        }
+    }
+
+    /** The inode of a related namespace's fd, adding it as an ancestor if it is new; 0 if unreadable. */
+    private long related(int fd, NamespaceType type) {
+        long inode;
+        try {
+            inode = NamespaceFiles.inodeOf(fd, "");
+        } catch (Failure e) {
+            return 0;
+        }
+        if (!found.containsKey(inode) && typeSet.contains(type)) {
+            Found ancestor = new Found(type, inode);
+            ancestor.heldBy = HELD_BY_DESCENDANT;
+            found.put(inode, ancestor);
+            relations(ancestor, fd);
+        }
+        return inode;
+    }
+
+    /** NS_GET_OWNER_UID of a user namespace fd: the uid, unsigned; -1 if the kernel refused. */
+    private static long ownerUid(int userNsFd) {
+        MemorySegment buf = LibC.scratch();
+        int rc = LibC.ioctl(userNsFd, NsIoctl.NS_GET_OWNER_UID.request(), buf);
+        return rc < 0 ? -1 : Integer.toUnsignedLong(buf.get(JAVA_INT, 0));
+    }
+
+    private Result<T> result(Rows<T> rows) {
+        List<Found> list = new ArrayList<>(found.size());
+        for (Found f : found.values()) {
+            if (wanted.contains(f.type)) {
+                list.add(f);
+            }
+        }
+        list.sort((a, b) -> Long.compareUnsigned(a.inode, b.inode));
+        List<T> out = new ArrayList<>(list.size());
+        for (Found f : list) {
+            out.add(rows.row(f.type, f.inode, f.id == 0 ? OptionalLong.empty() : OptionalLong.of(f.id),
+                    f.processCount, f.lowestPid > 0 ? OptionalInt.of(f.lowestPid) : OptionalInt.empty(), f.user,
+                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null ? null : f.path.bytes));
+        }
+        return new Result<>(out, processesScanned, processesVanished, processesDenied, namespacesVanished,
+                unknown.size());
+    }
+}

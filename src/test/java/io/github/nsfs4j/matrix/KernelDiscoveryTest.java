@@ -1,0 +1,278 @@
+package io.github.nsfs4j.matrix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.nsfs4j.DiscoveredNamespace;
+import io.github.nsfs4j.kernel.KernelVersion;
+import io.github.nsfs4j.Namespace;
+import io.github.nsfs4j.NamespaceDiscovery;
+import io.github.nsfs4j.NamespaceSnapshot;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kernel suite: discovery. listns(2) with paging (more namespaces than one page of the
+ * library), the fixed ids of the initial namespaces, namespaces that only an open fd or a bind
+ * mount keeps alive (compared with what the test made), and {@code nsfs ls --json} against
+ * {@code lsns -J}.
+ */
+class KernelDiscoveryTest {
+    /** More than one page (256) of the library's listns calls. */
+    private static final int HELD = 300;
+    private static final int CLONE_NEWUTS = 0x04000000;
+
+    /** One process that made HELD uts namespaces in turn and holds an fd on each. */
+    private static Process holder;
+    private static List<Long> heldInodes;
+    private static Path bindFile;
+    private static boolean mounted;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Unshared.requireNamespaces();
+        Unshared.requireCommand("perl");
+        // unshare(2) is syscall 272 on x86-64; each fd keeps the namespace it was opened on.
+        String script = "for (1.." + HELD + ") { syscall(272, " + CLONE_NEWUTS + ") == 0 or die \"unshare: $!\";"
+                + " open(my $f, '<', '/proc/self/ns/uts') or die \"open: $!\"; push @fds, $f }"
+                + " $| = 1; print \"ready\\n\"; sleep 100000";
+        holder = new ProcessBuilder("perl", "-e", script).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("ready", out.readLine(), "the fd holder started");
+        heldInodes = new ArrayList<>();
+        for (int fd : fdsOf(holder.pid())) {
+            String link = Proc.readLink(Path.of("/proc/" + holder.pid() + "/fd/" + fd));
+            if (link.startsWith("uts:[")) {
+                heldInodes.add(Long.parseLong(link.substring(5, link.length() - 1)));
+            }
+        }
+        assertEquals(HELD, heldInodes.size(), "uts namespaces held by fds");
+        bindFile = Files.createTempFile("nsfs4j-kernel-uts", "");
+        Commands.Result bound = Commands.run(List.of("unshare", "--uts=" + bindFile, "true"));
+        assertEquals(0, bound.exitCode(), "unshare --uts=FILE: " + bound);
+        mounted = true;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (holder != null) {
+            holder.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        if (mounted) {
+            Commands.run(List.of("umount", bindFile.toString()));
+        }
+        if (bindFile != null) {
+            Files.deleteIfExists(bindFile);
+        }
+    }
+
+    /** How many processes are in a namespace, by readlink of every /proc/PID/ns/TYPE. */
+    private static long members(String type, long inode) throws java.io.IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .filter(n -> {
+                        try {
+                            return Proc.nsInode(Long.parseLong(n), type) == inode;
+                        } catch (RuntimeException gone) {
+                            return false;
+                        }
+                    }).count();
+        }
+    }
+
+    /** The fd numbers of a process ({@code /proc/PID/fd}). */
+    private static List<Integer> fdsOf(long pid) throws java.io.IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
+        }
+    }
+
+    /** The raw answer of listns(2) for one id of any type: a count, or -errno (ENOSYS before 6.19). */
+    private static long rawListns() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment req = arena.allocate(32, 8);
+            req.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 32);
+            MemorySegment ids = arena.allocate(8, 8);
+            return RawKernel.syscall(RawKernel.SYS_LISTNS, req.address(), ids.address(), 1, 0);
+        }
+    }
+
+    /** The ids of the held namespaces, by the raw NS_GET_ID; empty on a kernel without it. */
+    private static List<Long> heldIds() throws java.io.IOException {
+        List<Long> ids = new ArrayList<>();
+        for (int fd : fdsOf(holder.pid())) {
+            String path = "/proc/" + holder.pid() + "/fd/" + fd;
+            if (Proc.readLink(Path.of(path)).startsWith("uts:[")) {
+                RawKernel.U64 id = RawKernel.ioctlU64(path, NsIoctl.NS_GET_ID.request());
+                if (id.rc() == 0) {
+                    ids.add(id.value());
+                }
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void listnsWithPaging() throws Exception {
+        Cells.check("listns: active ids, paged", () -> {
+            long raw = rawListns();
+            List<Long> expected = heldIds();
+            List<Long> listed = NamespaceDiscovery.activeIds(Set.of(NamespaceType.UTS), null);
+            List<Long> sorted = new ArrayList<>(listed);
+            sorted.sort(Long::compareUnsigned);
+            assertEquals(sorted, listed, "ascending");
+            assertEquals(listed.size(), listed.stream().distinct().count(), "no id twice");
+            if (expected.isEmpty()) {
+                assertEquals(-RawKernel.ENOSYS, raw, "listns without NS_GET_ID");
+                assertEquals(List.of(), listed, "no ids on a kernel without NS_GET_ID");
+                return Cells.refused(NsIoctl.NS_GET_ID, "no ids to list");
+            }
+            List<Long> missing = new ArrayList<>(expected);
+            missing.removeAll(listed);
+            assertEquals(List.of(), missing, "ids of the " + HELD + " fd-held uts namespaces missing from activeIds");
+            assertTrue(listed.size() > 256, "more than one page: " + listed.size());
+            if (raw == -RawKernel.ENOSYS) {
+                return Cells.fallback("scan");
+            }
+            assertTrue(raw >= 0, "listns: " + RawKernel.errnoName(raw));
+            return Cells.works(listed.size() + " ids");
+        });
+    }
+
+    private static final Map<NamespaceType, Long> FIXED_IDS = new LinkedHashMap<>();
+
+    static {
+        // enum init_ns_id of include/uapi/linux/nsfs.h
+        FIXED_IDS.put(NamespaceType.IPC, 1L);
+        FIXED_IDS.put(NamespaceType.UTS, 2L);
+        FIXED_IDS.put(NamespaceType.USER, 3L);
+        FIXED_IDS.put(NamespaceType.PID, 4L);
+        FIXED_IDS.put(NamespaceType.CGROUP, 5L);
+        FIXED_IDS.put(NamespaceType.TIME, 6L);
+        FIXED_IDS.put(NamespaceType.NET, 7L);
+        FIXED_IDS.put(NamespaceType.MNT, 8L);
+    }
+
+    @Test
+    void initialIds() throws Exception {
+        Cells.check("initial ids fixed 1..8", () -> {
+            long init = KernelOracle.initialProcess();
+            Map<NamespaceType, Long> ids = new LinkedHashMap<>();
+            for (NamespaceType type : NamespaceType.values()) {
+                try (Namespace ns = Namespace.ofProcess((int) init, type)) {
+                    String path = "/proc/" + init + "/ns/" + type.procName();
+                    RawKernel.U64 raw = RawKernel.ioctlU64(path, NsIoctl.NS_GET_ID.request());
+                    if (raw.rc() != 0 && type == NamespaceType.MNT) {
+                        // 6.11 to 6.17: a mount namespace's id comes from NS_GET_MNTNS_ID
+                        raw = RawKernel.ioctlU64(path, NsIoctl.NS_GET_MNTNS_ID.request());
+                    }
+                    assertEquals(raw.rc() == 0 ? java.util.OptionalLong.of(raw.value()) : java.util.OptionalLong.empty(),
+                            ns.id(), type + " id vs the raw NS_GET_ID (NS_GET_MNTNS_ID for mnt)");
+                    ns.id().ifPresent(id -> ids.put(type, id));
+                }
+            }
+            if (ids.equals(FIXED_IDS)) {
+                return Cells.works("");
+            }
+            assertEquals(-RawKernel.ENOSYS, rawListns(), "a kernel with listns has the fixed ids: " + ids);
+            // The library documents the fixed ids as Linux 6.19's; this kernel must be older.
+            KernelVersion running = KernelVersion.running();
+            assertTrue(running.compareTo(new KernelVersion(6, 19)) < 0, "no fixed ids on " + running + ": " + ids);
+            return new Cells.Cell(Cells.Status.REFUSED, "needs 6.19" + (ids.isEmpty() ? "" : " (ids from " + ids.values()
+                    .stream().min(Long::compareUnsigned).orElseThrow() + ")"));
+        });
+    }
+
+    @Test
+    void fdAndMountHeldNamespaces() throws Exception {
+        Cells.check("discovery: fd- and mount-held", () -> {
+            NamespaceSnapshot snapshot = NamespaceDiscovery.scan(Set.of(NamespaceType.UTS));
+            long current = Proc.nsInode(holder.pid(), "uts");
+            int fdOnly = 0;
+            for (long inode : heldInodes) {
+                DiscoveredNamespace ns = snapshot.byInode(inode).orElseThrow(
+                        () -> new AssertionError("uts:[" + inode + "], held by an fd of pid " + holder.pid() + ", not found"));
+                assertTrue(ns.heldBy().contains(DiscoveredNamespace.Holder.FD), ns + " is held by an fd");
+                if (inode != current) {
+                    assertEquals(0, ns.processCount(), ns + " has no process");
+                    fdOnly++;
+                }
+            }
+            long bound = Proc.statIno(bindFile);
+            DiscoveredNamespace byMount = snapshot.byInode(bound).orElseThrow(
+                    () -> new AssertionError("uts:[" + bound + "], held by the bind mount " + bindFile + ", not found"));
+            assertTrue(byMount.heldBy().contains(DiscoveredNamespace.Holder.MOUNT), byMount + " is held by a mount");
+            assertEquals(0, byMount.processCount());
+            return Cells.works(fdOnly + " by fd, 1 by mount");
+        });
+    }
+
+    @Test
+    void nsfsLsAgreesWithLsns() throws Exception {
+        Cells.check("nsfs ls --json vs lsns -J", () -> {
+            try (Unshared child = Unshared.builder().types("user", "pid", "net", "uts", "ipc", "mnt").start()) {
+                Map<Long, Lsns.Entry> before = Lsns.snapshot();
+                Nsfs ls = Nsfs.run("ls", "--json");
+                Map<Long, Lsns.Entry> after = Lsns.snapshot();
+                assertEquals(0, ls.status(), ls::toString);
+                Map<Long, Map<?, ?>> rows = new LinkedHashMap<>();
+                for (Object o : (List<?>) Json.object(ls.out()).get("namespaces")) {
+                    Map<?, ?> row = (Map<?, ?>) o;
+                    rows.put(((BigInteger) row.get("ns")).longValue(), row);
+                }
+                List<String> wrong = new ArrayList<>();
+                int compared = 0;
+                for (Lsns.Entry e : before.values()) {
+                    if (!e.equals(after.get(e.ns()))) {
+                        continue; // came or went meanwhile
+                    }
+                    Map<?, ?> row = rows.get(e.ns());
+                    if (row == null) {
+                        wrong.add(e + " missing");
+                        continue;
+                    }
+                    compared++;
+                    if (!e.type().equals(row.get("type")) || e.pns() != ((BigInteger) row.get("pns")).longValue()
+                            || e.ons() != ((BigInteger) row.get("ons")).longValue()) {
+                        wrong.add("lsns " + e + " vs nsfs " + row);
+                    }
+                }
+                for (String type : List.of("user", "pid", "net")) {
+                    long inode = Proc.nsInode(child.pid(1), type);
+                    Map<?, ?> row = rows.get(inode);
+                    assertTrue(row != null, "the child's " + type + " namespace is listed");
+                    assertEquals(BigInteger.valueOf(members(type, inode)), row.get("nprocs"),
+                            "processes in the child's " + type + " namespace (readlink /proc/*/ns): " + row);
+                }
+                assertEquals(List.of(), wrong, "nsfs ls vs lsns");
+                assertTrue(compared >= 10, "compared " + compared);
+                return Cells.works(compared + " namespaces");
+            }
+        });
+    }
+}
