@@ -3,7 +3,7 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.FileNames;
 import io.github.nsfs4j.internal.NamespaceFiles;
-import io.github.nsfs4j.internal.Procfs;
+import io.github.nsfs4j.internal.Mountinfo;
 import io.github.nsfs4j.internal.Scan;
 import io.github.nsfs4j.kernel.NamespaceType;
 
@@ -238,7 +238,7 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         if (type != NamespaceType.MNT || lowestPid.isEmpty()) {
             return OptionalLong.empty();
         }
-        return Procfs.mountCount(lowestPid.getAsInt(), inode);
+        return Mountinfo.mountCount(lowestPid.getAsInt(), inode);
     }
 
     /** {@return {@code net:[4026531833]}, its type and inode as readlink shows them} */

@@ -28,8 +28,7 @@ import java.util.OptionalInt;
  * only the tasks that procfs shows (in a namespace below the caller's, only those whose
  * {@code /proc/<pid>/ns/pid} link the caller may read), answers only for the caller's own pid
  * namespace and those below it (a {@link NamespaceException} for any other), and costs a scan of every
- * task for the {@code *_FROM_NAMESPACE} directions (instead of one ioctl): milliseconds
- * where the ioctl takes about a microsecond.
+ * task for the {@code *_FROM_NAMESPACE} directions instead of one ioctl.
  */
 public final class PidNamespace extends NamespaceHandle {
 

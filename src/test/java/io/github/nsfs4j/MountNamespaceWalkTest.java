@@ -418,7 +418,7 @@ class MountNamespaceWalkTest {
         // A known number with the wrong direction or size.
         assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IO(0xb7, 13), 0L)));
         assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes.RUNNING.ioc(false, true, 0xb7, 10, 16), LibC.scratch())));
-        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IOWR(0xb7, 10, 16), LibC.scratch())));
+        assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes.RUNNING.ioc(true, true, 0xb7, 10, 16), LibC.scratch())));
         assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IOR(0xb7, 10, 8), LibC.scratch())),
                 "struct mnt_ns_info smaller than MNT_NS_INFO_SIZE_VER0");
         assertEquals(-enotty, Internals.onFd(ns, fd -> LibC.ioctl(fd, IoctlCodes._IOR(0xb7, 13, 4), LibC.scratch())),

@@ -118,7 +118,7 @@ final class NamespaceRows {
     /**
      * Whether this process's stdout is a terminal: {@code /proc/self/fd/1} names a terminal
      * device. Not {@code System.console()}: its first call looks up a console provider
-     * (JLine's, through a ServiceLoader and the runtime image), milliseconds of every
+     * (JLine's, through a ServiceLoader and the runtime image), a cost at every
      * {@code ls}; {@code isatty(3)} asks the same question of the same fd.
      */
     static boolean stdoutIsTerminal() {

@@ -111,9 +111,9 @@ public final class JvmNamespaces {
      * The links a thread of a multithreaded process can change itself, with setns(2) or
      * unshare(2): all but user (both refuse a multithreaded caller, EINVAL), pid and time
      * (a thread's own never change; setns and unshare change only the {@code _for_children}
-     * ones, and setns of a time namespace refuses a multithreaded caller, EUSERS). A readlink
-     * of a namespace link costs about 2.5 µs on the machine of docs/performance.md (C: the
-     * kernel's permission check and name formatting, not the lookup), so the three are left out.
+     * ones, and setns of a time namespace refuses a multithreaded caller, EUSERS). Each readlink
+     * of a namespace link is a real cost in the kernel (its permission check and name
+     * formatting: docs/performance.md), so the three are left out.
      */
     public static final List<String> MOVABLE = List.of("cgroup", "ipc", "mnt", "net", "pid_for_children",
             "time_for_children", "uts");

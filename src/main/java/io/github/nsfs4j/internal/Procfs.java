@@ -2,7 +2,6 @@ package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.kernel.NamespaceType;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
@@ -13,12 +12,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * The library's one reader of {@code /proc}: the process and task lists, {@code type:[inode]}
- * links ({@code ns/*}, {@code fd/*}), {@code status} ({@code NSpid}, {@code NStgid}),
- * {@code mountinfo} (its {@code nsfs} entries, as bytes), {@code cmdline} and {@code comm},
+ * links ({@code ns/*}, {@code fd/*}), {@code status} ({@code NSpid}, {@code NStgid}, the
+ * credentials), {@code cmdline} and {@code comm} ({@link Mountinfo} reads {@code mountinfo}),
  * and the owner of a process directory. Every method takes the directory to read, so that a
  * test can point it at a made-up tree; errors are {@link IOException}s for the caller to
  * count ({@link NoSuchFileException}: the process is gone).
@@ -215,106 +213,6 @@ public final class Procfs {
     }
 
     /**
-     * One {@code nsfs} entry of {@code mountinfo}: a namespace file bind-mounted somewhere.
-     *
-     * @param root the root field, the namespace's link text ({@code net:[4026532177]})
-     * @param mountPoint where it is mounted, as bytes, mountinfo's {@code \ooo} escapes undone
-     *     (a mount point is any byte string but NUL: not necessarily text in any encoding)
-     */
-    public record NsfsMount(String root, byte[] mountPoint) {}
-
-    /**
-     * The {@code nsfs} entries of a process's {@code mountinfo}, read as bytes.
-     *
-     * @throws IOException if it cannot be read (the process is gone, or hidden)
-     */
-    public static List<NsfsMount> nsfsMounts(Path processDir) throws IOException {
-        byte[] text = Files.readAllBytes(processDir.resolve("mountinfo"));
-        List<NsfsMount> mounts = new ArrayList<>();
-        int start = 0;
-        while (start < text.length) {
-            int end = indexOf(text, (byte) '\n', start, text.length);
-            if (end < 0) {
-                end = text.length;
-            }
-            NsfsMount m = nsfsMount(text, start, end);
-            if (m != null) {
-                mounts.add(m);
-            }
-            start = end + 1;
-        }
-        return mounts;
-    }
-
-    /**
-     * One line {@code ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE
-     * SUPER}: the entry if FSTYPE is nsfs, else null. Fields are separated by single spaces;
-     * a space, tab, newline or backslash inside a field is escaped, so splitting is safe.
-     */
-    private static NsfsMount nsfsMount(byte[] line, int from, int to) {
-        List<int[]> fields = new ArrayList<>(12);
-        int f = from;
-        while (f <= to) {
-            int space = indexOf(line, (byte) ' ', f, to);
-            int e = space < 0 ? to : space;
-            fields.add(new int[] {f, e});
-            f = e + 1;
-        }
-        int dash = -1;
-        for (int i = 6; i < fields.size(); i++) {
-            int[] field = fields.get(i);
-            if (field[1] - field[0] == 1 && line[field[0]] == '-') {
-                dash = i;
-                break;
-            }
-        }
-        if (dash < 0 || dash + 1 >= fields.size()) {
-            return null;
-        }
-        int[] type = fields.get(dash + 1);
-        if (!new String(line, type[0], type[1] - type[0], StandardCharsets.ISO_8859_1).equals("nsfs")) {
-            return null;
-        }
-        int[] root = fields.get(3);
-        int[] point = fields.get(4);
-        return new NsfsMount(new String(unescape(line, root[0], root[1]), StandardCharsets.ISO_8859_1),
-                unescape(line, point[0], point[1]));
-    }
-
-    /** mountinfo's field escapes: {@code \ooo} (three octal digits) is that byte; anything else stays. */
-    public static byte[] unescape(byte[] text, int from, int to) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
-        for (int i = from; i < to; i++) {
-            byte b = text[i];
-            if (b == '\\' && i + 4 <= to && isOctal(text, i + 1, i + 4)) {
-                out.write(((text[i + 1] - '0') << 6) | ((text[i + 2] - '0') << 3) | (text[i + 3] - '0'));
-                i += 3;
-            } else {
-                out.write(b);
-            }
-        }
-        return out.toByteArray();
-    }
-
-    private static boolean isOctal(byte[] text, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (text[i] < '0' || text[i] > '7') {
-                return false;
-            }
-        }
-        return text[from] <= '3'; // at most \377
-    }
-
-    private static int indexOf(byte[] text, byte b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (text[i] == b) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
      * The command line with NULs as spaces, as its bytes, as lsns shows it; {@code comm} for a
      * kernel thread (empty command line); empty if neither can be read.
      *
@@ -346,37 +244,6 @@ public final class Procfs {
     /** The {@code comm} of a process, without its newline. */
     public static String comm(Path processDir) throws IOException {
         return new String(Files.readAllBytes(processDir.resolve("comm")), StandardCharsets.UTF_8).strip();
-    }
-
-    /** The number of lines of a process's {@code mountinfo}. */
-    private static long mountinfoLines(Path processDir) throws IOException {
-        byte[] text = Files.readAllBytes(processDir.resolve("mountinfo"));
-        long lines = 0;
-        for (byte b : text) {
-            if (b == '\n') {
-                lines++;
-            }
-        }
-        return lines;
-    }
-
-    /**
-     * The number of mounts of the mount namespace {@code inode} as process {@code pid}'s
-     * {@code mountinfo} shows them; empty if that process is gone, unreadable, or no longer in
-     * that namespace (its link is read before and after).
-     */
-    public static OptionalLong mountCount(int pid, long inode) {
-        Path dir = PROC.resolve(Integer.toString(pid));
-        Path link = dir.resolve("ns/mnt");
-        try {
-            if (linkInode(link, NamespaceType.MNT) != inode) {
-                return OptionalLong.empty();
-            }
-            long lines = mountinfoLines(dir);
-            return linkInode(link, NamespaceType.MNT) == inode ? OptionalLong.of(lines) : OptionalLong.empty();
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
     }
 
     /** The names in a directory such as {@code /proc/self/ns}; empty if it cannot be listed. */

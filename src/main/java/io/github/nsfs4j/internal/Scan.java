@@ -1,12 +1,9 @@
 package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.internal.linux.Downcalls;
-import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
-import io.github.nsfs4j.kernel.NsIoctl;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -23,7 +20,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * One pass over {@code /proc} that finds every namespace the caller can see: those that
@@ -81,47 +77,10 @@ public final class Scan<T> {
         afterListing.run();
         scan.processes(pids);
         afterProcesses.run();
-        scan.resolve();
-        return scan.result(rows);
+        ScanRelations relations = new ScanRelations(scan.found, scan.typeSet, scan.unknown, scan.users);
+        relations.resolve();
+        return scan.result(rows, relations.namespacesVanished);
     }
-
-    /** A namespace as it is being found. */
-    private static final class Found {
-        final NamespaceType type;
-        final long inode;
-        int processCount;
-        int lowestPid;
-        String user = "";
-        byte[] command = {};
-        int heldBy;
-        /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
-        Holding path;
-        /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
-        Holding backup;
-        long id;
-        long parentInode;
-        long ownerInode;
-
-        Found(NamespaceType type, long inode) {
-            this.type = type;
-            this.inode = inode;
-        }
-
-        void holder(Holding where) {
-            if (path == null) {
-                path = where;
-            } else if (!Arrays.equals(where.bytes, path.bytes)) {
-                backup = where;
-            }
-        }
-    }
-
-    /**
-     * A path that names a namespace: a {@code /proc/.../ns/TYPE} link the scan made (opened
-     * directly: it can only be a namespace file), or an fd or mount point (which may name
-     * anything by now, opened with {@code O_PATH} first).
-     */
-    private record Holding(byte[] bytes, boolean nsLink) {}
 
     /**
      * The types a thread can hold apart from its process. setns and unshare of a user or time
@@ -143,14 +102,13 @@ public final class Scan<T> {
     private final List<String> unknownNames;
     /** Inodes of namespaces of those types, seen anywhere. */
     private final Set<Long> unknown = new HashSet<>();
-    private final Map<Long, Found> found = new LinkedHashMap<>();
+    private final Map<Long, FoundNamespace> found = new LinkedHashMap<>();
     /** Mount namespaces whose mountinfo was read. */
     private final Set<Long> mountNamespacesRead = new HashSet<>();
     private final UserNames users = new UserNames();
     private int processesScanned;
     private int processesVanished;
     private int processesDenied;
-    private int namespacesVanished;
 
     private Scan(Path proc, Set<NamespaceType> wanted) {
         this.proc = proc;
@@ -222,7 +180,7 @@ public final class Scan<T> {
             }
             if (inodes[i] >= 0) {
                 any = true;
-                Found f = found.get(inodes[i]);
+                FoundNamespace f = found.get(inodes[i]);
                 first |= f == null || f.processCount == 0;
             }
         }
@@ -243,8 +201,8 @@ public final class Scan<T> {
                 continue;
             }
             NamespaceType type = types[i];
-            Found f = found.computeIfAbsent(inodes[i], ino -> new Found(type, ino));
-            Holding link = new Holding(bytes(nsDir.resolve(type.procName())), true);
+            FoundNamespace f = found.computeIfAbsent(inodes[i], ino -> new FoundNamespace(type, ino));
+            FoundNamespace.Holding link = new FoundNamespace.Holding(bytes(nsDir.resolve(type.procName())), true);
             if (f.processCount++ == 0) {
                 f.lowestPid = pid;
                 f.user = user;
@@ -310,8 +268,8 @@ public final class Scan<T> {
                 if (inode < 0 || inode == processInodes[i]) {
                     continue;
                 }
-                Found f = found.computeIfAbsent(inode, ino -> new Found(type, ino));
-                f.holder(new Holding(bytes(link), true));
+                FoundNamespace f = found.computeIfAbsent(inode, ino -> new FoundNamespace(type, ino));
+                f.holder(new FoundNamespace.Holding(bytes(link), true));
                 f.heldBy |= HELD_BY_THREAD;
             }
             for (String name : unknownNames) {
@@ -351,19 +309,19 @@ public final class Scan<T> {
         if (!typeSet.contains(type)) {
             return;
         }
-        Found f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new Found(type, i));
-        f.holder(new Holding(bytes(fd), false));
+        FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new FoundNamespace(type, i));
+        f.holder(new FoundNamespace.Holding(bytes(fd), false));
         f.heldBy |= HELD_BY_FD;
     }
 
     private void mounts(Path dir) {
-        List<Procfs.NsfsMount> mounts;
+        List<Mountinfo.NsfsMount> mounts;
         try {
-            mounts = Procfs.nsfsMounts(dir);
+            mounts = Mountinfo.nsfsMounts(dir);
         } catch (IOException e) {
             return;
         }
-        for (Procfs.NsfsMount m : mounts) {
+        for (Mountinfo.NsfsMount m : mounts) {
             NamespaceType type = Procfs.typeOfLink(m.root());
             if (type == null) {
                 long inode = Procfs.anyInode(m.root()); // on nsfs: a namespace, of a type we do not know
@@ -379,146 +337,25 @@ public final class Scan<T> {
             byte[] root = bytes(dir.resolve("root"));
             byte[] where = Arrays.copyOf(root, root.length + m.mountPoint().length);
             System.arraycopy(m.mountPoint(), 0, where, root.length, m.mountPoint().length);
-            Found f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new Found(type, i));
-            f.holder(new Holding(where, false));
+            FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new FoundNamespace(type, i));
+            f.holder(new FoundNamespace.Holding(where, false));
             f.heldBy |= HELD_BY_MOUNT;
         }
     }
 
-    // ---------------------------------------------------------------- relations
-
-    /** Opens each namespace once: id, parent and owner; adds ancestors known only through those. */
-    private void resolve() {
-        for (Found f : new ArrayList<>(found.values())) {
-            int fd = open(f);
-            if (fd < 0) {
-                if (!unknown.contains(f.inode)) {
-                    namespacesVanished++;
-                }
-                found.remove(f.inode);
-                continue;
-            }
-            try {
-                relations(f, fd);
-            } finally {
-                LibC.close(fd);
-            }
-        }
-    }
-
-    /**
-     * Opens {@code f} through its path, else its backup path: the fd, or -1 if neither still
-     * names it. A link the scan made is opened directly and its inode checked; an fd or mount
-     * path may name something else by now (an fd number reused for a device), so it goes
-     * through {@link NamespaceFiles#openCheckedFd}, which opens nothing but that namespace.
-     */
-    private int open(Found f) {
-        for (Holding p : new Holding[] {f.path, f.backup}) {
-            if (p == null) {
-                continue;
-            }
-            try {
-                int fd = p.nsLink ? openLink(p.bytes, f.inode)
-                        : NamespaceFiles.openCheckedFd(p.bytes, new String(p.bytes, StandardCharsets.UTF_8), f.inode);
-                if (fd >= 0) {
-                    f.path = p;
-                    return fd;
-                }
-            } catch (Failure | IllegalArgumentException e) {
-                // that holder is gone, or names something else now: try the other
-            }
-        }
-        return -1;
-    }
-
-    /** A {@code /proc/.../ns/TYPE} link, opened if it still names the namespace {@code inode}; else -1. */
-    private static int openLink(byte[] link, long inode) throws Failure {
-        int fd = LibC.open(link, NamespaceFiles.OPEN_FLAGS);
-        if (fd < 0) {
-            return -1;
-        }
-        if (NamespaceFiles.inodeOf(fd, "") != inode) {
-            LibC.close(fd); // the pid was reused: that link names another namespace now
-            return -1;
-        }
-        return fd;
-    }
-
-    /**
-     * Fills id, parent, owner (and, with no process in it, the user) of {@code f} from its
-     * open {@code fd}; adds unseen ancestors. A relation that cannot be read stays 0.
-     */
-    private void relations(Found f, int fd) {
-        try {
-            f.id = NamespaceFiles.readId(fd, f.type, "");
-        } catch (Failure e) {
-            // it answers nothing any more: keep what the links said
-        }
-        if (f.type.isHierarchical()) {
-            int parent = LibC.ioctl(fd, NsIoctl.NS_GET_PARENT.request(), 0L);
-            if (parent >= 0) {
-                try {
-                    f.parentInode = related(parent, f.type);
-                } finally {
-                    LibC.close(parent);
-                }
-            }
-        }
-        int owner = LibC.ioctl(fd, NsIoctl.NS_GET_USERNS.request(), 0L);
-        if (owner >= 0) {
-            try {
-                f.ownerInode = related(owner, NamespaceType.USER);
-                if (f.processCount == 0) {
-                    // As lsns shows a namespace no process is in: the user that created it (a
-                    // user namespace) or its owning user namespace.
-                    long uid = ownerUid(f.type == NamespaceType.USER ? fd : owner);
-                    if (uid >= 0) {
-                        f.user = users.name((int) uid);
-                    }
-                }
-            } finally {
-                LibC.close(owner);
-            }
-        }
-    }
-
-    /** The inode of a related namespace's fd, adding it as an ancestor if it is new; 0 if unreadable. */
-    private long related(int fd, NamespaceType type) {
-        long inode;
-        try {
-            inode = NamespaceFiles.inodeOf(fd, "");
-        } catch (Failure e) {
-            return 0;
-        }
-        if (!found.containsKey(inode) && typeSet.contains(type)) {
-            Found ancestor = new Found(type, inode);
-            ancestor.heldBy = HELD_BY_DESCENDANT;
-            found.put(inode, ancestor);
-            relations(ancestor, fd);
-        }
-        return inode;
-    }
-
-    /** NS_GET_OWNER_UID of a user namespace fd: the uid, unsigned; -1 if the kernel refused. */
-    private static long ownerUid(int userNsFd) {
-        MemorySegment buf = LibC.scratch();
-        int rc = LibC.ioctl(userNsFd, NsIoctl.NS_GET_OWNER_UID.request(), buf);
-        return rc < 0 ? -1 : Integer.toUnsignedLong(buf.get(JAVA_INT, 0));
-    }
-
-    private Result<T> result(Rows<T> rows) {
-        List<Found> list = new ArrayList<>(found.size());
-        for (Found f : found.values()) {
+    private Result<T> result(Rows<T> rows, int namespacesVanished) {
+        List<FoundNamespace> list = new ArrayList<>(found.size());
+        for (FoundNamespace f : found.values()) {
             if (wanted.contains(f.type)) {
                 list.add(f);
             }
         }
         list.sort((a, b) -> Long.compareUnsigned(a.inode, b.inode));
         List<T> out = new ArrayList<>(list.size());
-        for (Found f : list) {
+        for (FoundNamespace f : list) {
             out.add(rows.row(f.type, f.inode, f.id == 0 ? OptionalLong.empty() : OptionalLong.of(f.id),
                     f.processCount, f.lowestPid > 0 ? OptionalInt.of(f.lowestPid) : OptionalInt.empty(), f.user,
-                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null ? null : f.path.bytes));
+                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null ? null : f.path.bytes()));
         }
         return new Result<>(out, processesScanned, processesVanished, processesDenied, namespacesVanished,
                 unknown.size());

@@ -3,10 +3,9 @@ package io.github.nsfs4j.internal.linux;
 /**
  * The C constants nsfs4j passes to the kernel, in one place. Every value here is the same on
  * every architecture of {@link Arch}. Those jnr-constants also has are written as numbers
- * too, not read from it: resolving jnr-constants' platform tables takes tens of
- * milliseconds of a command's start-up (its first class loads and reflection), before the
- * first system call; ConstantsTest checks each number against jnr-constants' own table for
- * each architecture of {@link Arch}.
+ * here too, not read from it, because resolving its platform tables costs start-up time
+ * (docs/design.md, "Start-up"); ConstantsTest checks each number against jnr-constants' own
+ * table for each architecture of {@link Arch}.
  */
 public final class Constants {
     private Constants() {}
@@ -16,7 +15,6 @@ public final class Constants {
     public static final int O_CLOEXEC = 0x80000;
     public static final int O_NOCTTY = 0x100;
     public static final int O_NONBLOCK = 0x800;
-    public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;

@@ -53,10 +53,6 @@ public final class IoctlCodes {
         public long ior(int type, int nr, long size) {
             return ioc(true, false, type, nr, size);
         }
-
-        public long iowr(int type, int nr, long size) {
-            return ioc(true, true, type, nr, size);
-        }
     }
 
     /**
@@ -71,9 +67,5 @@ public final class IoctlCodes {
 
     public static long _IOR(int type, int nr, long size) {
         return RUNNING.ior(type, nr, size);
-    }
-
-    public static long _IOWR(int type, int nr, long size) {
-        return RUNNING.iowr(type, nr, size);
     }
 }

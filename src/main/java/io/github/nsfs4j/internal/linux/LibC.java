@@ -102,16 +102,6 @@ public final class LibC {
     }
 
     /**
-     * Loads what a thread in another mount namespace may call, where the JVM's own class files
-     * may not be visible: the syscall handle and the system call numbers.
-     */
-    public static void link() {
-        if (Syscall.HANDLE == null || SyscallNumbers.SYS_setns == 0) {
-            throw new AssertionError();
-        }
-    }
-
-    /**
      * syscall(2) with up to five arguments: the result (non-negative for every call made
      * here), or -errno. {@code number} is one of {@link SyscallNumbers} or {@link Constants}.
      * See https://man7.org/linux/man-pages/man2/syscall.2.html
@@ -139,15 +129,11 @@ public final class LibC {
     }
 
     /**
-     * open(2) of a path given as a NUL-terminated C string: the fd, or -errno. Made as
-     * openat(AT_FDCWD, ...), as the C library makes it (arm64 and riscv64 have no open).
+     * openat(2): the fd, or -errno. {@code mode} counts only with {@code O_CREAT}. The
+     * {@code open} methods below make openat(AT_FDCWD, ...), as the C library makes open
+     * (arm64 and riscv64 have no open system call).
      * See https://man7.org/linux/man-pages/man2/open.2.html
      */
-    public static int open(MemorySegment cPath, int flags) {
-        return openat(Constants.AT_FDCWD, cPath, flags, 0);
-    }
-
-    /** openat(2): the fd, or -errno. {@code mode} counts only with {@code O_CREAT}. */
     public static int openat(int dirFd, MemorySegment cPath, int flags, int mode) {
         try {
             return (int) syscall(SyscallNumbers.SYS_openat, dirFd, address(cPath), flags, mode, 0);

@@ -57,7 +57,6 @@ public final class PosixSpawn {
         if (Handles.SPAWNP == null) {
             throw new AssertionError();
         }
-        LibC.link();
     }
 
     /**

@@ -8,11 +8,10 @@ package io.github.nsfs4j.internal.linux;
  * {@code arch/powerpc/kernel/syscalls/syscall.tbl} (its 64-bit and common rows). Calls
  * numbered 424 and up have one number on all of them ({@link Constants}).
  *
- * <p>Why not the C library's wrappers: every distinct downcall shape costs a JVM several
- * milliseconds to link the first time (about 20 for the first, 5 to 10 for each other on
- * JDK 25, docs/performance.md), and the wrappers have a shape each. Through syscall(2) they
- * share one. On an architecture {@link Arch} does not know, every number is -1 and
- * {@link LibC#link} refuses before any call is made.
+ * <p>Why not the C library's wrappers: each has a downcall shape of its own, and a JVM links
+ * each shape once, slowly (docs/design.md, "Start-up"); through syscall(2) they share one.
+ * On an architecture {@link Arch} does not know, every number is -1 and
+ * {@link Downcalls#link} refuses before any call is made.
  */
 public final class SyscallNumbers {
     private SyscallNumbers() {}

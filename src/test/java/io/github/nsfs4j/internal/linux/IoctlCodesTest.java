@@ -51,13 +51,13 @@ class IoctlCodesTest {
 
     @Test
     void asmGenericIowrIsReadAndWrite() {
-        assertEquals(0xc040ff0bL, ASM_GENERIC.iowr(0xff, 11, 64), "PIDFD_GET_INFO for the 64-byte struct");
-        assertEquals(0xc0c0583bL, ASM_GENERIC.iowr('X', 59, 192), "FS_IOC_GETFSMAP");
+        assertEquals(0xc040ff0bL, ASM_GENERIC.ioc(true, true, 0xff, 11, 64), "PIDFD_GET_INFO for the 64-byte struct");
+        assertEquals(0xc0c0583bL, ASM_GENERIC.ioc(true, true, 'X', 59, 192), "FS_IOC_GETFSMAP");
     }
 
     @Test
     void asmGenericLargestFieldsFitAndStayUnsigned() {
-        assertEquals(0xffffffffL, ASM_GENERIC.iowr(0xff, 0xff, 0x3fff));
+        assertEquals(0xffffffffL, ASM_GENERIC.ioc(true, true, 0xff, 0xff, 0x3fff));
         assertEquals(0xbfffffffL, ASM_GENERIC.ior(0xff, 0xff, 0x3fff));
         assertThrows(IllegalArgumentException.class, () -> ASM_GENERIC.ior(0xb7, 1, 0x4000), "14 size bits");
     }
@@ -79,12 +79,12 @@ class IoctlCodesTest {
         assertEquals(0x40081272L, POWERPC.ior(0x12, 114, 8), "BLKGETSIZE64");
         assertEquals(0x8004667eL, POWERPC.ioc(false, true, 'f', 126, 4), "FIONBIO");
         assertEquals(0x80086602L, POWERPC.ioc(false, true, 'f', 2, 8), "FS_IOC_SETFLAGS");
-        assertEquals(0xc040ff0bL, POWERPC.iowr(0xff, 11, 64), "PIDFD_GET_INFO");
+        assertEquals(0xc040ff0bL, POWERPC.ioc(true, true, 0xff, 11, 64), "PIDFD_GET_INFO");
     }
 
     @Test
     void powerpcHasThirteenSizeBits() {
-        assertEquals(0xdfffffffL, POWERPC.iowr(0xff, 0xff, 0x1fff));
+        assertEquals(0xdfffffffL, POWERPC.ioc(true, true, 0xff, 0xff, 0x1fff));
         assertThrows(IllegalArgumentException.class, () -> POWERPC.ior(0xb7, 1, 0x2000));
     }
 
@@ -115,8 +115,7 @@ class IoctlCodesTest {
         assertSame(arch.ioctlEncoding(), IoctlCodes.RUNNING);
         assertEquals(IoctlCodes.RUNNING.ior(0xb7, 6, 4), IoctlCodes._IOR(0xb7, 6, 4));
         assertEquals(IoctlCodes.RUNNING.io(0xb7, 3), IoctlCodes._IO(0xb7, 3));
-                assertEquals(IoctlCodes.RUNNING.iowr(0xff, 11, 64), IoctlCodes._IOWR(0xff, 11, 64));
-    }
+            }
 
     @Test
     void architecturesByTheirJvmAndKernelNames() {

@@ -490,7 +490,7 @@ class LibCBindingTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocate(path.length + 1L);
             MemorySegment.copy(path, 0, cPath, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, path.length);
-            int fd2 = LibC.open(cPath, O_RDONLY | O_CLOEXEC);
+            int fd2 = LibC.openat(Constants.AT_FDCWD, cPath, O_RDONLY | O_CLOEXEC, 0);
             assertTrue(fd2 >= 0, "open: " + fd2);
             LibC.close(fd2);
         }

@@ -1,0 +1,46 @@
+package io.github.nsfs4j.internal;
+
+import io.github.nsfs4j.kernel.NamespaceType;
+
+import java.util.Arrays;
+
+/** A namespace as a {@link Scan} is finding it: what the links showed, then what opening it told. */
+final class FoundNamespace {
+    final NamespaceType type;
+    final long inode;
+    int processCount;
+    int lowestPid;
+    String user = "";
+    byte[] command = {};
+    /** {@link Scan#HELD_BY_PROCESS} and the other bits. */
+    int heldBy;
+    /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
+    Holding path;
+    /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
+    Holding backup;
+    /** NS_GET_ID (or NS_GET_MNTNS_ID); 0 where the kernel gives none. */
+    long id;
+    long parentInode;
+    long ownerInode;
+
+    FoundNamespace(NamespaceType type, long inode) {
+        this.type = type;
+        this.inode = inode;
+    }
+
+    /** One more holder's path: the first one seen, else the backup. */
+    void holder(Holding where) {
+        if (path == null) {
+            path = where;
+        } else if (!Arrays.equals(where.bytes(), path.bytes())) {
+            backup = where;
+        }
+    }
+
+    /**
+     * A path that names a namespace: a {@code /proc/.../ns/TYPE} link the scan made (opened
+     * directly: it can only be a namespace file), or an fd or mount point (which may name
+     * anything by now, opened with {@code O_PATH} first).
+     */
+    record Holding(byte[] bytes, boolean nsLink) {}
+}
