@@ -94,10 +94,7 @@ public enum NsIoctl implements IoctlRequest {
      */
     @Override
     public long request() {
-        if (Arch.RUNNING == null) { // a constant: the JIT drops the test
-            Arch.require();
-        }
-        return request;
+        return Arch.checked(request);
     }
 
     @Override

@@ -78,10 +78,7 @@ public enum PidfdIoctl implements IoctlRequest {
 
     @Override
     public long request() {
-        if (Arch.RUNNING == null) { // a constant: the JIT drops the test
-            Arch.require();
-        }
-        return request;
+        return Arch.checked(request);
     }
 
     @Override

@@ -71,6 +71,17 @@ public enum Arch {
         return RUNNING;
     }
 
+    /**
+     * {@code value}, a number computed for the running architecture (an ioctl request), once
+     * the architecture is known to be one nsfs4j supports; else the refusal.
+     */
+    public static long checked(long value) {
+        if (RUNNING == null) { // a constant: the JIT drops the test
+            require();
+        }
+        return value;
+    }
+
     /** The refusal for an architecture whose ABI nsfs4j does not know. */
     public static UnsupportedOperationException unsupported(String osArch) {
         StringBuilder names = new StringBuilder();
