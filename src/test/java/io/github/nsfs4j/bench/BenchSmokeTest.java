@@ -92,11 +92,11 @@ class BenchSmokeTest {
         Set<String> seen = new HashSet<>();
         for (Map<String, Object> m : measurements) {
             String method = (String) m.get("method");
-            int n = (int) MiniJson.number(m.get("n"));
-            double mean = MiniJson.number(m.get("mean_ns"));
+            int n = (int) Json.asDouble(m.get("n"));
+            double mean = Json.asDouble(m.get("mean_ns"));
             assertTrue(mean > 0 && Double.isFinite(mean), () -> "no time for " + method + ": " + m);
             if ("jmh".equals(m.get("source"))) {
-                double bytes = MiniJson.number(m.get("bytes_per_op"));
+                double bytes = Json.asDouble(m.get("bytes_per_op"));
                 assertTrue(bytes >= 0 && Double.isFinite(bytes), () -> "no B/op for " + method + ": " + m);
             }
             seen.add(method + "@" + n);

@@ -70,7 +70,7 @@ public final class Report {
         String table = report.table();
         Files.writeString(report.dir.resolve("table.md"), table);
         Files.writeString(report.dir.resolve("results.csv"), report.csv());
-        Files.writeString(report.dir.resolve("results.json"), MiniJson.write(report.json()));
+        Files.writeString(report.dir.resolve("results.json"), Json.write(report.json()));
         Files.writeString(report.dir.resolve("chart.svg"), report.svg());
         System.out.print(table);
     }
@@ -118,7 +118,7 @@ public final class Report {
             Map<String, Object> secondary = (Map<String, Object>) run.getOrDefault("secondaryMetrics", Map.of());
             for (Map.Entry<String, Object> e : secondary.entrySet()) {
                 if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-                    bytes = MiniJson.number(((Map<String, Object>) e.getValue()).get("score"));
+                    bytes = Json.asDouble(((Map<String, Object>) e.getValue()).get("score"));
                 }
             }
             int samples = 0;
@@ -128,8 +128,8 @@ public final class Report {
                     samples += ((List<?>) fork).size();
                 }
             }
-            all.add(new Measurement("jmh", method, n, MiniJson.number(primary.get("score")) * scale,
-                    MiniJson.number(primary.get("scoreError")) * scale, Double.NaN, bytes, samples));
+            all.add(new Measurement("jmh", method, n, Json.asDouble(primary.get("score")) * scale,
+                    Json.asDouble(primary.get("scoreError")) * scale, Double.NaN, bytes, samples));
         }
     }
 

@@ -1,5 +1,11 @@
 package io.github.nsfs4j.bench;
 
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.ProcfsPidTranslation;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,6 +48,22 @@ public final class Targets {
     /** The file that opens the pid namespace of {@code pid}. */
     public static String pidNsPath(int pid) {
         return "/proc/" + pid + "/ns/pid";
+    }
+
+    /**
+     * The pid namespace of {@code pid} as the library's open namespace file, the one a
+     * {@code PidNamespace} wraps: for measuring what the API does not expose.
+     */
+    public static NsFile openPidNs(int pid) throws Failure {
+        return NamespaceFiles.open(pidNsPath(pid), NamespaceType.PID);
+    }
+
+    /**
+     * The host pid of the init of {@code ns} through the library's {@code NSpid} fallback
+     * (the pre-6.11 path), forced: one scan of {@code /proc}.
+     */
+    public static int initPidViaProcfs(NsFile ns) throws Failure {
+        return ProcfsPidTranslation.translate(ns, NsIoctl.NS_GET_PID_FROM_PIDNS, 1);
     }
 
     /** Fails a benchmark's setup when a method gives a wrong answer: timing a wrong answer is worthless. */

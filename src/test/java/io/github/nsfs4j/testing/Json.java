@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON reader for test truth (such as {@code lsns -J}). Objects become
+ * The tests' JSON: a small strict reader for test truth (such as {@code lsns -J}) and JMH's
+ * result files, and a writer for the benchmark report. Read objects become
  * {@code Map<String, Object>} (insertion-ordered, unmodifiable), arrays {@code List<Object>},
  * strings {@code String}, integers {@code BigInteger} (inodes and ids are unsigned 64-bit),
  * other numbers {@code BigDecimal}, {@code true}/{@code false} {@code Boolean}, and {@code null}
@@ -54,6 +55,21 @@ public final class Json {
         throw new IllegalArgumentException("not a number: " + value);
     }
 
+    /** A number as a double: JMH writes NaN and the infinities as strings; anything else is NaN. */
+    public static double asDouble(Object value) {
+        if (value instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (value instanceof String str) {
+            try {
+                return Double.parseDouble(str);
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
+    }
+
     @SuppressWarnings("unchecked")
     public static Map<String, Object> asObject(Object value) {
         if (value instanceof Map<?, ?> m) {
@@ -69,6 +85,86 @@ public final class Json {
         }
         throw new IllegalArgumentException("not a JSON array: " + value);
     }
+
+    // ---------------------------------------------------------------- writing
+
+    /**
+     * The document for {@code value}, pretty-printed with two-space indents and a trailing
+     * newline: maps (in iteration order), lists, strings, numbers (a {@code Double} that is
+     * not finite as {@code null}, a whole one below 1e15 without a fraction), booleans and
+     * {@code null}; anything else as the string of its {@code toString()}. Strings are escaped
+     * as {@code nsfs --json} escapes them (ASCII only).
+     */
+    public static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value, 0);
+        return sb.append('\n').toString();
+    }
+
+    private static void write(StringBuilder sb, Object value, int indent) {
+        if (value == null) {
+            sb.append("null");
+        } else if (value instanceof String str) {
+            string(sb, str);
+        } else if (value instanceof Double d) {
+            sb.append(Double.isFinite(d) ? number(d) : "null");
+        } else if (value instanceof Number || value instanceof Boolean) {
+            sb.append(value);
+        } else if (value instanceof Map<?, ?> map) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                sb.append(first ? "\n" : ",\n").append("  ".repeat(indent + 1));
+                first = false;
+                string(sb, String.valueOf(e.getKey()));
+                sb.append(": ");
+                write(sb, e.getValue(), indent + 1);
+            }
+            sb.append(first ? "" : "\n" + "  ".repeat(indent)).append('}');
+        } else if (value instanceof List<?> list) {
+            sb.append('[');
+            boolean first = true;
+            for (Object item : list) {
+                sb.append(first ? "\n" : ",\n").append("  ".repeat(indent + 1));
+                first = false;
+                write(sb, item, indent + 1);
+            }
+            sb.append(first ? "" : "\n" + "  ".repeat(indent)).append(']');
+        } else {
+            string(sb, value.toString());
+        }
+    }
+
+    private static String number(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        return Double.toString(d);
+    }
+
+    /**
+     * {@code s} as a JSON string, escaped as cli.Json escapes it (so that the published
+     * results stay byte for byte what they were): the seven short escapes, then every other
+     * control and non-ASCII character as a six-character {@code u} escape (hex digits in lower
+     * case).
+     */
+    private static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int shortEscape = "\"\\\n\r\t\b\f".indexOf(c);
+            if (shortEscape >= 0) {
+                sb.append('\\').append("\"\\nrtbf".charAt(shortEscape));
+            } else if (c < 0x20 || c >= 0x7f) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        sb.append('"');
+    }
+
+    // ---------------------------------------------------------------- reading
 
     private Object value() {
         if (pos >= text.length()) {

@@ -1,8 +1,9 @@
-package io.github.nsfs4j;
+package io.github.nsfs4j.bench;
 
-import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.bench.NspidScan;
-import io.github.nsfs4j.bench.Targets;
+import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.PidNamespace;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NsFile;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code nsfs4j_open_initPid_close}: {@code PidNamespace.ofProcess(pid)}, {@code initPid()},
  *     {@code close()}: what a caller holding only a pid does;
  * <li>{@code nsfs4j_procfsFallback}: the library's own {@code NSpid} fallback (pre-6.11
- *     kernels), forced on an open handle;
+ *     kernels), forced on an open namespace file (what a handle wraps);
  * <li>{@code nspidScan_java}: a plain java.nio scan of {@code /proc/*}{@code /status}
  *     ({@link NspidScan}).
  * </ul>
@@ -44,13 +45,13 @@ public class InitPidBenchmark {
 
     private int initHostPid;
     private long inode;
-    private PidNamespace ns;
+    private NsFile file;
 
     @Setup(Level.Trial)
-    public void open() throws NamespaceException {
+    public void open() throws NamespaceException, Failure {
         initHostPid = Targets.load()[0];
-        ns = PidNamespace.ofProcess(initHostPid);
-        inode = ns.inode();
+        file = Targets.openPidNs(initHostPid);
+        inode = file.inode();
         Targets.check("open+initPid+close", initHostPid, nsfs4j_open_initPid_close());
         Targets.check("procfs fallback", initHostPid, nsfs4j_procfsFallback());
         Targets.check("NSpid scan", initHostPid, nspidScan_java());
@@ -58,8 +59,8 @@ public class InitPidBenchmark {
 
     @TearDown(Level.Trial)
     public void close() {
-        if (ns != null) {
-            ns.close();
+        if (file != null) {
+            file.close();
         }
     }
 
@@ -71,8 +72,8 @@ public class InitPidBenchmark {
     }
 
     @Benchmark
-    public int nsfs4j_procfsFallback() throws NamespaceException {
-        return ns.translateViaProcfs(Translation.PID_FROM_NAMESPACE, 1);
+    public int nsfs4j_procfsFallback() throws Failure {
+        return Targets.initPidViaProcfs(file);
     }
 
     @Benchmark

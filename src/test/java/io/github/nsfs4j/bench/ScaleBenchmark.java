@@ -1,8 +1,10 @@
-package io.github.nsfs4j;
+package io.github.nsfs4j.bench;
 
+import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.PidNamespace;
 import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.bench.NspidScan;
-import io.github.nsfs4j.bench.Targets;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NsFile;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,10 +41,12 @@ public class ScaleBenchmark {
     private int[] pids;
     private long[] inodes;
     private PidNamespace[] handles;
+    /** The namespaces' files (what a handle wraps), opened for the fallback only. */
+    private NsFile[] files = {};
 
     @Setup(Level.Trial)
     @SuppressWarnings("exports") // JMH's BenchmarkParams, in a test-only signature
-    public void open(BenchmarkParams params) throws NamespaceException {
+    public void open(BenchmarkParams params) throws NamespaceException, Failure {
         pids = Targets.load();
         handles = new PidNamespace[pids.length];
         inodes = new long[pids.length];
@@ -62,10 +66,13 @@ public class ScaleBenchmark {
             case "nsfs4j_open_initPid_close" -> Targets.check(method, expected, nsfs4j_open_initPid_close());
             case "nspidScan_java" -> Targets.check(method, expected, nspidScan_java());
             case "nsfs4j_procfsFallback" -> {
+                files = new NsFile[pids.length];
+                for (int i = 0; i < pids.length; i++) {
+                    files[i] = Targets.openPidNs(pids[i]);
+                }
                 int step = Math.max(1, pids.length / 20);
                 for (int i = 0; i < pids.length; i += step) {
-                    Targets.check(method + " for " + handles[i], pids[i],
-                            handles[i].translateViaProcfs(Translation.PID_FROM_NAMESPACE, 1));
+                    Targets.check(method + " for " + files[i], pids[i], Targets.initPidViaProcfs(files[i]));
                 }
             }
             default -> throw new IllegalStateException("no check for " + method);
@@ -77,6 +84,11 @@ public class ScaleBenchmark {
         for (PidNamespace handle : handles) {
             if (handle != null) {
                 handle.close();
+            }
+        }
+        for (NsFile file : files) {
+            if (file != null) {
+                file.close();
             }
         }
     }
@@ -118,10 +130,10 @@ public class ScaleBenchmark {
     @Benchmark
     @Warmup(iterations = 1, time = 1)
     @Measurement(iterations = 1, time = 1)
-    public long nsfs4j_procfsFallback() throws NamespaceException {
+    public long nsfs4j_procfsFallback() throws Failure {
         long sum = 0;
-        for (PidNamespace handle : handles) {
-            sum += handle.translateViaProcfs(Translation.PID_FROM_NAMESPACE, 1);
+        for (NsFile file : files) {
+            sum += Targets.initPidViaProcfs(file);
         }
         return sum;
     }

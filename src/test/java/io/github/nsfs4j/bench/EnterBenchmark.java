@@ -1,5 +1,9 @@
-package io.github.nsfs4j;
+package io.github.nsfs4j.bench;
 
+import io.github.nsfs4j.EnteredExecutor;
+import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.NamespaceSet;
+import io.github.nsfs4j.Pidfd;
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.JvmNamespaces;
 import io.github.nsfs4j.internal.linux.LibC;

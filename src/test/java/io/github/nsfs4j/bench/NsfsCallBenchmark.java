@@ -1,14 +1,16 @@
-package io.github.nsfs4j;
-
-import io.github.nsfs4j.internal.NamespaceFiles;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.kernel.NamespaceType;
-import io.github.nsfs4j.kernel.NsIoctl;
+package io.github.nsfs4j.bench;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.PidNamespace;
 import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.bench.Targets;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -30,19 +32,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * namespace of the first target (a child pid namespace made by {@code bench/run}).
  *
  * <ul>
- * <li>{@code nsfs4j_*}: through the library's handle ({@link Namespace#call} and
- *     {@link PidNamespace#translate}, the allocation-free int path): fd guard, request
- *     lookup, downcall with errno capture.
+ * <li>{@code nsfs4j_*}: through the library's handle ({@link PidNamespace#translate}, the
+ *     allocation-free int path) or, for the requests the API answers from what it read at
+ *     open ({@code NS_GET_NSTYPE}, {@code NS_GET_ID}), through the open namespace file that
+ *     a handle wraps ({@link NsFile}): fd guard, request lookup, downcall with errno capture.
  * <li>{@code api_*}: the public convenience methods a user would call
  *     ({@code initPid()}, {@code pidInNamespace()}, returning {@code OptionalInt}, read with
  *     {@code orElse}), and the {@code type()}/{@code id()} accessors, which are answered from
  *     what was read at open.
- * <li>{@code libc_*}: the library's package-private C layer on a raw fd: the downcall alone,
+ * <li>{@code libc_*}: the library's internal C layer ({@link LibC}) on a raw fd: the downcall alone,
  *     without the handle, to split the library's own overhead from java.lang.foreign's (the
  *     binding the handle uses: {@code LibC.ioctl_critical} for the requests answering in the
  *     return value).
  * </ul>
- * The C loop ({@code bench/ioctl_loop.c}) and JNA ({@code bench.JnaCallBenchmark}) make
+ * The C loop ({@code bench/ioctl_loop.c}) and JNA ({@link JnaCallBenchmark}) make
  * the same requests on the same namespace.
  */
 @State(Scope.Benchmark)
@@ -57,6 +60,7 @@ public class NsfsCallBenchmark {
     public NsfsCallBenchmark() {}
 
     private PidNamespace ns;
+    private NsFile file;
     private int initHostPid;
     private int fd = -1;
     private MemorySegment idBuffer;
@@ -70,9 +74,10 @@ public class NsfsCallBenchmark {
     private static final long NS_GET_TGID_IN_PIDNS = NsIoctl.NS_GET_TGID_IN_PIDNS.request();
 
     @Setup(Level.Trial)
-    public void open() throws NamespaceException {
+    public void open() throws NamespaceException, Failure {
         initHostPid = Targets.load()[0];
         ns = PidNamespace.ofProcess(initHostPid);
+        file = Targets.openPidNs(initHostPid);
         String path = Targets.pidNsPath(initHostPid);
         fd = LibC.open(path, NamespaceFiles.OPEN_FLAGS);
         if (fd < 0) {
@@ -101,6 +106,9 @@ public class NsfsCallBenchmark {
         if (ns != null) {
             ns.close();
         }
+        if (file != null) {
+            file.close();
+        }
         if (fd >= 0) {
             LibC.close(fd);
         }
@@ -112,17 +120,13 @@ public class NsfsCallBenchmark {
     // ---------------------------------------------------------------- the library's handle
 
     @Benchmark
-    public int nsfs4j_NS_GET_NSTYPE() throws NamespaceException {
-        try {
-            return ns.file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L);
-        } catch (io.github.nsfs4j.internal.Failure f) {
-            throw new IllegalStateException(f);
-        }
+    public int nsfs4j_NS_GET_NSTYPE() throws Failure {
+        return file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L);
     }
 
     @Benchmark
-    public long nsfs4j_NS_GET_ID() throws NamespaceException {
-        return ns.written(NsIoctl.NS_GET_ID).get(JAVA_LONG, 0);
+    public long nsfs4j_NS_GET_ID() throws Failure {
+        return file.written(NsIoctl.NS_GET_ID).get(JAVA_LONG, 0);
     }
 
     @Benchmark

@@ -1,15 +1,18 @@
-package io.github.nsfs4j;
-
-import io.github.nsfs4j.internal.NamespaceFiles;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.kernel.NamespaceType;
-import io.github.nsfs4j.kernel.NsIoctl;
+package io.github.nsfs4j.bench;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.PidNamespace;
 import io.github.nsfs4j.PidNamespace.Translation;
+import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -20,8 +23,9 @@ import java.lang.invoke.MethodHandle;
  * The thread CPU time of one request on an open handle, the counterpart of the C loop's
  * {@code c.cpu.} rows (bench/ioctl_loop.c): on a loaded machine the wall time that JMH
  * measures is mostly waiting for a core, the CPU time far less so. For each int-returning
- * request, through the handle ({@code nsfs4j}) and through the C layer on a raw fd
- * ({@code libc}, the same binding), ROUNDS rounds of ITERATIONS calls after as many
+ * request, through the handle ({@code nsfs4j}; NS_GET_NSTYPE, which the API answers from
+ * what it read at open, through the open namespace file a handle wraps) and through the C
+ * layer on a raw fd ({@code libc}, the same binding), ROUNDS rounds of ITERATIONS calls after as many
  * unmeasured ones, the variants interleaved round by round so that a change in the
  * machine's state falls on all of them. Prints the rows of {@code c.tsv}'s format:
  * {@code java.cpu.VARIANT.REQUEST, 1, mean, standard deviation, min, rounds} (ns per call).
@@ -49,20 +53,21 @@ public final class CpuPerCall {
      *
      * @param args PID ITERATIONS ROUNDS
      * @throws NamespaceException if the namespace cannot be opened
+     * @throws Failure if its file cannot be opened
      */
-    public static void main(String[] args) throws NamespaceException {
+    public static void main(String[] args) throws NamespaceException, Failure {
         int pid = Integer.parseInt(args[0]);
         int iterations = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
-        try (PidNamespace ns = PidNamespace.ofProcess(pid)) {
-            int fd = LibC.open("/proc/" + pid + "/ns/pid", NamespaceFiles.OPEN_FLAGS);
+        try (PidNamespace ns = PidNamespace.ofProcess(pid); NsFile file = Targets.openPidNs(pid)) {
+            int fd = LibC.open(Targets.pidNsPath(pid), NamespaceFiles.OPEN_FLAGS);
             if (fd < 0) {
-                throw new IllegalStateException("open /proc/" + pid + "/ns/pid: errno " + -fd);
+                throw new IllegalStateException("open " + Targets.pidNsPath(pid) + ": errno " + -fd);
             }
             try {
                 int variants = REQUESTS.length * 2;
                 for (int v = 0; v < variants; v++) {
-                    int got = once(v, ns, fd, pid);
+                    int got = once(v, ns, file, fd, pid);
                     if (got != expected(v % REQUESTS.length, pid)) {
                         throw new IllegalStateException(name(v) + " answered " + got + ", not "
                                 + expected(v % REQUESTS.length, pid));
@@ -71,7 +76,7 @@ public final class CpuPerCall {
                 double[][] samples = new double[variants][rounds];
                 for (int r = -rounds; r < rounds; r++) {
                     for (int v = 0; v < variants; v++) {
-                        double t = round(v, ns, fd, pid, iterations);
+                        double t = round(v, ns, file, fd, pid, iterations);
                         if (r >= 0) {
                             samples[v][r] = t;
                         }
@@ -134,9 +139,9 @@ public final class CpuPerCall {
         };
     }
 
-    private static int once(int v, PidNamespace ns, int fd, int pid) throws NamespaceException {
+    private static int once(int v, PidNamespace ns, NsFile file, int fd, int pid) throws NamespaceException, Failure {
         return switch (v) {
-            case 0 -> nsType(ns);
+            case 0 -> file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L);
             case 1 -> ns.translate(Translation.PID_FROM_NAMESPACE, 1);
             case 2 -> ns.translate(Translation.PID_IN_NAMESPACE, pid);
             case 3 -> ns.translate(Translation.TGID_FROM_NAMESPACE, 1);
@@ -150,11 +155,12 @@ public final class CpuPerCall {
     }
 
     /** The CPU time of one call, in ns, over a round of {@code n} calls of variant v (one loop per variant, for the JIT). */
-    private static double round(int v, PidNamespace ns, int fd, int pid, int n) throws NamespaceException {
+    private static double round(int v, PidNamespace ns, NsFile file, int fd, int pid, int n)
+            throws NamespaceException, Failure {
         long acc = 0;
         long t0 = threadCpuNanos();
         switch (v) {
-            case 0 -> { for (int i = 0; i < n; i++) { acc += nsType(ns); } }
+            case 0 -> { for (int i = 0; i < n; i++) { acc += file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L); } }
             case 1 -> { for (int i = 0; i < n; i++) { acc += ns.translate(Translation.PID_FROM_NAMESPACE, 1); } }
             case 2 -> { for (int i = 0; i < n; i++) { acc += ns.translate(Translation.PID_IN_NAMESPACE, pid); } }
             case 3 -> { for (int i = 0; i < n; i++) { acc += ns.translate(Translation.TGID_FROM_NAMESPACE, 1); } }
@@ -171,14 +177,5 @@ public final class CpuPerCall {
         }
         sink += acc;
         return (double) (t1 - t0) / n;
-    }
-
-    /** NS_GET_NSTYPE on the handle's file, as the library makes it (a system call through syscall(2)). */
-    private static int nsType(PidNamespace ns) {
-        try {
-            return ns.file.ioctl(NsIoctl.NS_GET_NSTYPE, 0L);
-        } catch (io.github.nsfs4j.internal.Failure f) {
-            throw new IllegalStateException(f);
-        }
     }
 }
