@@ -121,11 +121,4 @@ final class Json {
         }
         sb.append('"');
     }
-
-    /** {@code s} as a JSON string literal. */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2);
-        string(sb, s);
-        return sb.toString();
-    }
 }

@@ -30,7 +30,7 @@ class ReportJsonTest {
 
     @Test
     void stringsAreEscapedAsTheCliEscapesThem() {
-        // The same literal as cli.JsonTest's check of Json.quote.
+        // The same literal as cli.JsonTest's check of the command's own string escaping.
         assertEquals("\"\\\"\\\\\\n\\u0001\\u00e9\"\n", Json.write("\"\\\n\u0001é"));
         String nasty = "a\"b\\c/d\n\r\t\b\f\u0001\u001f\u007f é ✓ \uD83D\uDE00 \u2028";
         String doc = Json.write(Map.of(nasty, nasty));

@@ -20,7 +20,9 @@ class JsonTest {
         String doc = Json.write(Map.of("s", nasty));
         assertTrue(doc.chars().allMatch(c -> c >= 0x20 && c < 0x7f || c == '\n' || c == ' '), doc);
         assertEquals(nasty, io.github.nsfs4j.testing.Json.object(doc).get("s"));
-        assertEquals("\"\\\"\\\\\\n\\u0001\\u00e9\"", Json.quote("\"\\\n\u0001é"));
+        StringBuilder quoted = new StringBuilder();
+        Json.string(quoted, "\"\\\n\u0001é");
+        assertEquals("\"\\\"\\\\\\n\\u0001\\u00e9\"", quoted.toString());
     }
 
     @Test
