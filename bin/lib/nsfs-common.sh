@@ -11,16 +11,18 @@
 # ~/.jdks.
 # build: mvn -B -q -Dmaven.test.skip=true package (main code only), with JAVA_HOME set to
 # that JDK, so Maven and the compiler run on it; one build at a time per checkout (flock).
-# Maven's output goes to target/nsfs-build.log, never to stdout; its tail is shown on
-# stderr if the build fails.
+# One line on stderr says that it builds (every time it does, whatever stderr is: a build
+# takes up to a minute); Maven's output goes to target/nsfs-build.log, never to stdout;
+# its tail is shown on stderr if the build fails.
 # jar_ready: NSFS_JAR, or the checkout's jar, built when needed. Where it cannot be built
 # (target/ not writable by this user, no javac, no Maven), a stale jar runs with a one-line
 # warning on stderr, and no jar at all is one line and exit 2.
 # aot_ready: on JDK 25+, a JDK AOT cache beside the checkout's jar, made by one training
 # run (-XX:AOTCacheOutput) whenever it is missing or does not match the jar, the JDK and
 # the launch options; a cache that cannot be made or does not match is left out, never an
-# error. bin/nsfs: nsfs4j-VERSION.aot (training io.github.nsfs4j.cli.AotTraining);
-# bin/nsfs-jshell: nsfs4j-VERSION-jshell.aot, for jshell's own JVM (a training session,
+# error; one line on stderr says that it is made (a few seconds). bin/nsfs:
+# nsfs4j-VERSION.aot (training io.github.nsfs4j.cli.AotTraining); bin/nsfs-jshell:
+# nsfs4j-VERSION-jshell.aot, for jshell's own JVM (a training session,
 # bin/lib/nsfs-jshell-training.jsh).
 #
 # Start-up counts here: a command runs in about 3x the time of `java -version`, so this
@@ -31,9 +33,16 @@ die() {
     exit 2
 }
 
-# One line on stderr: a warning, prefixed like die's messages.
+# One line on stderr, prefixed like die's messages, whatever stderr is: closed (2>&-) or
+# full, the line is lost and the command goes on (under set -e a failed printf would end
+# the script with status 1 and no word).
+tell() {
+    printf '%s: %s\n' "${nsfs_prog:-nsfs}" "$*" >&2 2>/dev/null || true
+}
+
+# One line on stderr: a warning.
 warn() {
-    printf '%s: warning: %s\n' "${nsfs_prog:-nsfs}" "$*" >&2
+    tell "warning: $*"
 }
 
 min_feature=22
@@ -227,10 +236,8 @@ build() {
         needs_build || return 0
     fi
     log=$root/target/nsfs-build.log
-    if [[ -t 2 ]]; then
-        printf '%s: building the jar with Maven (first use, or the sources changed); log: %s\n' \
-            "${nsfs_prog:-nsfs}" "$log" >&2
-    fi
+    # Said on every build, whatever stderr is (a log file, a pipe): it takes up to a minute.
+    tell "building the jar with Maven (first use, or the sources changed; up to a minute); log: $log"
     stamp=$root/target/.nsfs-build.stamp
     { : >"$stamp"; } 2>/dev/null || die "cannot write in $root/target (as $(whoami_line))"
     status=0
@@ -324,10 +331,7 @@ aot_make() {
     lock_target || true
     # Another run may have made it while this one waited for the lock.
     aot_valid && return 0
-    if [[ -t 2 ]]; then
-        printf '%s: making the JDK AOT cache for a faster start (once per jar and JDK); log: %s\n' \
-            "${nsfs_prog:-nsfs}" "$aot_log" >&2
-    fi
+    tell "making the JDK AOT cache for a faster start (a few seconds, once per jar and JDK); log: $aot_log"
     aot_limit=()
     command -v timeout >/dev/null 2>&1 && aot_limit=(timeout 300)
     "$aot_train" "$tmp" >"$aot_log" 2>&1 </dev/null || status=$?

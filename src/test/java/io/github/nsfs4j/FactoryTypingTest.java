@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -23,7 +20,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.spi.ToolProvider;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,44 +115,30 @@ class FactoryTypingTest {
 
     /**
      * Compiles each body as the members of a class {@code user.SnippetN} (user code outside
-     * io.github.nsfs4j), all in one javac run against the library; returns the error lines by N.
-     * javac comes through {@link java.util.spi.ToolProvider}, as the JDK's {@code javac} command.
+     * io.github.nsfs4j), all in one javac run against the library ({@link Javac}); returns the
+     * error lines by N.
      */
     private static Map<Integer, List<String>> compile(Path dir, List<String> bodies) throws Exception {
         Path src = Files.createDirectories(dir.resolve("src/user"));
-        List<String> args = new ArrayList<>(List.of("-proc:none", "-implicit:none", "-Xmaxerrs", "10000",
-                "-d", dir.resolve("classes").toString(), "-classpath",
-                classPathOf(Namespace.class) + File.pathSeparator + classPathOf(jnr.constants.Constant.class)));
+        List<Path> files = new ArrayList<>();
         for (int i = 0; i < bodies.size(); i++) {
             Path file = src.resolve("Snippet" + i + ".java");
             Files.writeString(file, "package user;\nimport io.github.nsfs4j.*;\nimport io.github.nsfs4j.kernel.*;\nclass Snippet" + i + " {\n"
                     + bodies.get(i) + "\n}\n");
-            args.add(file.toString());
+            files.add(file);
         }
-        ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow(
-                () -> new AssertionError("the tests run on a JDK, which has javac"));
-        StringWriter out = new StringWriter();
-        int rc;
-        try (PrintWriter w = new PrintWriter(out)) {
-            rc = javac.run(w, w, args.toArray(String[]::new));
-        }
+        Javac.Result javac = Javac.compile(dir.resolve("classes"),
+                List.of("-proc:none", "-implicit:none", "-Xmaxerrs", "10000"), files);
         Map<Integer, List<String>> errors = new TreeMap<>();
         // the message, and for "cannot find symbol" the symbol javac names on a line of its own
         Matcher m = Pattern.compile("Snippet(\\d+)\\.java:\\d+: error: (.*)(?:\\R.*\\R.*\\R\\s*symbol:\\s*(.*))?")
-                .matcher(out.toString());
+                .matcher(javac.output());
         while (m.find()) {
             errors.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new ArrayList<>())
                     .add(m.group(3) == null ? m.group(2) : m.group(2) + ": " + m.group(3));
         }
-        assertEquals(rc != 0, !errors.isEmpty(), "javac's exit status and its errors agree: " + out);
+        assertEquals(javac.status() != 0, !errors.isEmpty(),
+                "javac's exit status and its errors agree: " + javac.output());
         return errors;
-    }
-
-    private static String classPathOf(Class<?> c) {
-        try {
-            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (Exception e) {
-            throw new AssertionError("cannot locate " + c, e);
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.github.nsfs4j.cli;
 
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
 import io.github.nsfs4j.ClosedNamespaceException;
 import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
@@ -32,7 +35,39 @@ final class Errors {
             case NamespaceException e -> CliException.failure(e.getMessage());
             case IllegalCallerException e -> CliException.failure(e.getMessage());
             case IllegalArgumentException e -> CliException.usage(e.getMessage());
-            default -> null;
+            default -> missingClass(t);
         };
+    }
+
+    /**
+     * Words for a class the JVM could not load ({@code t} or its cause a
+     * NoClassDefFoundError), or null: a jar run without its {@code lib/} (jnr-constants), or
+     * an incomplete jar. Such a class is met only where it is first needed, often on the way
+     * to reporting some other failure, so the message says what is missing and how to put it
+     * right; the failure it hid is lost.
+     */
+    private static CliException missingClass(Throwable t) {
+        while (t != null && !(t instanceof NoClassDefFoundError)) {
+            t = t.getCause();
+        }
+        if (t == null) {
+            return null;
+        }
+        String name = String.valueOf(t.getMessage()).replace('.', '/');
+        String jar = where();
+        return CliException.failure(name.startsWith("jnr/")
+                ? "jnr-constants is missing (no class " + name + "): run " + jar + " with the lib/ directory"
+                        + " Maven puts beside it (target/lib/jnr-constants-*.jar), or with that jar on the class path"
+                : "class " + name + " is missing from " + jar + ": the jar is incomplete; build it again"
+                        + " (mvn package)");
+    }
+
+    /** The jar (or directory) the command's classes come from, or "the nsfs4j jar". */
+    private static String where() {
+        try {
+            return Path.of(Errors.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (RuntimeException | URISyntaxException e) {
+            return "the nsfs4j jar";
+        }
     }
 }

@@ -164,36 +164,47 @@ public final class Main {
         if (command == null) {
             return fail(err, "nsfs", unknownSubcommand(name));
         }
-        if (command instanceof ExecCommand exec) { // its own arguments, nsenter's way, and exit 125
-            return exec.runRaw(rest, global.json(), out, err);
-        }
-        Args parsed = Args.parse(command.spec(), rest, command.prefix()).withGlobalJson(global.json());
-        // --help and --version win over everything else, usage errors included.
-        if (parsed.has("--help")) {
-            out.print(command.help());
-            return 0;
-        }
-        if (parsed.has("--version")) {
-            out.println(versionLine());
-            return 0;
-        }
         try {
+            if (command instanceof ExecCommand exec) { // its own arguments, nsenter's way, and exit 125
+                return exec.runRaw(rest, global.json(), out, err);
+            }
+            Args parsed = Args.parse(command.spec(), rest, command.prefix()).withGlobalJson(global.json());
+            // --help and --version win over everything else, usage errors included.
+            if (parsed.has("--help")) {
+                out.print(command.help());
+                return 0;
+            }
+            if (parsed.has("--version")) {
+                out.println(versionLine());
+                return 0;
+            }
             if (parsed.error() != null) {
                 throw parsed.error();
             }
             return command.run(parsed, out, err);
-        } catch (Exception | LinkageError | AssertionError e) {
-            CliException failure = Errors.describe(e);
-            if (failure != null) {
-                return fail(err, command.prefix(), failure);
-            }
-            err.println(command.prefix() + ": internal error: " + oneLine(String.valueOf(e))
-                    + "; please report it (NSFS_DEBUG=1 shows the stack trace)");
-            if (System.getenv("NSFS_DEBUG") != null) {
-                e.printStackTrace(err);
-            }
-            return CliException.FAILURE;
+        } catch (Throwable e) { // whatever it is (an Error too), one line and the status, never a stack trace
+            int status = report(err, command.prefix(), e);
+            return command instanceof ExecCommand ? ExecCommand.FAILED : status;
         }
+    }
+
+    /**
+     * One line on {@code err} for a failure of a subcommand: in its words where {@link Errors}
+     * knows it, else as an internal error (with the stack trace under NSFS_DEBUG=1).
+     *
+     * @return the exit status of the failure
+     */
+    private static int report(PrintStream err, String prefix, Throwable e) {
+        CliException failure = Errors.describe(e);
+        if (failure != null) {
+            return fail(err, prefix, failure);
+        }
+        err.println(prefix + ": internal error: " + oneLine(String.valueOf(e))
+                + "; please report it (NSFS_DEBUG=1 shows the stack trace)");
+        if (System.getenv("NSFS_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+        return CliException.FAILURE;
     }
 
     private static CliException unknownSubcommand(String name) {

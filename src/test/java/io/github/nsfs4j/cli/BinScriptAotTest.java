@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * fails (tried once, not on every run), a target/ the user cannot write. The same for the
  * cache {@code bin/nsfs-jshell} keeps for jshell's own JVM (where that JVM loaded
  * JShellTool from), whose training session leaves no process behind, and whose session
- * does not hold the checkout's build lock. Runs on a copy of bin/ and src/main with a jar
+ * does not hold the checkout's build lock. A run that makes a cache says so in one line on
+ * stderr (it takes seconds), whatever stderr is; every other run leaves stderr empty. Runs on a copy of bin/ and src/main with a jar
  * assembled from this build ({@link TestJar}), with the JDK of this test as JAVA_HOME.
  */
 class BinScriptAotTest {
@@ -90,9 +91,30 @@ class BinScriptAotTest {
 
     /** The right answer, one JSON document on stdout, nothing on stderr. */
     private static void cleanAnswer(UserShell.Result r) throws IOException {
+        answer(r);
+        assertEquals("", r.err(), r::toString);
+    }
+
+    /** The right answer, one JSON document on stdout; on stderr only the line that says the cache is made. */
+    private void answerMakingTheCache(UserShell.Result r) throws IOException {
+        answer(r);
+        saysItMakesTheCache(r, "nsfs");
+    }
+
+    private static void answer(UserShell.Result r) throws IOException {
         assertEquals(0, r.status(), r::toString);
         assertEquals(big(Truth.inode(ProcessHandle.current().pid(), "net")), Json.object(r.out()).get("ns"), r::toString);
-        assertEquals("", r.err(), r::toString);
+    }
+
+    /**
+     * Stderr is exactly the one line of {@code prog} (nsfs, nsfs-jshell) that says it makes
+     * the cache, naming the training run's log, though stderr is a file here, not a terminal.
+     */
+    private void saysItMakesTheCache(UserShell.Result r, String prog) {
+        Path log = repo.resolve("target/" + (prog.equals("nsfs") ? "nsfs-aot.log" : "nsfs-jshell-aot.log"));
+        assertEquals(1, r.err().lines().count(), r::toString);
+        assertTrue(r.err().startsWith(prog + ": making the JDK AOT cache ") && r.err().endsWith("; log: " + log + "\n"),
+                r::toString);
     }
 
     /** Where the JVM of one bin/nsfs run loaded Main from, by its class-loading log. */
@@ -108,7 +130,7 @@ class BinScriptAotTest {
 
     @Test
     void theFirstRunMakesTheCacheTheNextUseItAndANewJarGetsANewOne() throws Exception {
-        cleanAnswer(nsfs(Map.of()));
+        answerMakingTheCache(nsfs(Map.of()));
         assertTrue(Files.size(cache) > 0, "no cache made beside the jar");
         String keyLine = Files.readAllLines(key).getFirst();
         assertTrue(keyLine.startsWith("ok " + realHome + " " + jar + " "), keyLine);
@@ -120,14 +142,14 @@ class BinScriptAotTest {
         // A jar newer than the cache (Maven rebuilt it): the next run makes the cache again.
         FileTime made = Files.getLastModifiedTime(cache);
         Files.setLastModifiedTime(jar, FileTime.fromMillis(made.toMillis() + 1_000));
-        cleanAnswer(nsfs(Map.of()));
+        answerMakingTheCache(nsfs(Map.of()));
         assertTrue(Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0, "cache not remade");
         assertTrue(mainSource(Map.of()).endsWith("source: shared objects file"), "the new cache is used");
     }
 
     @Test
     void aBrokenOrForeignCacheNeverFailsACommand() throws Exception {
-        cleanAnswer(nsfs(Map.of()));
+        answerMakingTheCache(nsfs(Map.of()));
         // Garbage where the cache was, still dated after the jar, its key intact: the JVM
         // refuses it, silently, and the command runs without it.
         byte[] junk = new byte[4096];
@@ -139,7 +161,7 @@ class BinScriptAotTest {
         // A key naming another JDK: the cache is made again for this one.
         String line = Files.readAllLines(key).getFirst();
         Files.writeString(key, line.replace(realHome.toString(), "/opt/another-jdk") + "\n");
-        cleanAnswer(nsfs(Map.of()));
+        answerMakingTheCache(nsfs(Map.of()));
         assertEquals(line, Files.readAllLines(key).getFirst());
         assertTrue(mainSource(Map.of()).endsWith("source: shared objects file"));
     }
@@ -170,10 +192,16 @@ class BinScriptAotTest {
         Path attempts = tmp.resolve("attempts.txt");
         Map<String, String> env = Map.of("JAVA_HOME", refusingHome(jshell ? "jshell" : "java", attempts).toString());
         for (int run = 1; run <= 2; run++) {
+            UserShell.Result r = jshell ? jshell(env) : nsfs(env);
             if (jshell) {
-                cleanJshellAnswer(jshell(env));
+                jshellAnswer(r);
             } else {
-                cleanAnswer(nsfs(env));
+                answer(r);
+            }
+            if (run == 1) { // tried, and said so
+                saysItMakesTheCache(r, script);
+            } else {
+                assertEquals("", r.err(), r::toString);
             }
         }
         assertEquals(List.of("try"), Files.readAllLines(attempts), "one training run, not one per run");
@@ -215,20 +243,33 @@ class BinScriptAotTest {
 
     /** The script's answer, and nothing else on stdout or stderr. */
     private static void cleanJshellAnswer(UserShell.Result r, String... more) throws IOException {
+        jshellAnswer(r, more);
+        assertEquals("", r.err(), r::toString);
+    }
+
+    /** The script's answer, and nothing else on stdout. */
+    private static void jshellAnswer(UserShell.Result r, String... more) throws IOException {
         assertEquals(0, r.status(), r::toString);
         StringBuilder expected = new StringBuilder("PIDNS " + Truth.inode(ProcessHandle.current().pid(), "pid") + "\n");
         for (String line : more) {
             expected.append(line).append('\n');
         }
         assertEquals(expected.toString(), r.out(), r::toString);
-        assertEquals("", r.err(), r::toString);
     }
 
-    /** Where jshell's own JVM loaded its tool class from in one bin/nsfs-jshell session, by its class-loading log. */
-    private String jshellToolSource(Map<String, String> env) throws Exception {
+    /**
+     * Where jshell's own JVM loaded its tool class from in one bin/nsfs-jshell session, by its
+     * class-loading log; the session must make the cache first if {@code makes}.
+     */
+    private String jshellToolSource(Map<String, String> env, boolean makes) throws Exception {
         Path log = tmp.resolve("jshell-class-load-" + System.nanoTime() + ".txt");
         UserShell.Result r = jshell(env, "-J-Xlog:class+load=info:file=" + log);
-        cleanJshellAnswer(r);
+        if (makes) {
+            jshellAnswer(r);
+            saysItMakesTheCache(r, "nsfs-jshell");
+        } else {
+            cleanJshellAnswer(r);
+        }
         return Files.readAllLines(log).stream()
                 .filter(l -> l.contains(" jdk.internal.jshell.tool.JShellTool source: ")).findFirst()
                 .orElseThrow(() -> new AssertionError("JShellTool not loaded? " + r));
@@ -255,7 +296,7 @@ class BinScriptAotTest {
     @Test
     void jshellsOwnJvmGetsItsOwnCacheMadeOnceUsedAfterAndMadeAgainForANewJar() throws Exception {
         // NSFS_AOT=0 on a fresh checkout: no cache made, the JDK's classes from its modules.
-        assertTrue(jshellToolSource(Map.of("NSFS_AOT", "0")).endsWith("source: jrt:/jdk.jshell"));
+        assertTrue(jshellToolSource(Map.of("NSFS_AOT", "0"), false).endsWith("source: jrt:/jdk.jshell"));
         assertFalse(Files.exists(jshellCache), "NSFS_AOT=0 made a cache");
 
         // The first session trains the cache; its jshell does not keep the build lock the training took.
@@ -264,24 +305,25 @@ class BinScriptAotTest {
                 ? Map.of("NSFS_TEST_LOCK", repo.resolve("target/.nsfs-build.lock").toString()) : Map.of();
         UserShell.Result first = jshell(env);
         if (flock) {
-            cleanJshellAnswer(first, "LOCK 0");
+            jshellAnswer(first, "LOCK 0");
         } else {
-            cleanJshellAnswer(first);
+            jshellAnswer(first);
         }
+        saysItMakesTheCache(first, "nsfs-jshell");
         assertTrue(Files.size(jshellCache) > 0, "no jshell cache made beside the jar");
         String keyLine = Files.readAllLines(jshellKey).getFirst();
         assertTrue(keyLine.startsWith("ok " + realHome + " " + jar + " -J"), keyLine);
         assertFalse(Files.exists(cache), "bin/nsfs's cache is its own, made by bin/nsfs only");
         assertEquals(List.of(), processesLeftWithTheJar(), "the training session or the session left a JVM behind");
 
-        assertTrue(jshellToolSource(Map.of()).endsWith("source: shared objects file"), "the cache is used");
-        assertTrue(jshellToolSource(Map.of("NSFS_AOT", "0")).endsWith("source: jrt:/jdk.jshell"),
+        assertTrue(jshellToolSource(Map.of(), false).endsWith("source: shared objects file"), "the cache is used");
+        assertTrue(jshellToolSource(Map.of("NSFS_AOT", "0"), false).endsWith("source: jrt:/jdk.jshell"),
                 "NSFS_AOT=0 runs without it");
 
         // A jar newer than the cache (Maven rebuilt it): the next session makes it again, and uses it.
         FileTime made = Files.getLastModifiedTime(jshellCache);
         Files.setLastModifiedTime(jar, FileTime.fromMillis(made.toMillis() + 1_000));
-        assertTrue(jshellToolSource(Map.of()).endsWith("source: shared objects file"), "the new cache is used");
+        assertTrue(jshellToolSource(Map.of(), true).endsWith("source: shared objects file"), "the new cache is used");
         assertTrue(Files.getLastModifiedTime(jshellCache).compareTo(Files.getLastModifiedTime(jar)) > 0,
                 "jshell cache not remade");
         assertEquals(List.of(), processesLeftWithTheJar());

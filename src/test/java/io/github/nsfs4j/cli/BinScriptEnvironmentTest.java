@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code bin/nsfs} where the jar cannot be (re)built: a root-owned checkout run by another
@@ -129,6 +131,20 @@ class BinScriptEnvironmentTest {
         UserShell.Result r = run(Map.of("PATH", path.toString()), nsfs(), "info", "--json", "/proc/self/ns/net");
         answersInfo(r);
         assertTrue(oneLine(r).contains("Maven (mvn) is not installed"), r::toString);
+    }
+
+    /**
+     * The warning cannot be written (stderr closed, or a full device): the command runs all
+     * the same, with its own status; the line is lost, as any message of the command's would be.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"2>&-", "2>/dev/full"})
+    void aWarningThatCannotBeWrittenDoesNotStopTheCommand(String stderr) throws Exception {
+        Path path = pathWithout(Set.of("mvn", "mvnw"));
+        UserShell.Result r = run(Map.of("PATH", path.toString()), "/bin/sh", "-c",
+                "exec \"$0\" info --json /proc/self/ns/net " + stderr, nsfs());
+        answersInfo(r);
+        assertEquals("", r.err(), r::toString);
     }
 
     @Test

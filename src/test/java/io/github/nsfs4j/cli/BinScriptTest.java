@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * bin; never this checkout's target/, which other builds use), with the machine's default
  * {@code java} on PATH and no JAVA_HOME, started through a symlink from another directory.
  * It must find a JDK 22+, build the jar with Maven on first use, run it, rebuild only when
- * the sources change, and keep stdout clean for {@code --json}.
+ * the sources change, and keep stdout clean for {@code --json}. A run that builds says so in
+ * one line on stderr (stderr is a file here, not a terminal); a run that does not build
+ * says nothing.
  */
 class BinScriptTest {
 
@@ -91,6 +93,7 @@ class BinScriptTest {
         assertEquals(0, version.status(), version::toString);
         assertEquals("nsfs (nsfs4j) " + Main.FALLBACK_VERSION + "\n", version.out(), version::toString);
         assertTrue(Files.isRegularFile(jar), "the first run builds " + jar);
+        saysItBuilds(version, repo);
         try (JarFile jf = new JarFile(jar.toFile())) {
             Manifest m = jf.getManifest();
             assertEquals("io.github.nsfs4j.cli.Main", m.getMainAttributes().getValue("Main-Class"));
@@ -137,6 +140,7 @@ class BinScriptTest {
         UserShell.Result again = run(elsewhere, Map.of(), link.toString(), "--json", "init-pid");
         assertEquals(0, again.status(), again::toString);
         assertEquals(1, ((List<?>) Json.object(again.out()).get("results")).size());
+        saysItBuilds(again, repo);
         assertNotEquals(built, Files.getLastModifiedTime(jar), "the changed source was rebuilt");
         assertFalse(Files.getLastModifiedTime(source).compareTo(Files.getLastModifiedTime(jar)) > 0);
 
@@ -151,6 +155,18 @@ class BinScriptTest {
             assertNotNull(javadoc.getEntry("index.html"), "javadoc jar");
             assertNotNull(javadoc.getEntry("io.github.nsfs4j/io/github/nsfs4j/Namespace.html"), "javadoc jar");
         }
+    }
+
+    /**
+     * The stderr of a run that built the jar: the line that says so, naming Maven's log, and
+     * on JDK 25+ the line that says the AOT cache is made after it; nothing else.
+     */
+    private static void saysItBuilds(UserShell.Result r, Path repo) {
+        List<String> lines = r.err().lines().toList();
+        assertTrue(!lines.isEmpty() && lines.getFirst().startsWith("nsfs: building the jar with Maven ")
+                && lines.getFirst().endsWith("; log: " + repo.resolve("target/nsfs-build.log")), r::toString);
+        assertTrue(lines.size() == 1 || lines.size() == 2 && lines.get(1).startsWith("nsfs: making the JDK AOT cache "),
+                r::toString);
     }
 
     /** The {@code -CLASSIFIER.jar} beside {@code jar}. */
