@@ -47,8 +47,8 @@ public final class Main {
         System.setOut(out); // so that NamespaceRows knows it writes to the terminal, if stdout is one
         int status = run(args, out, sink, System.err);
         // run() has flushed both streams, and nsfs registers no shutdown hook: halt, because
-        // System.exit first sets up the System.Logger (Runtime.exit logging: about 40 classes
-        // and a service lookup) only to log nothing (start-up, issue 12).
+        // System.exit first sets up the System.Logger (Runtime.exit logging) only to log
+        // nothing, a start-up cost (docs/design.md, "Start-up").
         Runtime.getRuntime().halt(status);
     }
 
