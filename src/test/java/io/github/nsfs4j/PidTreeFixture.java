@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Unshared;
 
 /**
@@ -123,8 +124,8 @@ final class PidTreeFixture implements AutoCloseable {
         if (python != null) {
             mtScript = "#!/bin/sh\nexec \"" + python + "\" -c \"$NSFS4J_PYCODE\" \"$1\"\n";
         } else {
-            mtScript = "#!/bin/sh\nexec \"" + javaExecutable() + "\" -Xmx32m -XX:TieredStopAtLevel=1 -cp \""
-                    + System.getProperty("java.class.path") + "\" " + ThreadsMain.class.getName() + " \"$1\"\n";
+            mtScript = "#!/bin/sh\nexec " + String.join(" ", Commands.javaCommand(List.of("-Xmx32m"), ThreadsMain.class))
+                    + " \"$1\"\n";
         }
         Files.writeString(mt, mtScript);
         Files.setPosixFilePermissions(mt, PosixFilePermissions.fromString("rwx------"));
@@ -650,18 +651,12 @@ final class PidTreeFixture implements AutoCloseable {
         return fds;
     }
 
-    static String javaExecutable() {
-        return ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-    }
-
     /** {@code java} with native access, a small heap and the test class path, then the extra arguments. */
     static List<String> javaCommand(List<String> jvmOptions, Class<?> main, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "--enable-native-access=ALL-UNNAMED",
-                "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
+        List<String> options = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx64m",
+                "-XX:+UseSerialGC"));
+        options.addAll(jvmOptions);
+        return Commands.javaCommand(options, main, args);
     }
 
     private static String findPython() {

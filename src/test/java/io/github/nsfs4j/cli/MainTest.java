@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.nsfs4j.testing.Commands;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,9 +201,8 @@ class MainTest {
     /** Without native access (no flag, no manifest), one line names the flag to add. */
     @Test
     void missingNativeAccessIsExplained() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "info", "--json", "net:" + ProcessHandle.current().pid()).start();
+        Process p = new ProcessBuilder(Commands.javaCommand(List.of(), Main.class, "info", "--json",
+                "net:" + ProcessHandle.current().pid())).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 
 import static io.github.nsfs4j.cli.CliRun.big;
@@ -11,6 +12,7 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -84,10 +86,9 @@ class MntnsCommandTest {
     @SuppressWarnings("unchecked")
     @Test
     void outsideTheInitialPidNamespaceOnlyOurOwnIsShown() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", java,
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "mntns", "--json").start();
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child"));
+        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), Main.class, "mntns", "--json"));
+        Process p = new ProcessBuilder(cmd).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -7,11 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +74,40 @@ class HarnessTest {
             Lsns.Entry e = lsns.get(inode);
             assertTrue(e != null, "lsns lists " + type + ":[" + inode + "]");
             assertEquals(type, e.type());
+        }
+    }
+
+    // ------------------------------------------------------------------ Commands
+
+    /**
+     * A child JVM may run as another user or in a user namespace: every entry of its class
+     * path, each parent directory and everything inside is readable (directories also
+     * searchable) by others, wherever the checkout lies.
+     */
+    @Test
+    void childJvmClassPathIsReadableByEveryone() throws IOException {
+        List<String> cmd = Commands.javaCommand(List.of(), HarnessTest.class);
+        String[] entries = cmd.get(cmd.indexOf("-cp") + 1).split(File.pathSeparator);
+        assertEquals(3, entries.length, "test classes, main classes, jnr-constants: " + List.of(entries));
+        for (String entry : entries) {
+            Path path = Path.of(entry);
+            for (Path up = path.getParent(); up != null; up = up.getParent()) {
+                assertOthersMay(up, "r-x");
+            }
+            try (Stream<Path> walk = Files.walk(path)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    assertOthersMay(p, Files.isDirectory(p) ? "r-x" : "r--");
+                }
+            }
+        }
+    }
+
+    private static void assertOthersMay(Path path, String mode) throws IOException {
+        String others = PosixFilePermissions.toString(Files.getPosixFilePermissions(path)).substring(6);
+        for (int i = 0; i < 3; i++) {
+            if (mode.charAt(i) != '-') {
+                assertEquals(mode.charAt(i), others.charAt(i), path + " is " + others + " for others");
+            }
         }
     }
 
