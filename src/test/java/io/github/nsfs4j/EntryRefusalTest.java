@@ -73,7 +73,7 @@ class EntryRefusalTest {
     @Test
     void pidNamespaceThatIsNotADescendant() {
         try (Unshared sibling = Unshared.start("pid")) {
-            Commands.Result r = Commands.run(childJvm(List.of("unshare", "--pid", "--fork", "--kill-child"),
+            Commands.Result r = Unshared.builder().types("pid").run(childJvm(List.of(),
                     "/proc/" + sibling.leafPid() + "/ns/pid", "/proc/" + ProcessHandle.current().pid() + "/ns/pid"));
             assertEquals(0, r.exitCode(), r.toString());
             assertEquals("refused PID_NAMESPACE_NOT_DESCENDANT\nrefused PID_NAMESPACE_NOT_DESCENDANT\n"

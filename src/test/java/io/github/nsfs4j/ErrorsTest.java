@@ -149,11 +149,8 @@ class ErrorsTest {
     @Test
     void accessDeniedNamesTheErrno() {
         long jvm = ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--user"));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class, "open",
-                "/proc/" + jvm + "/ns/net"));
-        Unshared.requireNamespaces();
-        Commands.Result r = Commands.run(cmd);
+        Commands.Result r = Unshared.builder().types("user").run(Commands.javaCommand(
+                List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class, "open", "/proc/" + jvm + "/ns/net"));
         Map<String, String> out = r.properties();
         assertEquals("exception", out.get("result"), r.toString());
         assertEquals("NamespaceAccessDeniedException", out.get("exception"));

@@ -74,11 +74,10 @@ class MountNamespaceInfoTest {
         try (Unshared child = Unshared.start("mnt");
              MountNamespace ns = MountNamespace.ofProcess(child.pid(1));
              MountNamespace own = MountNamespace.current()) {
-            Unshared.requireCommand("nsenter");
             // Three tmpfs mounts that exist only in the child's mount namespace (unshare made it private).
             for (String source : List.of("a", "b", "c")) {
-                Commands.Result r = Commands.run(List.of("nsenter", "--mount=/proc/" + child.pid(1) + "/ns/mnt",
-                        "mount", "-t", "tmpfs", source, dir.toString()));
+                Commands.Result r = Unshared.enter(child.pid(1), "mnt",
+                        List.of("mount", "-t", "tmpfs", source, dir.toString()));
                 assertEquals(0, r.exitCode(), r::toString);
             }
             Path mountinfo = Path.of("/proc/" + child.pid(1) + "/mountinfo");

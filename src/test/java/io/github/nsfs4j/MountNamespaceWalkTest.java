@@ -352,12 +352,9 @@ class MountNamespaceWalkTest {
         }
     }
 
-    private static Commands.Result runProbe(String... unshareFlags) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("unshare");
-        cmd.addAll(List.of(unshareFlags));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), WalkProbe.class));
-        Commands.Result r = Commands.run(cmd);
+    private static Commands.Result runProbe(Unshared.Builder namespaces) {
+        Commands.Result r = namespaces.run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"),
+                WalkProbe.class));
         Unshared.require(r.exitCode() == 0 || !r.stderr().contains("unshare failed"), "unshare refused: " + r);
         assertEquals(0, r.exitCode(), () -> "the probe JVM failed: " + r);
         return r;
@@ -373,15 +370,13 @@ class MountNamespaceWalkTest {
 
     @Test
     void walkFromAFreshUserNamespaceIsDeniedWithAReason() {
-        Unshared.requireNamespaces();
-        Commands.Result r = runProbe("--user", "--map-root-user");
+        Commands.Result r = runProbe(Unshared.builder().types("user").mapRootUser(true));
         assertCommonProbeResults(r);
     }
 
     @Test
     void walkFromAChildPidNamespaceIsDeniedWithAReason() {
-        Unshared.requireNamespaces();
-        Commands.Result r = runProbe("--pid", "--fork", "--kill-child");
+        Commands.Result r = runProbe(Unshared.builder().types("pid"));
         assertCommonProbeResults(r);
     }
 

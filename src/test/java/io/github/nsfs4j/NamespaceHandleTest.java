@@ -294,12 +294,8 @@ class NamespaceHandleTest {
      */
     @Test
     void aBindMountedNamespaceFileOpens(@TempDir Path dir) throws Exception {
-        Unshared.requireCommand("nsenter");
         Path file = Files.createFile(dir.resolve("netns"));
-        String target = Long.toString(leaf);
-        Commands.Result made = Commands.run(
-                List.of("nsenter", "--target", target, "--mount", "--", "unshare", "--net=" + file, "true"));
-        assertEquals(0, made.exitCode(), made.toString());
+        Unshared.bindMountIn(leaf, "net", file);
         Path mountinfo = Path.of("/proc/" + leaf + "/mountinfo");
         Path viaChild = Path.of("/proc/" + leaf + "/root" + file);
         Namespace ns;
@@ -315,8 +311,7 @@ class NamespaceHandleTest {
             }
         } finally {
             // lazily, as ip netns delete does: the handle's fd holds the mount busy
-            Commands.Result umount = Commands.run(
-                    List.of("nsenter", "--target", target, "--mount", "--", "umount", "--lazy", file.toString()));
+            Commands.Result umount = Unshared.enter(leaf, "mnt", List.of("umount", "--lazy", file.toString()));
             assertEquals(0, umount.exitCode(), umount.toString());
         }
         try (ns) {

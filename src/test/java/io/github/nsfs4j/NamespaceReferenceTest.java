@@ -211,10 +211,8 @@ class NamespaceReferenceTest {
             }
             List<String> args = new ArrayList<>(refs);
             args.add(ownNet);
-            List<String> cmd = new ArrayList<>(List.of("unshare", "--user", "--map-root-user"));
-            cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), OpenProbe.class,
-                    args.toArray(String[]::new)));
-            Commands.Result r = Commands.run(cmd);
+            Commands.Result r = Unshared.builder().types("user").mapRootUser(true).run(Commands.javaCommand(
+                    List.of("--enable-native-access=ALL-UNNAMED"), OpenProbe.class, args.toArray(String[]::new)));
             assertEquals(0, r.exitCode(), () -> "probe: " + r);
             Map<String, String> results = r.properties();
             String control = results.get("ref" + refs.size());

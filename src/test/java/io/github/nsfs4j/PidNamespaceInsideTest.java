@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -27,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.nsfs4j.PidTreeFixture.TaskInfo;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * The library used from inside a pid namespace: a JVM started as the init of a new pid
@@ -97,12 +94,11 @@ class PidNamespaceInsideTest {
         // sh, already in the new pid namespace but still with the host's /proc: keeps the host's
         // pid namespace open as fd 3, reads its own host pid, and becomes (unshare --mount-proc and
         // then) the JVM, which reopens fd 3 as /proc/self/fd/3
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child", "sh", "-c",
-                "exec 3</proc/" + testJvm + "/ns/pid; read -r hp rest </proc/self/stat;"
-                        + " exec unshare --mount --mount-proc \"$@\" \"$hp\"", "sh"));
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec 3</proc/" + testJvm + "/ns/pid;"
+                + " read -r hp rest </proc/self/stat; exec unshare --mount --mount-proc \"$@\" \"$hp\"", "sh"));
         cmd.addAll(PidTreeFixture.javaCommand(List.of(), InsideMain.class, "ancestor", Integer.toString(testJvm),
                 "/proc/self/fd/3"));
-        try (Inside inside = new Inside(cmd)) {
+        try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
             int[] ids = PidTreeFixture.nspid(jvm);
@@ -131,10 +127,9 @@ class PidNamespaceInsideTest {
 
     private void mounted(boolean procfs) throws Exception {
         int testJvm = (int) ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"));
-        cmd.addAll(PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
-                InsideMain.class, "mounted", Integer.toString(testJvm)));
-        try (Inside inside = new Inside(cmd)) {
+        List<String> cmd = PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
+                InsideMain.class, "mounted", Integer.toString(testJvm));
+        try (Inside inside = new Inside(Unshared.builder().types("pid", "mnt").mountProc(), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
             // the kernel's view from the host
@@ -193,10 +188,9 @@ class PidNamespaceInsideTest {
 
     private void hostProc(boolean procfs) throws Exception {
         int testJvm = (int) ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child"));
-        cmd.addAll(PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
-                InsideMain.class, "hostproc", Integer.toString(testJvm), "/proc/" + testJvm + "/ns/pid"));
-        try (Inside inside = new Inside(cmd)) {
+        List<String> cmd = PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
+                InsideMain.class, "hostproc", Integer.toString(testJvm), "/proc/" + testJvm + "/ns/pid");
+        try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
             int[] jvmIds = PidTreeFixture.nspid(jvm);
@@ -250,103 +244,65 @@ class PidNamespaceInsideTest {
         return v.isPresent() ? Integer.toString(v.getAsInt()) : "empty";
     }
 
-    /** A running inside JVM: its output as key=value pairs up to "done"; closing ends it. */
+    /** A running inside JVM, the init of the innermost pid namespace: its output as key=value pairs up to "done". */
     private static final class Inside implements AutoCloseable {
-        final Process process;
-        final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final List<String> all = new ArrayList<>();
+        final Unshared tree;
 
-        Inside(List<String> cmd) throws IOException {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // killed
-                } finally {
-                    lines.add("<eof>");
-                }
-            });
-            t.setDaemon(true);
-            t.start();
+        Inside(Unshared.Builder namespaces, List<String> command) {
+            tree = namespaces.start(command);
         }
 
-        /** The host pid of the inside JVM: the command's single child, once it has exec'd {@code java}. */
+        /** The host pid of the inside JVM (it said ready, so the leaf has exec'd {@code java}). */
         int awaitJvm() {
-            return PidTreeFixture.awaitChild(process.pid(), "java", Duration.ofSeconds(10));
+            int jvm = tree.leafPid();
+            assertEquals("java", Proc.status(jvm).get("Name"), tree::output);
+            return jvm;
         }
 
         Map<String, String> awaitDone() throws InterruptedException {
-            Map<String, String> out = new LinkedHashMap<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null || line.equals("<eof>")) {
-                    fail("inside JVM ended or timed out before 'done': " + all);
-                }
-                all.add(line);
-                if (line.equals("done")) {
+            for (;;) {
+                List<String> lines = tree.output().lines().toList();
+                int done = lines.indexOf("done");
+                if (done >= 0) {
+                    Map<String, String> out = new LinkedHashMap<>();
+                    for (String line : lines.subList(0, done)) {
+                        int eq = line.indexOf('=');
+                        if (eq > 0) {
+                            out.put(line.substring(0, eq), line.substring(eq + 1));
+                        }
+                    }
                     return out;
                 }
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    out.put(line.substring(0, eq), line.substring(eq + 1));
+                if (tree.allGone() || System.nanoTime() > deadline) {
+                    fail("inside JVM ended or timed out before 'done': " + tree.output());
                 }
+                Thread.sleep(10);
             }
         }
 
         @Override
-        public void close() throws IOException {
-            try {
-                process.getOutputStream().close(); // the inside JVM ends at EOF on stdin
-                if (!waitFor(process, 20)) {
-                    fail("inside JVM did not end at EOF: " + all);
-                }
-            } finally {
-                long unsharePid = process.pid();
-                List<Integer> inner = PidTreeFixture.children(unsharePid);
-                for (int init : inner) { // the inside JVM: its namespace dies with it; unshare reaps it
-                    ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly);
-                }
-                if (!waitFor(process, 10)) {
-                    process.destroyForcibly();
-                }
-                waitFor(process, 20);
-                for (int pid : inner) {
-                    PidTreeFixture.awaitGone(pid, Duration.ofSeconds(20));
-                }
-            }
-        }
-    }
-
-    private static boolean waitFor(Process p, int seconds) {
-        try {
-            return p.waitFor(seconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        public void close() {
+            tree.close(); // the inside JVM is its namespace's init: what it started dies with it
         }
     }
 
     /**
      * Runs as the init of a new pid namespace. {@code mounted <hostOnlyPid>}: under
      * {@code --mount-proc}; {@code hostproc <testJvmPid> <host ns path>}: with the host's /proc.
-     * Prints {@code key=value} lines, then {@code done}, then waits for EOF on stdin.
+     * Prints {@code ready}, {@code key=value} lines, then {@code done}, then waits to be killed.
      */
     public static final class InsideMain {
         static final Map<String, String> out = new LinkedHashMap<>();
 
         public static void main(String[] args) throws Exception {
+            System.out.println("ready");
             put("procfs", Boolean.toString(ProcfsPidTranslation.Mode.PROCFS));
             int self = (int) ProcessHandle.current().pid();
             put("self", Integer.toString(self));
-            List<Process> started = new ArrayList<>();
             try {
                 if (args[0].equals("mounted")) {
-                    mounted(self, Integer.parseInt(args[1]), started);
+                    mounted(self, Integer.parseInt(args[1]));
                 } else if (args[0].equals("ancestor")) {
                     ancestor(self, Integer.parseInt(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
                 } else {
@@ -359,16 +315,10 @@ class PidNamespaceInsideTest {
             out.forEach((k, v) -> System.out.println(k + "=" + v));
             System.out.println("done");
             System.out.flush();
-            while (System.in.read() >= 0) {
-                // wait for EOF
-            }
-            for (Process p : started) {
-                p.destroyForcibly();
-                p.waitFor();
-            }
+            FOREVER.await(); // killed with its pid namespace, and so is what it started
         }
 
-        private static void mounted(int self, int hostOnly, List<Process> started) throws Exception {
+        private static void mounted(int self, int hostOnly) throws Exception {
             try (PidNamespace own = PidNamespace.current()) {
                 put("ns", Long.toString(own.inode()));
                 put("selfPidIn", show(own.pidInNamespace(self)));
@@ -387,9 +337,8 @@ class PidNamespaceInsideTest {
                 put("hostOnlyPidIn", show(own.pidInNamespace(hostOnly)));
                 put("hostOnlyPidFrom", show(own.pidFromNamespace(hostOnly)));
 
-                Process nested = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", "sleep", "600")
+                Process nested = new ProcessBuilder(Unshared.builder().types("pid").command(List.of("sleep", "600")))
                         .redirectErrorStream(true).start();
-                started.add(nested);
                 int u = (int) nested.pid();
                 int c = PidTreeFixture.awaitChild(u, "sleep", Duration.ofSeconds(20));
                 put("nestedUnshare", Integer.toString(u));

@@ -28,6 +28,7 @@ import io.github.nsfs4j.PidNamespace.Translation;
 import io.github.nsfs4j.PidTreeFixture.NsInfo;
 import io.github.nsfs4j.PidTreeFixture.Snapshot;
 import io.github.nsfs4j.PidTreeFixture.TaskInfo;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * The /proc NSpid fallback: the same scenario as {@link PidTranslationTest} through
@@ -110,12 +111,9 @@ class ProcfsFallbackTest extends PidTreeTestBase {
      */
     @Test
     void zombieInAChildNamespaceSameOnBothPaths() throws Exception {
-        PidTreeFixture.requireNamespaces();
         // sh forks "sleep 0" (pid 2 in the new namespace), then becomes sleep 600 and never reaps it
-        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", "sh", "-c",
-                "sleep 0 & exec sleep 600").redirectErrorStream(true).start();
-        try {
-            int init = PidTreeFixture.awaitChild(p.pid(), "sleep", Duration.ofSeconds(10));
+        try (Unshared tree = Unshared.builder().types("pid").script("echo ready; sleep 0 & exec sleep 600").start()) {
+            int init = tree.leafPid();
             int zombie = -1;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (zombie < 0 && System.nanoTime() < deadline) {
@@ -137,13 +135,6 @@ class ProcfsFallbackTest extends PidTreeTestBase {
                     assertEquals(expected, ns.translate(tr, pid), "ioctl " + tr + " of zombie " + zombie);
                     assertEquals(expected, ns.translateViaProcfs(tr, pid), "procfs " + tr + " of zombie " + zombie);
                 }
-            }
-        } finally {
-            // the init first (its namespace, zombie included, dies with it); unshare reaps it and exits
-            PidTreeFixture.children(p.pid()).forEach(c -> ProcessHandle.of(c).ifPresent(ProcessHandle::destroyForcibly));
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor();
             }
         }
     }

@@ -253,11 +253,12 @@ class RelationsTest {
                 }
             }
 
-            List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec 3<\"$1\" 4<\"$2\"; shift 2; exec \"$@\"",
-                    "sh", "/proc/" + leaf + "/ns/uts", "/proc/self/ns/user", "unshare", "--user"));
-            cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class,
-                    "owner-after-unshare"));
-            Commands.Result r = Commands.run(cmd);
+            // fd 3 and 4 opened before the user namespace is unshared
+            Commands.Result r = Unshared.builder().types("user")
+                    .prefix("sh", "-c", "exec 3<\"$1\" 4<\"$2\"; shift 2; exec \"$@\"", "sh",
+                            "/proc/" + leaf + "/ns/uts", "/proc/self/ns/user")
+                    .run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class,
+                            "owner-after-unshare"));
             assertEquals(0, r.exitCode(), r.toString());
             Map<String, String> out = r.properties();
             String utsLink = Proc.nsLink(leaf, "uts");

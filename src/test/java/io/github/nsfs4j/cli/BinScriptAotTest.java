@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Commands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -184,7 +186,7 @@ class BinScriptAotTest {
 
     @Test
     void aUserWhoCannotWriteTargetRunsWithoutACache() throws Exception {
-        Assumptions.assumeTrue(NamespaceFixture.isRoot() && NamespaceFixture.onPath("setpriv"), "needs root and setpriv");
+        Assumptions.assumeTrue(Proc.euid() == 0 && Commands.which("setpriv") != null, "needs root and setpriv");
         cleanAnswer(nsfs(Map.of(), "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
         assertFalse(Files.exists(cache));
         assertFalse(Files.exists(key));
@@ -259,7 +261,7 @@ class BinScriptAotTest {
         assertFalse(Files.exists(jshellCache), "NSFS_AOT=0 made a cache");
 
         // The first session trains the cache; its jshell does not keep the build lock the training took.
-        boolean flock = NamespaceFixture.onPath("flock");
+        boolean flock = Commands.which("flock") != null;
         Map<String, String> env = flock
                 ? Map.of("NSFS_TEST_LOCK", repo.resolve("target/.nsfs-build.lock").toString()) : Map.of();
         UserShell.Result first = jshell(env);

@@ -1,6 +1,7 @@
 package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Commands;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,7 +49,7 @@ class BinScriptTest {
      * whatever the locale.
      */
     private void lsAndTreeThroughTheScript(Path cwd, Path nsfs) throws Exception {
-        if (NamespaceFixture.onPath("lsns")) {
+        if (Commands.which("lsns") != null) {
             LsnsComparison.Bracket bracket = LsnsComparison.Bracket.in(tmp);
             String script = bracket.script("\"$0\"");
             LsnsComparison.Result result = null;
@@ -74,7 +75,7 @@ class BinScriptTest {
 
     @Test
     void findsAJdkBuildsOnFirstUseAndRunsFromAnywhere() throws Exception {
-        Assumptions.assumeTrue(NamespaceFixture.onPath("mvn"), "Maven (mvn) is not on PATH");
+        Assumptions.assumeTrue(Commands.which("mvn") != null, "Maven (mvn) is not on PATH");
         Path repo = tmp.resolve("checkout");
         Files.createDirectories(repo.resolve("src"));
         Files.copy(UserShell.checkout().resolve("pom.xml"), repo.resolve("pom.xml"));

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.github.nsfs4j.testing.Unshared;
 
 /** {@code nsfs info}, compared with readlink and lsns on real namespaces. */
 class InfoCommandTest {
@@ -87,15 +88,15 @@ class InfoCommandTest {
 
     @Test
     void childUserNamespace() throws Exception {
-        try (NsChild child = NsChild.start("--user", "--map-root-user", "--uts")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "user");
+        try (Unshared child = Unshared.builder().types("user", "uts").mapRootUser(true).start()) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "user");
             assertEquals(BigInteger.ZERO, info.get("owner_uid"), "created by root");
             long hostUser = Truth.inode(SELF, "user");
             assertEquals(big(hostUser), info.get("pns"));
             assertEquals(big(hostUser), info.get("ons"));
             assertNotEquals(CliRun.of("info", "--json", "user:" + SELF).json().get("id"), info.get("id"));
             // The child's new uts namespace is owned by its user namespace.
-            Map<String, Object> uts = checkAgainstKernel(child.pid(), "uts");
+            Map<String, Object> uts = checkAgainstKernel(child.leafPid(), "uts");
             assertEquals(info.get("ns"), uts.get("ons"));
         }
     }
@@ -103,30 +104,30 @@ class InfoCommandTest {
     @Test
     void userNamespaceOfAnotherUserShowsItsUid() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "no setpriv");
-        try (NsChild child = NsChild.start(List.of("setpriv", "--reuid=4321", "--regid=4321", "--clear-groups"),
-                "--user")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "user");
+        try (Unshared child = Unshared.builder().prefix("setpriv", "--reuid=4321", "--regid=4321", "--clear-groups")
+                .types("user").start()) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "user");
             assertEquals(BigInteger.valueOf(4321), info.get("owner_uid"));
         }
     }
 
     @Test
     void childPidNamespaceShowsItsInit() throws Exception {
-        try (NsChild child = NsChild.start("--pid", "--fork", "--kill-child")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "pid");
-            assertEquals(BigInteger.valueOf(child.pid()), info.get("init_pid"));
+        try (Unshared child = Unshared.start("pid")) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "pid");
+            assertEquals(BigInteger.valueOf(child.leafPid()), info.get("init_pid"));
             assertEquals(big(Truth.inode(SELF, "pid")), info.get("pns"));
             assertEquals(big(Truth.inode(SELF, "user")), info.get("ons"));
 
-            CliRun text = CliRun.of("info", "pid:" + child.pid());
-            assertTrue(text.out().contains("\ninit_pid:  " + child.pid() + "\n"), text::toString);
+            CliRun text = CliRun.of("info", "pid:" + child.leafPid());
+            assertTrue(text.out().contains("\ninit_pid:  " + child.leafPid() + "\n"), text::toString);
         }
     }
 
     @Test
     void childNetNamespaceHasItsOwnIdentity() throws Exception {
-        try (NsChild child = NsChild.start("--net")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "net");
+        try (Unshared child = Unshared.start("net")) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "net");
             Map<String, Object> host = CliRun.of("info", "--json", "net:" + SELF).json();
             assertNotEquals(host.get("ns"), info.get("ns"));
             assertNotEquals(host.get("id"), info.get("id"));
@@ -142,8 +143,8 @@ class InfoCommandTest {
         Path net = Files.createFile(dir.resolve("blue"));
         Path pid = Files.createFile(dir.resolve("pidns"));
         try {
-            Truth.run("unshare", "--net=" + net, "true");
-            Truth.run("unshare", "--pid=" + pid, "--fork", "true");
+            Unshared.bindMount("net", net);
+            Unshared.bindMount("pid", pid);
 
             CliRun netInfo = CliRun.of("info", "--json", net);
             assertEquals(0, netInfo.status(), netInfo::toString);

@@ -54,7 +54,7 @@ class LsTreeCommandTest {
         hostPid = Truth.inode(SELF, "pid");
         made = new LinkedHashSet<>();
         for (String type : new String[] {"net", "uts", "ipc", "mnt", "cgroup", "time"}) {
-            made.add(Truth.inode(fx.multi.pid(), type));
+            made.add(Truth.inode(fx.multi.leafPid(), type));
         }
         // A is in U1; B in U2 and P1; C in U3 and P2; D in U3 and P3.
         userChain = new long[] {hostUser, Truth.inode(fx.nested[0], "user"), Truth.inode(fx.nested[1], "user"),
@@ -205,7 +205,7 @@ class LsTreeCommandTest {
 
         // -t keeps only the types asked for, the held ones included.
         Map<Long, Map<String, Object>> net = byInode(CliRun.of("ls", "--json", "-t", "net").json());
-        assertTrue(net.keySet().containsAll(List.of(fx.fdHeld, fx.mountHeld, Truth.inode(fx.multi.pid(), "net"))));
+        assertTrue(net.keySet().containsAll(List.of(fx.fdHeld, fx.mountHeld, Truth.inode(fx.multi.leafPid(), "net"))));
         assertTrue(net.values().stream().allMatch(m -> m.get("type").equals("net")));
         Map<Long, Map<String, Object>> pidUser = byInode(CliRun.of("ls", "--json", "--type=pid", "-t", "user").json());
         for (int i = 0; i < 4; i++) {
@@ -320,7 +320,7 @@ class LsTreeCommandTest {
             assertEquals(userChain[i - 1], drawn.get(userChain[i]), "text, user level " + i);
             assertEquals(byOwner ? userChain[i] : pidChain[i - 1], drawn.get(pidChain[i]), "text, pid level " + i);
         }
-        long multiNet = Truth.inode(fx.multi.pid(), "net");
+        long multiNet = Truth.inode(fx.multi.leafPid(), "net");
         assertEquals(byOwner ? hostUser : 0L, tree.get(multiNet));
         assertEquals(byOwner ? hostUser : 0L, tree.get(fx.fdHeld));
         assertEquals(byOwner ? hostUser : 0L, tree.get(fx.mountHeld));

@@ -2,6 +2,7 @@ package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Unshared;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,12 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.Map;
 
 import org.junit.jupiter.api.Assumptions;
@@ -54,7 +52,7 @@ class MntnsCommandTest {
     @Test
     void walkSeesEveryMountNamespaceLsnsSees() throws Exception {
         Assumptions.assumeTrue(Truth.inode(SELF, "pid") == 0xEFFFFFFCL, "not in the initial pid namespace");
-        try (NsChild child = NsChild.start("--mount")) {
+        try (Unshared child = Unshared.start("mnt")) {
             // Other processes may make and drop mount namespaces meanwhile: only those lsns
             // lists both before and after the walk must be in it.
             Set<Long> before = new HashSet<>();
@@ -68,7 +66,7 @@ class MntnsCommandTest {
             for (Object row : (List<Object>) run.json().get("mount_namespaces")) {
                 walked.add(((Map<String, Object>) row).get("ns"));
             }
-            long childMnt = Truth.inode(child.pid(), "mnt");
+            long childMnt = Truth.inode(child.leafPid(), "mnt");
             assertTrue(walked.contains(big(childMnt)), run::toString);
             for (Truth.LsnsRow row : Truth.lsnsAll()) {
                 if (row.type().equals("mnt") && before.contains(row.ns())) {
@@ -86,25 +84,16 @@ class MntnsCommandTest {
     @SuppressWarnings("unchecked")
     @Test
     void outsideTheInitialPidNamespaceOnlyOurOwnIsShown() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child"));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), Main.class, "mntns", "--json"));
-        Process p = new ProcessBuilder(cmd).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            String report = "exit " + p.exitValue() + "\n" + out + err;
-            assertEquals(0, p.exitValue(), report);
-            List<Object> rows = (List<Object>) Json.object(out).get("mount_namespaces");
-            assertEquals(1, rows.size(), report);
-            assertEquals(big(Truth.inode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
-            assertEquals(1, err.lines().count(), report);
-            assertTrue(err.startsWith("nsfs mntns: showing only your own mount namespace: the kernel refuses"
-                    + " the walk (NS_MNT_GET_NEXT/PREV: EPERM)"), report);
-        } finally {
-            p.destroyForcibly();
-            p.waitFor();
-        }
+        Commands.Result r = Unshared.builder().types("pid").run(
+                Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), Main.class, "mntns", "--json"));
+        String report = r.toString();
+        assertEquals(0, r.exitCode(), report);
+        List<Object> rows = (List<Object>) Json.object(r.stdout()).get("mount_namespaces");
+        assertEquals(1, rows.size(), report);
+        assertEquals(big(Truth.inode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
+        assertEquals(1, r.stderr().lines().count(), report);
+        assertTrue(r.stderr().startsWith("nsfs mntns: showing only your own mount namespace: the kernel refuses"
+                + " the walk (NS_MNT_GET_NEXT/PREV: EPERM)"), report);
     }
 
     @Test

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.PidNamespace;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * {@code bin/nsfs-jshell SCRIPT} as a user runs it: a copy of bin/ (the script and
@@ -59,11 +62,11 @@ class NsfsJshellTest {
     static void checkScriptRun(Path tmp, Path binDir, Map<String, String> env) throws Exception {
         Path script = tmp.resolve("pidns.jsh");
         Files.writeString(script, SCRIPT);
-        NsChild child = null;
+        Unshared child = null;
         Map<String, String> fullEnv = new HashMap<>(env);
-        if (NamespaceFixture.isRoot() && NamespaceFixture.onPath("unshare")) {
-            child = NsChild.start("--pid", "--fork", "--kill-child");
-            fullEnv.put("NSFS_TEST_CHILD", String.valueOf(child.pid()));
+        if (Proc.euid() == 0 && Commands.which("unshare") != null) {
+            child = Unshared.start("pid");
+            fullEnv.put("NSFS_TEST_CHILD", String.valueOf(child.leafPid()));
         }
         UserShell.Result r;
         try {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +25,8 @@ import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Namespaces no process is in, made for real: {@code unshare --user --map-root-user --net}
@@ -47,45 +47,31 @@ class OrphanNamespacesTest {
          * runs while the process is still in them.
          */
         static Orphans make(Path file, int uid, Check whileAlive) throws Exception {
-            List<String> cmd = new ArrayList<>();
+            Unshared.Builder namespaces = Unshared.builder().types("user", "net").mapRootUser(true);
             if (uid != 0) {
-                cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+                namespaces.prefix("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups");
             }
-            cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "sh", "-c",
-                    "readlink /proc/self/ns/user /proc/self/ns/net; echo ready; exec sleep 100000"));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Unshared tree = namespaces.start();
             boolean mounted = false;
             try {
-                BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                long user = inode(r.readLine(), "user");
-                long net = inode(r.readLine(), "net");
-                if (!"ready".equals(r.readLine())) { // sh waited for readlink: no process but sh is in them now
-                    throw new IOException("unshare did not get ready");
-                }
+                long pid = tree.leafPid();
+                long user = Proc.nsInode(pid, "user");
+                long net = Proc.nsInode(pid, "net");
                 Files.createFile(file);
-                run("mount", "--bind", "/proc/" + p.pid() + "/ns/net", file.toString());
+                run("mount", "--bind", "/proc/" + pid + "/ns/net", file.toString());
                 mounted = true;
-                whileAlive.run(p.pid(), user, net);
-                p.destroyForcibly();
-                p.waitFor();
-                assertEquals(net, (Long) Files.getAttribute(file, "unix:ino"), "the mount keeps the net namespace");
+                whileAlive.run(pid, user, net);
+                tree.close();
+                assertEquals(net, Proc.statIno(file), "the mount keeps the net namespace");
                 Orphans o = new Orphans(user, net, file);
                 mounted = false;
                 return o;
             } finally {
-                p.destroyForcibly();
-                p.waitFor();
+                tree.close();
                 if (mounted) {
                     run("umount", file.toString());
                 }
             }
-        }
-
-        private static long inode(String link, String type) throws IOException {
-            if (link == null || !link.startsWith(type + ":[") || !link.endsWith("]")) {
-                throw new IOException("unshare did not start: " + link);
-            }
-            return Long.parseLong(link.substring(type.length() + 2, link.length() - 1));
         }
 
         @Override

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -29,6 +26,7 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net
@@ -77,15 +75,14 @@ class ThreadHeldNamespaceTest {
     @Test
     void aNamespaceOnlyAThreadIsInIsFoundAndMarked() throws Exception {
         NamespaceFixture.requireNamespaces();
-        Process creator = new ProcessBuilder("unshare", "--net", "sh", "-c", "echo ready; exec sleep 100000")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Unshared creator = Unshared.start("net");
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> joined = new CompletableFuture<>();
         // A platform thread of its own, which ends after the test: no JVM thread is left in
         // a foreign namespace, and none is reused.
         Thread thread = Thread.ofPlatform().name("setns-net").start(() -> {
             try {
-                Native.joinNet(creator.pid());
+                Native.joinNet(creator.leafPid());
                 joined.complete(Files.readSymbolicLink(Path.of("/proc/thread-self")).toString());
                 release.await();
             } catch (Throwable t) {
@@ -93,13 +90,9 @@ class ThreadHeldNamespaceTest {
             }
         });
         try {
-            String line = new BufferedReader(new InputStreamReader(creator.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
-            assertEquals("ready", line);
-            long net = inode(Path.of("/proc/" + creator.pid() + "/ns/net"));
+            long net = inode(Path.of("/proc/" + creator.leafPid() + "/ns/net"));
             Path task = Path.of("/proc").resolve(joined.get(30, TimeUnit.SECONDS)); // /proc/PID/task/TID
-            creator.destroyForcibly();
-            creator.waitFor();
+            creator.close();
             assertEquals(net, inode(task.resolve("ns/net")), "the thread is in it (the kernel's own link)");
             long own = inode(Path.of("/proc/self/ns/net"));
 
@@ -121,8 +114,7 @@ class ThreadHeldNamespaceTest {
         } finally {
             release.countDown();
             thread.join(30_000);
-            creator.destroyForcibly();
-            creator.waitFor();
+            creator.close();
         }
     }
 

@@ -113,11 +113,8 @@ class InitialNamespaceTest {
      */
     @Test
     void inAPidNamespaceOfItsOwnEachAnswerIsTheTruthOrRefused() throws Exception {
-        Unshared.requireNamespaces();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc"));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class,
-                "initial"));
-        Commands.Result r = Commands.run(cmd);
+        Commands.Result r = Unshared.builder().types("mnt", "pid").mountProc().run(Commands.javaCommand(
+                List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class, "initial"));
         assertEquals(0, r.exitCode(), r.toString());
         Map<String, String> out = r.properties();
         for (NamespaceType type : NamespaceType.values()) {

@@ -73,8 +73,7 @@ class KernelDiscoveryTest {
         }
         assertEquals(HELD, heldInodes.size(), "uts namespaces held by fds");
         bindFile = Files.createTempFile("nsfs4j-kernel-uts", "");
-        Commands.Result bound = Commands.run(List.of("unshare", "--uts=" + bindFile, "true"));
-        assertEquals(0, bound.exitCode(), "unshare --uts=FILE: " + bound);
+        Unshared.bindMount("uts", bindFile);
         mounted = true;
     }
 

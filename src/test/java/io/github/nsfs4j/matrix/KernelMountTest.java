@@ -43,8 +43,8 @@ class KernelMountTest {
         Unshared.requireCommand("nsenter");
         child = Unshared.start("mnt");
         extraMount = Files.createTempDirectory("nsfs4j-kernel-mnt");
-        Commands.Result mounted = Commands.run(List.of("nsenter", "-t", Long.toString(child.pid(1)), "-m",
-                "mount", "-t", "tmpfs", "nsfs4j-kernel", extraMount.toString()));
+        Commands.Result mounted = Unshared.enter(child.pid(1), "mnt",
+                List.of("mount", "-t", "tmpfs", "nsfs4j-kernel", extraMount.toString()));
         assertEquals(0, mounted.exitCode(), "a tmpfs in the child's mount namespace: " + mounted);
     }
 

@@ -136,6 +136,53 @@ class HarnessTest {
                 "-c", "echo ready; exec sleep 100000"), one);
         assertThrows(IllegalArgumentException.class, () -> Unshared.builder().types("pid_for_children"));
         assertThrows(IllegalArgumentException.class, () -> Unshared.builder().levels(0));
+        List<String> direct = Unshared.builder().types("pid").levels(2).nestDirectly().command(List.of("true"));
+        assertEquals(List.of("unshare", "--pid", "--fork", "--kill-child", "unshare", "--pid", "--fork",
+                "--kill-child", "true"), direct);
+    }
+
+    /** Nested directly: U1 forks U2 forks U3 forks the leaf; pid(k) is the init of level k's pid namespace. */
+    @Test
+    void levelsNestedDirectly() {
+        int ownDepth = Proc.nsPid(ProcessHandle.current().pid()).size();
+        try (Unshared tree = Unshared.builder().types("user", "pid").levels(3).nestDirectly().start()) {
+            assertEquals(4, tree.pids().size());
+            assertEquals(tree.pid(3), tree.leafPid());
+            for (int k = 1; k <= 3; k++) {
+                List<Long> nsPid = Proc.nsPid(tree.pid(k));
+                assertEquals(ownDepth + k, nsPid.size(), "NSpid of level " + k + ": " + nsPid);
+                assertEquals(1L, nsPid.getLast());
+                if (k < 3) {
+                    assertEquals(tree.unsharePid(k + 1), tree.pid(k), "level " + (k + 1) + "'s unshare is level " + k
+                            + "'s init");
+                }
+                assertNotEquals(Proc.nsInode(tree.unsharePid(k), "user"),
+                        k == 1 ? Proc.selfNsInode("user") : Proc.nsInode(tree.unsharePid(k - 1), "user"),
+                        "level " + k + "'s unshare is in a user namespace of its own");
+            }
+            assertEquals(Proc.nsInode(tree.unsharePid(3), "user"), Proc.nsInode(tree.leafPid(), "user"));
+        }
+    }
+
+    /** A command of the test's own in the innermost level: run to its end, or started until it says ready. */
+    @Test
+    void innermostCommandRunsOrStarts() throws InterruptedException {
+        Commands.Result r = Unshared.builder().types("uts").run(List.of("readlink", "/proc/self/ns/uts"));
+        assertEquals(0, r.exitCode(), r::toString);
+        assertNotEquals(Proc.nsLink(ProcessHandle.current().pid(), "uts") + "\n", r.stdout());
+        assertTrue(r.stdout().startsWith("uts:["), r::toString);
+        try (Unshared tree = Unshared.builder().types("uts")
+                .start(List.of("sh", "-c", "echo before; echo ready; echo after; exec sleep 100000"))) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!tree.output().contains("after") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("before\nafter\n", tree.output());
+            Commands.Result inside = Unshared.enter(tree.leafPid(), "uts", List.of("readlink", "/proc/self/ns/uts"));
+            assertEquals(Proc.nsLink(tree.leafPid(), "uts") + "\n", inside.stdout(), inside::toString);
+        }
+        assertThrows(IllegalStateException.class, () -> Unshared.builder().types("uts").start(List.of("true")),
+                "a command that ends without ready fails the test, it does not skip it");
     }
 
     /** Level k's member has k more pid-namespace levels than the JVM and all-new namespaces per level. */
@@ -177,6 +224,9 @@ class HarnessTest {
         assertFalse(tree.allGone());
         tree.close();
         assertTrue(tree.allGone(), "every process of the tree is gone");
+        for (long pid : pids) {
+            assertTrue(Proc.state(pid).isEmpty(), "process " + pid + " is reaped, not a zombie");
+        }
         tree.close();
         assertTrue(tree.allGone());
     }
