@@ -71,7 +71,7 @@ class EnterCyclesTest {
                         if (kind % 17 == 2) {
                             LibC.unshare(NamespaceType.IPC.cloneFlag()); // the task moves its own thread
                         }
-                        return ThreadNamespaces.own("net");
+                        return Proc.threadNsLink("net");
                     });
                     assertEquals(net, seen);
                     ok++;
@@ -104,7 +104,7 @@ class EnterCyclesTest {
                     - countBoth(), "every cycle accounted for");
             assertTrue(taskFailures > 1000 && entryFailures > 500 && restoreFailures > 500 && movedByTask > 100,
                     ok + " " + taskFailures + " " + entryFailures + " " + restoreFailures + " " + movedByTask);
-            assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+            assertEquals(Map.of(), Proc.foreignThreadsSettled());
             assertEquals(nsFdsBefore, Proc.nsFdLinks(), "no namespace fd leaked");
             assertTrue(Proc.fdCount() <= fdsBefore, "no fd leaked: " + fdsBefore + " before, now " + Proc.fds());
         }

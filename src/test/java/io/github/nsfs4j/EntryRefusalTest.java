@@ -29,7 +29,7 @@ class EntryRefusalTest {
                     () -> NamespaceSet.of(pidfd, types[0], java.util.Arrays.copyOfRange(types, 1, types.length))
                             .close());
             assertEquals(started, NamespaceThread.STARTED.get(), "no thread may have been started");
-            assertEquals(Map.of(), ThreadNamespaces.foreignThreads());
+            assertEquals(Map.of(), Proc.foreignThreads());
             return e;
         }
     }

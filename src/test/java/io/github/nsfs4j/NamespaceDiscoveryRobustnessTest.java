@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -153,9 +151,7 @@ class NamespaceDiscoveryRobustnessTest {
         assertTrue(summary.matches("NamespaceSnapshot\\[\\d+ namespaces, \\d+ processes scanned"
                 + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?(, \\d+ of unknown type)?\\]"), summary);
         assertTrue(summary.length() < 120, summary);
-        long self = ProcessHandle.current().pid();
-        long inode = Files.readSymbolicLink(Path.of("/proc/" + self + "/ns/pid")).toString()
-                .transform(s -> Long.parseLong(s.substring(5, s.length() - 1)));
+        long inode = Proc.selfNsInode("pid");
         DiscoveredNamespace pid = snapshot.byInode(inode).orElseThrow();
         String line = pid.toString();
         assertTrue(line.startsWith("pid:[" + inode + "]"), line);

@@ -84,7 +84,7 @@ class NamespaceSetProcessTest {
             out.close();
             p.getErrorStream().close();
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     /**
@@ -221,6 +221,6 @@ class NamespaceSetProcessTest {
                     () -> set.start(new ProcessBuilder(garbage.toString())));
             assertTrue(format.getMessage().contains("ENOEXEC"), format.getMessage());
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.github.nsfs4j.PidTreeFixture.TaskInfo;
+import io.github.nsfs4j.testing.Proc.Task;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
@@ -36,7 +35,7 @@ class PidNamespaceInsideTest {
 
     @BeforeEach
     void namespaces() {
-        PidTreeFixture.requireNamespaces();
+        Unshared.requireNamespaces();
     }
 
     @Test
@@ -101,12 +100,12 @@ class PidNamespaceInsideTest {
         try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
-            int[] ids = PidTreeFixture.nspid(jvm);
-            int[] tgids = PidTreeFixture.nstgid(jvm);
+            int[] ids = Proc.task(jvm).nspid();
+            int[] tgids = Proc.task(jvm).nstgid();
             assertEquals(2, ids.length);
             assertEquals(Integer.toString(jvm), out.get("hostPidFromShell"), "the shell became the JVM");
             assertEquals("1", out.get("procSelfNSpidLength"), "the inside JVM has its own /proc");
-            assertEquals(Long.toString(PidTreeFixture.nsInode(testJvm, "pid")), out.get("hostNs"));
+            assertEquals(Long.toString(Proc.nsInode(testJvm, "pid")), out.get("hostNs"));
             expected.put("selfPidIn", Integer.toString(ids[0]));
             expected.put("selfTgidIn", Integer.toString(tgids[0]));
             expected.put("fromHostPid", Integer.toString(ids[1]));
@@ -133,29 +132,28 @@ class PidNamespaceInsideTest {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
             // the kernel's view from the host
-            int[] jvmIds = PidTreeFixture.nspid(jvm);
+            int[] jvmIds = Proc.task(jvm).nspid();
             assertEquals(2, jvmIds.length, "the inside JVM is one level down");
             String self = Integer.toString(jvmIds[1]);
-            List<TaskInfo> jvmTasks = PidTreeFixture.tasksOf(jvm);
-            TaskInfo thread = jvmTasks.stream().filter(t -> Integer.toString(t.nspid()[1]).equals(out.get("thread")))
+            List<Task> jvmTasks = Proc.tasks(jvm);
+            Task thread = jvmTasks.stream().filter(t -> Integer.toString(t.nspid()[1]).equals(out.get("thread")))
                     .findFirst().orElseThrow(() -> new AssertionError("no task " + out.get("thread") + " in " + jvmTasks));
-            int nestedUnshareHost = PidTreeFixture.children(jvm).stream()
-                    .filter(c -> "unshare".equals(PidTreeFixture.statusField(Path.of("/proc/" + c + "/status"), "Name:")))
-                    .findFirst().orElseThrow();
-            int nestedInitHost = PidTreeFixture.awaitChild(nestedUnshareHost, "sleep", Duration.ofSeconds(5));
-            int[] unshareIds = PidTreeFixture.nspid(nestedUnshareHost);
-            int[] nestedIds = PidTreeFixture.nspid(nestedInitHost);
+            long nestedUnshareHost = Proc.children(jvm).stream()
+                    .filter(c -> "unshare".equals(Proc.status(c).get("Name"))).findFirst().orElseThrow();
+            long nestedInitHost = Proc.awaitChild(nestedUnshareHost, "sleep", Duration.ofSeconds(5));
+            int[] unshareIds = Proc.task(nestedUnshareHost).nspid();
+            int[] nestedIds = Proc.task(nestedInitHost).nspid();
             assertEquals(3, nestedIds.length);
-            List<TaskInfo> insideTasks = new ArrayList<>(jvmTasks);
-            insideTasks.addAll(PidTreeFixture.tasksOf(nestedUnshareHost));
-            insideTasks.addAll(PidTreeFixture.tasksOf(nestedInitHost));
+            List<Task> insideTasks = new ArrayList<>(jvmTasks);
+            insideTasks.addAll(Proc.tasks(nestedUnshareHost));
+            insideTasks.addAll(Proc.tasks(nestedInitHost));
             OptionalInt hostOnlyInside = insideTasks.stream().filter(t -> t.nspid()[1] == testJvm)
                     .mapToInt(t -> t.nspid()[1]).findFirst();
 
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put("procfs", Boolean.toString(procfs));
             expected.put("self", self);
-            expected.put("ns", Long.toString(PidTreeFixture.nsInode(jvm, "pid")));
+            expected.put("ns", Long.toString(Proc.nsInode(jvm, "pid")));
             expected.put("selfPidIn", self);
             expected.put("selfTgidIn", self);
             expected.put("selfPidFrom", self);
@@ -170,7 +168,7 @@ class PidNamespaceInsideTest {
             expected.put("hostOnlyPidFrom", show(hostOnlyInside));
             expected.put("nestedUnshare", Integer.toString(unshareIds[1]));
             expected.put("nestedInit", Integer.toString(nestedIds[1]));
-            expected.put("nested.ns", Long.toString(PidTreeFixture.nsInode(nestedInitHost, "pid")));
+            expected.put("nested.ns", Long.toString(Proc.nsInode(nestedInitHost, "pid")));
             expected.put("nested.initPid", Integer.toString(nestedIds[1]));
             expected.put("nested.initIn", Integer.toString(nestedIds[2]));
             expected.put("nested.initTgidFrom", Integer.toString(nestedIds[1]));
@@ -193,15 +191,15 @@ class PidNamespaceInsideTest {
         try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
-            int[] jvmIds = PidTreeFixture.nspid(jvm);
-            int[] jvmTgids = PidTreeFixture.nstgid(jvm);
+            int[] jvmIds = Proc.task(jvm).nspid();
+            int[] jvmTgids = Proc.task(jvm).nstgid();
             assertEquals(2, jvmIds.length);
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put("procfs", Boolean.toString(procfs));
             expected.put("self", Integer.toString(jvmIds[1]));
             expected.put("procSelf", Integer.toString(jvmIds[0])); // the host's /proc shows host pids
-            expected.put("hostNs", Long.toString(PidTreeFixture.nsInode(testJvm, "pid")));
-            expected.put("own.ns", Long.toString(PidTreeFixture.nsInode(jvm, "pid")));
+            expected.put("hostNs", Long.toString(Proc.nsInode(testJvm, "pid")));
+            expected.put("own.ns", Long.toString(Proc.nsInode(jvm, "pid")));
             if (!procfs) {
                 // the inside JVM (pid 1 there) as the host sees it, and back
                 expected.put("host.selfPidIn", Integer.toString(jvmIds[0]));
@@ -340,7 +338,7 @@ class PidNamespaceInsideTest {
                 Process nested = new ProcessBuilder(Unshared.builder().types("pid").command(List.of("sleep", "600")))
                         .redirectErrorStream(true).start();
                 int u = (int) nested.pid();
-                int c = PidTreeFixture.awaitChild(u, "sleep", Duration.ofSeconds(20));
+                int c = Math.toIntExact(Proc.awaitChild(u, "sleep", Duration.ofSeconds(20)));
                 put("nestedUnshare", Integer.toString(u));
                 put("nestedInit", Integer.toString(c));
                 try (PidNamespace inner = PidNamespace.ofProcess(c)) {
@@ -363,7 +361,7 @@ class PidNamespaceInsideTest {
         }
 
         private static void hostProc(int self, int testJvm, Path hostNsPath) throws Exception {
-            String procSelf = Files.readSymbolicLink(Path.of("/proc/self")).toString();
+            String procSelf = Proc.readLink(Path.of("/proc/self"));
             put("procSelf", procSelf);
             int procSelfPid = Integer.parseInt(procSelf);
             try (PidNamespace host = PidNamespace.open(hostNsPath); PidNamespace own = PidNamespace.current()) {
@@ -383,7 +381,7 @@ class PidNamespaceInsideTest {
 
         private static void ancestor(int self, int testJvm, Path hostNsPath, int hostPid) throws Exception {
             put("hostPidFromShell", Integer.toString(hostPid));
-            put("procSelfNSpidLength", Integer.toString(PidTreeFixture.nspid(self).length));
+            put("procSelfNSpidLength", Integer.toString(Proc.task(self).nspid().length));
             try (PidNamespace host = PidNamespace.open(hostNsPath)) {
                 put("hostNs", Long.toString(host.inode()));
                 for (String path : List.of("ioctl", "procfs")) {
@@ -436,9 +434,7 @@ class PidNamespaceInsideTest {
             CountDownLatch started = new CountDownLatch(1);
             Thread t = new Thread(() -> {
                 try {
-                    // /proc/thread-self -> "<pid>/task/<tid>", in this /proc's pid namespace
-                    String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-                    tid.set(Integer.parseInt(link.substring(link.lastIndexOf('/') + 1)));
+                    tid.set((int) Proc.tid()); // in this /proc's pid namespace
                     started.countDown();
                     FOREVER.await();
                 } catch (Exception e) {

@@ -3,21 +3,15 @@ package io.github.nsfs4j;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +24,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
 import io.github.nsfs4j.testing.Unshared;
 
 /**
@@ -81,7 +77,7 @@ final class PidTreeFixture implements AutoCloseable {
     private final List<Process> tops = new ArrayList<>();
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
-    private final Set<Integer> seenPids = ConcurrentHashMap.newKeySet();
+    private final Set<Long> seenPids = ConcurrentHashMap.newKeySet();
 
     private PidTreeFixture(Path dir) {
         this.dir = dir;
@@ -197,105 +193,27 @@ final class PidTreeFixture implements AutoCloseable {
 
     // ------------------------------------------------------------------ the kernel's truth
 
-    /** One task (thread) as the kernel describes it in its status file and ns/pid link. */
-    record TaskInfo(int tgid, int tid, int ppid, int[] nspid, int[] nstgid, long nsInode, String comm) {
-        /** The index of the task's own namespace in NSpid (0: the host). */
-        int depth() {
-            return nspid.length - 1;
-        }
-
-        @Override
-        public String toString() {
-            return "task " + tid + " (tgid " + tgid + ", " + comm + ") NSpid " + Arrays.toString(nspid) + " NStgid "
-                    + Arrays.toString(nstgid) + " ns " + nsInode;
-        }
-    }
-
     /** One namespace of the tree, from its members' status: depth = the NSpid index of its ids. */
-    record NsInfo(String name, long inode, int depth, long parentInode, TaskInfo init, TaskInfo member) {}
+    record NsInfo(String name, long inode, int depth, long parentInode, Task init, Task member) {}
 
     /** Reads the kernel's view of the whole tree now. */
     Snapshot snapshot() {
-        Map<Integer, Integer> parents = new HashMap<>();
-        for (int pid : listPids()) {
-            String ppid = statusField(Path.of("/proc", Integer.toString(pid), "status"), "PPid:");
-            if (ppid != null) {
-                parents.put(pid, Integer.parseInt(ppid.trim()));
-            }
-        }
-        Map<Integer, List<Integer>> children = new HashMap<>();
-        parents.forEach((child, parent) -> children.computeIfAbsent(parent, k -> new ArrayList<>()).add(child));
-        List<Integer> processes = new ArrayList<>();
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        List<Long> processes = new ArrayList<>();
+        ArrayDeque<Long> todo = new ArrayDeque<>();
         for (Process p : tops) {
-            todo.add((int) p.pid());
+            todo.add(p.pid());
         }
         while (!todo.isEmpty()) {
-            int pid = todo.poll();
+            long pid = todo.poll();
             processes.add(pid);
-            todo.addAll(children.getOrDefault(pid, List.of()));
+            todo.addAll(Proc.children(pid));
         }
-        List<TaskInfo> tasks = new ArrayList<>();
-        for (int pid : processes) {
-            tasks.addAll(tasksOf(pid));
+        List<Task> tasks = new ArrayList<>();
+        for (long pid : processes) {
+            tasks.addAll(Proc.tasks(pid));
         }
         seenPids.addAll(processes);
-        long host = linkInode(Path.of("/proc/self/ns/pid"));
-        Snapshot s = new Snapshot(host, tasks);
-        return s;
-    }
-
-    /** Every task of one process, from {@code /proc/<pid>/task/}; empty if the process is gone. */
-    static List<TaskInfo> tasksOf(long pid) {
-        List<TaskInfo> tasks = new ArrayList<>();
-        Path taskDir = Path.of("/proc", Long.toString(pid), "task");
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(taskDir)) {
-            for (Path t : ds) {
-                TaskInfo info = readTask(t);
-                if (info != null) {
-                    tasks.add(info);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        tasks.sort(Comparator.comparingInt(TaskInfo::tid));
-        return tasks;
-    }
-
-    /** One task from {@code /proc/<pid>/task/<tid>} (or {@code /proc/<pid>}); null if it is gone. */
-    static TaskInfo readTask(Path dir) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(dir.resolve("status"));
-        } catch (IOException e) {
-            return null;
-        }
-        int[] nspid = null, nstgid = null;
-        int tgid = -1, pid = -1, ppid = -1;
-        String comm = "?";
-        for (String line : lines) {
-            if (line.startsWith("NSpid:")) {
-                nspid = ids(line);
-            } else if (line.startsWith("NStgid:")) {
-                nstgid = ids(line);
-            } else if (line.startsWith("Tgid:")) {
-                tgid = ids(line)[0];
-            } else if (line.startsWith("Pid:")) {
-                pid = ids(line)[0];
-            } else if (line.startsWith("PPid:")) {
-                ppid = ids(line)[0];
-            } else if (line.startsWith("Name:")) {
-                comm = line.substring(5).trim();
-            }
-        }
-        long ns = linkInode(dir.resolve("ns/pid"));
-        if (nspid == null || nstgid == null || ns < 0) {
-            return null;
-        }
-        return new TaskInfo(tgid, pid, ppid, nspid, nstgid, ns, comm);
+        return new Snapshot(Proc.selfNsInode("pid"), tasks);
     }
 
     /**
@@ -304,37 +222,34 @@ final class PidTreeFixture implements AutoCloseable {
      */
     static final class Snapshot {
         final long hostInode;
-        final List<TaskInfo> tasks;
+        final List<Task> tasks;
         final Map<String, NsInfo> namespaces = new LinkedHashMap<>();
         private final Map<Long, Long> parentOf = new HashMap<>();
 
-        Snapshot(long hostInode, List<TaskInfo> tasks) {
+        Snapshot(long hostInode, List<Task> tasks) {
             this.hostInode = hostInode;
             this.tasks = List.copyOf(tasks);
-            Map<Long, TaskInfo> initOf = new HashMap<>();
-            for (TaskInfo t : tasks) {
-                if (t.nsInode != hostInode && t.nspid[t.depth()] == 1) {
-                    initOf.put(t.nsInode, t);
+            Map<Long, Task> initOf = new HashMap<>();
+            for (Task t : tasks) {
+                if (t.nsInode() != hostInode && t.nspid()[t.depth()] == 1) {
+                    initOf.put(t.nsInode(), t);
                 }
             }
             // parent of a namespace = the pid namespace of its init's parent process (the unshare that forked it)
             for (var e : initOf.entrySet()) {
-                long parent = linkInode(Path.of("/proc", Integer.toString(e.getValue().ppid), "ns", "pid"));
-                if (parent < 0) {
-                    throw new IllegalStateException("cannot read the pid namespace of the parent of " + e.getValue());
-                }
-                parentOf.put(e.getKey(), parent);
+                parentOf.put(e.getKey(), Proc.nsInode(e.getValue().ppid(), "pid"));
             }
-            for (TaskInfo t : tasks) {
-                if (t.comm.equals("python3") || t.comm.startsWith("python") || t.comm.equals("java")) {
-                    String tag = lastArg(t.tgid);
-                    if (tag != null && tag.startsWith(TAG_PREFIX) && t.tid == t.tgid) {
+            for (Task t : tasks) {
+                if (t.comm().equals("python3") || t.comm().startsWith("python") || t.comm().equals("java")) {
+                    List<String> args = Proc.args(t.tgid());
+                    String tag = args.isEmpty() ? null : args.getLast();
+                    if (tag != null && tag.startsWith(TAG_PREFIX) && t.tid() == t.tgid()) {
                         String name = tag.substring(TAG_PREFIX.length());
-                        TaskInfo init = initOf.get(t.nsInode);
+                        Task init = initOf.get(t.nsInode());
                         if (init == null) {
                             throw new IllegalStateException("no init (NSpid ending in 1) found for " + name);
                         }
-                        namespaces.put(name, new NsInfo(name, t.nsInode, t.depth(), parentOf.get(t.nsInode), init, t));
+                        namespaces.put(name, new NsInfo(name, t.nsInode(), t.depth(), parentOf.get(t.nsInode()), init, t));
                     }
                 }
             }
@@ -348,8 +263,8 @@ final class PidTreeFixture implements AutoCloseable {
         }
 
         /** Whether the task's pid namespace is {@code ns} or one below it (by the parent chain of the inits). */
-        boolean inSubtree(TaskInfo t, NsInfo ns) {
-            Long cur = t.nsInode;
+        boolean inSubtree(Task t, NsInfo ns) {
+            Long cur = t.nsInode();
             while (cur != null) {
                 if (cur == ns.inode) {
                     return true;
@@ -360,30 +275,30 @@ final class PidTreeFixture implements AutoCloseable {
         }
 
         /** The tasks in {@code ns} or below. */
-        List<TaskInfo> members(NsInfo ns) {
+        List<Task> members(NsInfo ns) {
             return tasks.stream().filter(t -> inSubtree(t, ns)).toList();
         }
 
         /** The tasks whose own pid namespace is exactly {@code ns}. */
-        List<TaskInfo> ownMembers(NsInfo ns) {
-            return tasks.stream().filter(t -> t.nsInode == ns.inode).toList();
+        List<Task> ownMembers(NsInfo ns) {
+            return tasks.stream().filter(t -> t.nsInode() == ns.inode).toList();
         }
 
         /** NS_GET_PID_IN_PIDNS truth: the task's NSpid at the namespace's depth, if it is in it or below. */
-        OptionalInt pidIn(NsInfo ns, TaskInfo t) {
-            return inSubtree(t, ns) ? OptionalInt.of(t.nspid[ns.depth]) : OptionalInt.empty();
+        OptionalInt pidIn(NsInfo ns, Task t) {
+            return inSubtree(t, ns) ? OptionalInt.of(t.nspid()[ns.depth]) : OptionalInt.empty();
         }
 
         /** NS_GET_TGID_IN_PIDNS truth: NStgid at the namespace's depth. */
-        OptionalInt tgidIn(NsInfo ns, TaskInfo t) {
-            return inSubtree(t, ns) ? OptionalInt.of(t.nstgid[ns.depth]) : OptionalInt.empty();
+        OptionalInt tgidIn(NsInfo ns, Task t) {
+            return inSubtree(t, ns) ? OptionalInt.of(t.nstgid()[ns.depth]) : OptionalInt.empty();
         }
 
         /** The task that has pid {@code local} in {@code ns}, or null. */
-        TaskInfo byLocalPid(NsInfo ns, int local) {
-            TaskInfo found = null;
-            for (TaskInfo t : members(ns)) {
-                if (t.nspid[ns.depth] == local) {
+        Task byLocalPid(NsInfo ns, int local) {
+            Task found = null;
+            for (Task t : members(ns)) {
+                if (t.nspid()[ns.depth] == local) {
                     if (found != null) {
                         throw new IllegalStateException("two tasks with pid " + local + " in " + ns + ": " + found
                                 + ", " + t);
@@ -396,24 +311,24 @@ final class PidTreeFixture implements AutoCloseable {
 
         /** NS_GET_PID_FROM_PIDNS truth: the host tid (NSpid[0]) of the task with that pid in {@code ns}. */
         OptionalInt pidFrom(NsInfo ns, int local) {
-            TaskInfo t = byLocalPid(ns, local);
-            return t == null ? OptionalInt.empty() : OptionalInt.of(t.nspid[0]);
+            Task t = byLocalPid(ns, local);
+            return t == null ? OptionalInt.empty() : OptionalInt.of(t.nspid()[0]);
         }
 
         /** NS_GET_TGID_FROM_PIDNS truth: NStgid[0] of that task. */
         OptionalInt tgidFrom(NsInfo ns, int local) {
-            TaskInfo t = byLocalPid(ns, local);
-            return t == null ? OptionalInt.empty() : OptionalInt.of(t.nstgid[0]);
+            Task t = byLocalPid(ns, local);
+            return t == null ? OptionalInt.empty() : OptionalInt.of(t.nstgid()[0]);
         }
 
         /** The largest pid in use in {@code ns}. */
         int maxLocalPid(NsInfo ns) {
-            return members(ns).stream().mapToInt(t -> t.nspid[ns.depth]).max().orElse(0);
+            return members(ns).stream().mapToInt(t -> t.nspid()[ns.depth]).max().orElse(0);
         }
 
         /** The multi-threaded process of {@code ns}, as its tasks. */
-        List<TaskInfo> threadsOf(NsInfo ns) {
-            return tasks.stream().filter(t -> t.tgid == ns.member.tgid).toList();
+        List<Task> threadsOf(NsInfo ns) {
+            return tasks.stream().filter(t -> t.tgid() == ns.member.tgid()).toList();
         }
 
         @Override
@@ -439,7 +354,7 @@ final class PidTreeFixture implements AutoCloseable {
         // ones below), and its unshare, our child, reaps it and exits. Killing the unshare first
         // would leave the init to the host's pid 1 to reap, which can be slow.
         for (Process p : tops) {
-            for (int init : children(p.pid())) {
+            for (long init : Proc.children(p.pid())) {
                 ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
@@ -454,8 +369,8 @@ final class PidTreeFixture implements AutoCloseable {
             }
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        for (int pid : seenPids) {
-            while (Files.exists(Path.of("/proc", Integer.toString(pid))) && isDescendantLeftover(pid)
+        for (long pid : seenPids) {
+            while (Files.exists(Path.of("/proc", Long.toString(pid))) && isDescendantLeftover(pid)
                     && System.nanoTime() < deadline) {
                 sleep(10);
             }
@@ -465,191 +380,12 @@ final class PidTreeFixture implements AutoCloseable {
     }
 
     /** Whether a pid still names a process of ours (the pid might have been reused by an unrelated one). */
-    private static boolean isDescendantLeftover(int pid) {
-        String cmd = cmdline(pid);
-        return cmd != null && (cmd.contains("sleep") || cmd.contains("unshare") || cmd.contains("sh")
-                || cmd.contains(TAG_PREFIX));
-    }
-
-    /** Waits until {@code /proc/<pid>} no longer exists. */
-    static void awaitGone(long pid, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (Files.exists(Path.of("/proc", Long.toString(pid)))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("process " + pid + " still there after " + timeout);
-            }
-            sleep(5);
-        }
+    private static boolean isDescendantLeftover(long pid) {
+        String cmd = String.join(" ", Proc.args(pid));
+        return cmd.contains("sleep") || cmd.contains("unshare") || cmd.contains("sh") || cmd.contains(TAG_PREFIX);
     }
 
     // ------------------------------------------------------------------ small helpers
-
-    /** The inode in a {@code type:[inode]} magic link, or -1. */
-    static long linkInode(Path link) {
-        try {
-            String s = Files.readSymbolicLink(link).toString();
-            return Long.parseLong(s.substring(s.indexOf('[') + 1, s.indexOf(']')));
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    /** The inode of {@code /proc/<pid>/ns/<type>}; fails the test if it cannot be read. */
-    static long nsInode(long pid, String type) {
-        long inode = linkInode(Path.of("/proc", Long.toString(pid), "ns", type));
-        if (inode < 0) {
-            throw new IllegalStateException("cannot readlink /proc/" + pid + "/ns/" + type);
-        }
-        return inode;
-    }
-
-    static String statusField(Path status, String field) {
-        try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith(field)) {
-                    return line.substring(field.length()).trim();
-                }
-            }
-        } catch (IOException e) {
-            return null;
-        }
-        return null;
-    }
-
-    static int[] ids(String line) {
-        String[] f = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
-        int[] out = new int[f.length];
-        for (int i = 0; i < f.length; i++) {
-            out[i] = Integer.parseInt(f[i]);
-        }
-        return out;
-    }
-
-    /** NSpid of a process's main thread, from {@code /proc/<pid>/status}. */
-    static int[] nspid(long pid) {
-        return idsField(pid, "NSpid:");
-    }
-
-    /** NStgid of a process's main thread, from {@code /proc/<pid>/status}. */
-    static int[] nstgid(long pid) {
-        return idsField(pid, "NStgid:");
-    }
-
-    private static int[] idsField(long pid, String field) {
-        String v = statusField(Path.of("/proc", Long.toString(pid), "status"), field);
-        if (v == null) {
-            throw new IllegalStateException("no " + field + " for " + pid);
-        }
-        return ids(field + v);
-    }
-
-    /** The numeric entries of /proc. */
-    static List<Integer> listPids() {
-        List<Integer> pids = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"))) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                if (!n.isEmpty() && n.chars().allMatch(Character::isDigit)) {
-                    pids.add(Integer.parseInt(n));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return pids;
-    }
-
-    /** The children of a process: the {@code children} files of all its threads (a fork is a thread's). */
-    static List<Integer> children(long pid) {
-        List<Integer> all = new ArrayList<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks) {
-                try {
-                    String s = Files.readString(task.resolve("children")).trim();
-                    if (!s.isEmpty()) {
-                        Arrays.stream(s.split("\\s+")).map(Integer::parseInt).forEach(all::add);
-                    }
-                } catch (IOException e) {
-                    // thread gone
-                }
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        Collections.sort(all);
-        return all;
-    }
-
-    /** Waits for the single child of {@code pid} to appear (and to have exec'd {@code comm} if not null). */
-    static int awaitChild(long pid, String comm, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<Integer> c = children(pid);
-            if (c.size() == 1 && (comm == null
-                    || comm.equals(statusField(Path.of("/proc", c.get(0).toString(), "status"), "Name:")))) {
-                return c.get(0);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("process " + pid + " has children " + c + ", expected one " + comm);
-            }
-            sleep(5);
-        }
-    }
-
-    static String cmdline(long pid) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static String lastArg(int pid) {
-        try {
-            String s = Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"));
-            String[] parts = s.split("\0");
-            return parts.length == 0 ? null : parts[parts.length - 1];
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** A pid that names no process or thread now: from the top of the pid range down. */
-    static int unusedPid() {
-        int max;
-        try {
-            // not Files.readString: it reads one byte first, and a sysctl file then says EOF
-            max = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/kernel/pid_max")).get(0).trim());
-        } catch (IOException e) {
-            max = 32768;
-        }
-        Set<Integer> tried = new HashSet<>();
-        for (int candidate = max - 1 - (int) (Math.random() * 100); candidate > 300; candidate--) {
-            if (tried.add(candidate) && !Files.exists(Path.of("/proc", Integer.toString(candidate)))) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("no unused pid");
-    }
-
-    /** Opens every fd number in /proc/self/fd, with its target. */
-    static Map<String, String> openFds() {
-        Map<String, String> fds = new HashMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path p : ds) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(p).toString();
-                } catch (IOException e) {
-                    target = "?";
-                }
-                fds.put(p.getFileName().toString(), target);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return fds;
-    }
 
     /** {@code java} with native access, a small heap and the test class path, then the extra arguments. */
     static List<String> javaCommand(List<String> jvmOptions, Class<?> main, String... args) {

@@ -93,7 +93,7 @@ class BinScriptAotTest {
     /** The right answer, one JSON document on stdout, nothing on stderr. */
     private static void cleanAnswer(UserShell.Result r) throws IOException {
         assertEquals(0, r.status(), r::toString);
-        assertEquals(big(Truth.inode(ProcessHandle.current().pid(), "net")), Json.object(r.out()).get("ns"), r::toString);
+        assertEquals(big(Proc.nsInode(ProcessHandle.current().pid(), "net")), Json.object(r.out()).get("ns"), r::toString);
         assertEquals("", r.err(), r::toString);
     }
 
@@ -218,7 +218,7 @@ class BinScriptAotTest {
     /** The script's answer, and nothing else on stdout or stderr. */
     private static void cleanJshellAnswer(UserShell.Result r, String... more) throws IOException {
         assertEquals(0, r.status(), r::toString);
-        StringBuilder expected = new StringBuilder("PIDNS " + Truth.inode(ProcessHandle.current().pid(), "pid") + "\n");
+        StringBuilder expected = new StringBuilder("PIDNS " + Proc.nsInode(ProcessHandle.current().pid(), "pid") + "\n");
         for (String line : more) {
             expected.append(line).append('\n');
         }

@@ -82,7 +82,7 @@ class BinScriptEnvironmentTest {
     private static void answersInfo(UserShell.Result r) throws IOException {
         assertEquals(0, r.status(), r::toString);
         Map<String, Object> doc = Json.object(r.out());
-        assertEquals(big(Truth.inode(ProcessHandle.current().pid(), "net")), doc.get("ns"), r::toString);
+        assertEquals(big(Proc.nsInode(ProcessHandle.current().pid(), "net")), doc.get("ns"), r::toString);
     }
 
     /** Exactly one line on stderr, in nsfs's voice, with none of bash's own errors in it. */

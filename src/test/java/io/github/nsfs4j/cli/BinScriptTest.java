@@ -2,6 +2,7 @@ package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -108,7 +109,7 @@ class BinScriptTest {
         assertEquals(0, info.status(), info::toString);
         assertEquals("", info.err(), info::toString);
         Map<String, Object> doc = Json.object(info.out());
-        assertEquals(big(Truth.inode(SELF, "net")), doc.get("ns"));
+        assertEquals(big(Proc.nsInode(SELF, "net")), doc.get("ns"));
         assertEquals("net", doc.get("type"));
         assertEquals(built, Files.getLastModifiedTime(jar), "no rebuild without changes");
 

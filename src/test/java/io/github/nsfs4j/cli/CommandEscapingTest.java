@@ -12,6 +12,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import io.github.nsfs4j.testing.Unshared;
+import io.github.nsfs4j.testing.Proc;
 
 /**
  * A command line with a tab, control characters, bytes that are not UTF-8, characters a
@@ -47,7 +48,7 @@ class CommandEscapingTest {
         }
         try (Unshared p = Unshared.builder().types("uts").prefix("sh", "-c", script.toString(), "sh")
                 .script("echo ready; sleep 100000").start()) { // sh stays, with the bytes in its argv
-            long uts = Truth.inode(p.leafPid(), "uts");
+            long uts = Proc.nsInode(p.leafPid(), "uts");
             byte[] cmdline = Files.readAllBytes(Path.of("/proc", String.valueOf(p.leafPid()), "cmdline"));
             assertTrue(new String(cmdline, StandardCharsets.ISO_8859_1).contains("\u00ff\u00fef"), "raw bytes in argv");
 

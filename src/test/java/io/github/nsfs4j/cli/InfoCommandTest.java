@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import io.github.nsfs4j.testing.Unshared;
+import io.github.nsfs4j.testing.Proc;
 
 /** {@code nsfs info}, compared with readlink and lsns on real namespaces. */
 class InfoCommandTest {
@@ -37,7 +38,7 @@ class InfoCommandTest {
                 : List.of("ns", "id", "type", "pns", "ons", "owner_uid");
         assertEquals(expectedKeys, List.copyOf(info.keySet()));
 
-        long inode = Truth.inode(pid, type);
+        long inode = Proc.nsInode(pid, type);
         assertEquals(big(inode), info.get("ns"));
         assertEquals(type, info.get("type"));
         Truth.LsnsRow row = Truth.lsns(inode);
@@ -74,7 +75,7 @@ class InfoCommandTest {
     void textOutputIsAlignedKeyValueLines() throws Exception {
         CliRun run = CliRun.of("info", "net:" + SELF);
         assertEquals(0, run.status(), run::toString);
-        long inode = Truth.inode(SELF, "net");
+        long inode = Proc.nsInode(SELF, "net");
         List<String> lines = run.out().lines().toList();
         assertEquals(6, lines.size(), run::toString);
         assertEquals("ns:        " + Long.toUnsignedString(inode), lines.get(0));
@@ -91,7 +92,7 @@ class InfoCommandTest {
         try (Unshared child = Unshared.builder().types("user", "uts").mapRootUser(true).start()) {
             Map<String, Object> info = checkAgainstKernel(child.leafPid(), "user");
             assertEquals(BigInteger.ZERO, info.get("owner_uid"), "created by root");
-            long hostUser = Truth.inode(SELF, "user");
+            long hostUser = Proc.nsInode(SELF, "user");
             assertEquals(big(hostUser), info.get("pns"));
             assertEquals(big(hostUser), info.get("ons"));
             assertNotEquals(CliRun.of("info", "--json", "user:" + SELF).json().get("id"), info.get("id"));
@@ -116,8 +117,8 @@ class InfoCommandTest {
         try (Unshared child = Unshared.start("pid")) {
             Map<String, Object> info = checkAgainstKernel(child.leafPid(), "pid");
             assertEquals(BigInteger.valueOf(child.leafPid()), info.get("init_pid"));
-            assertEquals(big(Truth.inode(SELF, "pid")), info.get("pns"));
-            assertEquals(big(Truth.inode(SELF, "user")), info.get("ons"));
+            assertEquals(big(Proc.nsInode(SELF, "pid")), info.get("pns"));
+            assertEquals(big(Proc.nsInode(SELF, "user")), info.get("ons"));
 
             CliRun text = CliRun.of("info", "pid:" + child.leafPid());
             assertTrue(text.out().contains("\ninit_pid:  " + child.leafPid() + "\n"), text::toString);
@@ -149,8 +150,8 @@ class InfoCommandTest {
             CliRun netInfo = CliRun.of("info", "--json", net);
             assertEquals(0, netInfo.status(), netInfo::toString);
             assertEquals("net", netInfo.json().get("type"));
-            assertNotEquals(big(Truth.inode(SELF, "net")), netInfo.json().get("ns"));
-            assertEquals(big(Truth.inode(SELF, "user")), netInfo.json().get("ons"));
+            assertNotEquals(big(Proc.nsInode(SELF, "net")), netInfo.json().get("ns"));
+            assertEquals(big(Proc.nsInode(SELF, "user")), netInfo.json().get("ons"));
 
             CliRun pidInfo = CliRun.of("info", "--json", pid);
             assertEquals(0, pidInfo.status(), pidInfo::toString);
@@ -158,7 +159,7 @@ class InfoCommandTest {
             assertEquals("pid", doc.get("type"));
             assertTrue(doc.containsKey("init_pid"));
             assertNull(doc.get("init_pid"), "its init has exited");
-            assertEquals(big(Truth.inode(SELF, "pid")), doc.get("pns"));
+            assertEquals(big(Proc.nsInode(SELF, "pid")), doc.get("pns"));
 
             CliRun init = CliRun.of("init-pid", "--json", pid);
             assertEquals(1, init.status(), init::toString);

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.Namespace;
+import io.github.nsfs4j.testing.Proc;
 
 /**
  * {@code nsfs ls} and {@code nsfs tree} on a machine with extra namespaces (see
@@ -50,18 +51,18 @@ class LsTreeCommandTest {
     static void makeNamespaces() throws Exception {
         NamespaceFixture.requireNamespaces();
         fx = NamespaceFixture.start(tmp);
-        hostUser = Truth.inode(SELF, "user");
-        hostPid = Truth.inode(SELF, "pid");
+        hostUser = Proc.nsInode(SELF, "user");
+        hostPid = Proc.nsInode(SELF, "pid");
         made = new LinkedHashSet<>();
         for (String type : new String[] {"net", "uts", "ipc", "mnt", "cgroup", "time"}) {
-            made.add(Truth.inode(fx.multi.leafPid(), type));
+            made.add(Proc.nsInode(fx.multi.leafPid(), type));
         }
         // A is in U1; B in U2 and P1; C in U3 and P2; D in U3 and P3.
-        userChain = new long[] {hostUser, Truth.inode(fx.nested[0], "user"), Truth.inode(fx.nested[1], "user"),
-            Truth.inode(fx.nested[2], "user")};
-        pidChain = new long[] {hostPid, Truth.inode(fx.nested[1], "pid"), Truth.inode(fx.nested[2], "pid"),
-            Truth.inode(fx.nested[3], "pid")};
-        assertEquals(userChain[3], Truth.inode(fx.nested[3], "user"));
+        userChain = new long[] {hostUser, Proc.nsInode(fx.nested[0], "user"), Proc.nsInode(fx.nested[1], "user"),
+            Proc.nsInode(fx.nested[2], "user")};
+        pidChain = new long[] {hostPid, Proc.nsInode(fx.nested[1], "pid"), Proc.nsInode(fx.nested[2], "pid"),
+            Proc.nsInode(fx.nested[3], "pid")};
+        assertEquals(userChain[3], Proc.nsInode(fx.nested[3], "user"));
         for (int i = 1; i < 4; i++) {
             made.add(userChain[i]);
             made.add(pidChain[i]);
@@ -84,7 +85,7 @@ class LsTreeCommandTest {
     private static Set<Long> ownNamespaces() throws Exception {
         Set<Long> own = new HashSet<>();
         for (String type : TYPES) {
-            own.add(Truth.inode(SELF, type));
+            own.add(Proc.nsInode(SELF, type));
         }
         return own;
     }
@@ -205,7 +206,7 @@ class LsTreeCommandTest {
 
         // -t keeps only the types asked for, the held ones included.
         Map<Long, Map<String, Object>> net = byInode(CliRun.of("ls", "--json", "-t", "net").json());
-        assertTrue(net.keySet().containsAll(List.of(fx.fdHeld, fx.mountHeld, Truth.inode(fx.multi.leafPid(), "net"))));
+        assertTrue(net.keySet().containsAll(List.of(fx.fdHeld, fx.mountHeld, Proc.nsInode(fx.multi.leafPid(), "net"))));
         assertTrue(net.values().stream().allMatch(m -> m.get("type").equals("net")));
         Map<Long, Map<String, Object>> pidUser = byInode(CliRun.of("ls", "--json", "--type=pid", "-t", "user").json());
         for (int i = 0; i < 4; i++) {
@@ -320,7 +321,7 @@ class LsTreeCommandTest {
             assertEquals(userChain[i - 1], drawn.get(userChain[i]), "text, user level " + i);
             assertEquals(byOwner ? userChain[i] : pidChain[i - 1], drawn.get(pidChain[i]), "text, pid level " + i);
         }
-        long multiNet = Truth.inode(fx.multi.leafPid(), "net");
+        long multiNet = Proc.nsInode(fx.multi.leafPid(), "net");
         assertEquals(byOwner ? hostUser : 0L, tree.get(multiNet));
         assertEquals(byOwner ? hostUser : 0L, tree.get(fx.fdHeld));
         assertEquals(byOwner ? hostUser : 0L, tree.get(fx.mountHeld));

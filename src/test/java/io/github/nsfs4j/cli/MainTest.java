@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,7 +135,7 @@ class MainTest {
             }
         }
         for (String type : new String[] {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}) {
-            assertTrue(seen.contains(CliRun.big(Truth.inode(self, type))), type);
+            assertTrue(seen.contains(CliRun.big(Proc.nsInode(self, type))), type);
         }
         CliRun text = CliRun.of(sub);
         assertEquals(0, text.status(), text::toString);
@@ -164,7 +165,7 @@ class MainTest {
 
     @Test
     void goneProcessOrMissingFileExits1() throws Exception {
-        long dead = Truth.deadPid();
+        long dead = Proc.deadPid();
         CliRun run = CliRun.of("info", "net:" + dead).assertFailure(1);
         assertTrue(run.err().contains("no process " + dead), run::toString);
         CliRun.of("info", "--json", "/proc/" + dead + "/ns/net").assertFailure(1);

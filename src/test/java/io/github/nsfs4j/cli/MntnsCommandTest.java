@@ -3,6 +3,7 @@ package io.github.nsfs4j.cli;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Unshared;
+import io.github.nsfs4j.testing.Proc;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,7 @@ class MntnsCommandTest {
         Object ownId = CliRun.of("info", "--json", "mnt:" + SELF).json().get("id");
         Map<String, Object> own = rows.stream().filter(r -> r.get("id").equals(ownId)).findFirst().orElseThrow();
         assertEquals(List.of("id", "ns", "nr_mounts"), List.copyOf(own.keySet()));
-        assertEquals(big(Truth.inode(SELF, "mnt")), own.get("ns"));
+        assertEquals(big(Proc.nsInode(SELF, "mnt")), own.get("ns"));
         long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
         assertEquals(BigInteger.valueOf(mounts), own.get("nr_mounts"));
         // In id order.
@@ -51,7 +52,7 @@ class MntnsCommandTest {
     @SuppressWarnings("unchecked")
     @Test
     void walkSeesEveryMountNamespaceLsnsSees() throws Exception {
-        Assumptions.assumeTrue(Truth.inode(SELF, "pid") == 0xEFFFFFFCL, "not in the initial pid namespace");
+        Assumptions.assumeTrue(Proc.nsInode(SELF, "pid") == 0xEFFFFFFCL, "not in the initial pid namespace");
         try (Unshared child = Unshared.start("mnt")) {
             // Other processes may make and drop mount namespaces meanwhile: only those lsns
             // lists both before and after the walk must be in it.
@@ -66,7 +67,7 @@ class MntnsCommandTest {
             for (Object row : (List<Object>) run.json().get("mount_namespaces")) {
                 walked.add(((Map<String, Object>) row).get("ns"));
             }
-            long childMnt = Truth.inode(child.leafPid(), "mnt");
+            long childMnt = Proc.nsInode(child.leafPid(), "mnt");
             assertTrue(walked.contains(big(childMnt)), run::toString);
             for (Truth.LsnsRow row : Truth.lsnsAll()) {
                 if (row.type().equals("mnt") && before.contains(row.ns())) {
@@ -90,7 +91,7 @@ class MntnsCommandTest {
         assertEquals(0, r.exitCode(), report);
         List<Object> rows = (List<Object>) Json.object(r.stdout()).get("mount_namespaces");
         assertEquals(1, rows.size(), report);
-        assertEquals(big(Truth.inode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
+        assertEquals(big(Proc.nsInode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
         assertEquals(1, r.stderr().lines().count(), report);
         assertTrue(r.stderr().startsWith("nsfs mntns: showing only your own mount namespace: the kernel refuses"
                 + " the walk (NS_MNT_GET_NEXT/PREV: EPERM)"), report);
@@ -102,7 +103,7 @@ class MntnsCommandTest {
         assertEquals(0, run.status(), run::toString);
         List<String> lines = run.out().lines().toList();
         assertTrue(lines.getFirst().matches(" *ID +NS +NR_MOUNTS"), run::toString);
-        String inode = Long.toUnsignedString(Truth.inode(SELF, "mnt"));
+        String inode = Long.toUnsignedString(Proc.nsInode(SELF, "mnt"));
         assertTrue(lines.stream().anyMatch(l -> l.contains(" " + inode + " ")), run::toString);
     }
 }

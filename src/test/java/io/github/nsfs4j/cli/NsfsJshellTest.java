@@ -81,7 +81,7 @@ class NsfsJshellTest {
         assertFalse(result.err().contains("WARNING"), result::toString);
         assertFalse(result.out().contains("Try:"), () -> "no tour when a script runs: " + result);
         Map<String, String> v = result.values();
-        long inode = Truth.inode(SELF, "pid");
+        long inode = Proc.nsInode(SELF, "pid");
         assertEquals("pid", v.get("TYPE"), result::toString);
         assertEquals(String.valueOf(inode), v.get("INODE"), result::toString);
         try (PidNamespace own = PidNamespace.ofProcess(SELF)) {
@@ -95,9 +95,7 @@ class NsfsJshellTest {
             assertEquals("pid:[" + inode + "]" + (id.equals("none") ? "" : " id=" + id), v.get("STRING"), result::toString);
         }
         // The kernel's truth for the init pid: in the initial pid namespace (one NSpid column), 1.
-        List<String> nspid = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("NSpid:")).toList();
-        if (nspid.size() == 1 && nspid.getFirst().substring(6).trim().split("\\s+").length == 1) {
+        if (Proc.nsPid(ProcessHandle.current().pid()).size() == 1) {
             assertEquals("1", v.get("INIT"), result::toString);
         }
         assertEquals("[/proc]", v.get("IMPORTS"), result::toString);

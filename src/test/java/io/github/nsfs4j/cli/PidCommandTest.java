@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import io.github.nsfs4j.testing.Unshared;
+import io.github.nsfs4j.testing.Proc;
 
 /** {@code nsfs pid} and {@code nsfs init-pid} on a child pid namespace. */
 class PidCommandTest {
@@ -44,7 +45,7 @@ class PidCommandTest {
         assertEquals("", run.err(), run::toString);
         Map<String, Object> doc = run.json();
         assertEquals(List.of("ns", "id", "direction", "tgid", "results"), List.copyOf(doc.keySet()));
-        assertEquals(big(Truth.inode(child.leafPid(), "pid")), doc.get("ns"));
+        assertEquals(big(Proc.nsInode(child.leafPid(), "pid")), doc.get("ns"));
         assertTrue(doc.get("id") instanceof BigInteger);
         assertEquals("from", doc.get("direction"));
         assertEquals(Boolean.FALSE, doc.get("tgid"));
@@ -107,9 +108,9 @@ class PidCommandTest {
         List<Map<String, Object>> results = results(run.json());
         assertEquals(2, results.size());
         assertEquals(List.of("ns", "id", "init_pid"), List.copyOf(results.get(0).keySet()));
-        assertEquals(big(Truth.inode(child.leafPid(), "pid")), results.get(0).get("ns"));
+        assertEquals(big(Proc.nsInode(child.leafPid(), "pid")), results.get(0).get("ns"));
         assertEquals(BigInteger.valueOf(child.leafPid()), results.get(0).get("init_pid"));
-        assertEquals(big(Truth.inode(SELF, "pid")), results.get(1).get("ns"));
+        assertEquals(big(Proc.nsInode(SELF, "pid")), results.get(1).get("ns"));
         assertEquals(BigInteger.ONE, results.get(1).get("init_pid"));
 
         CliRun text = CliRun.of("init-pid", child.leafPid());
@@ -122,13 +123,13 @@ class PidCommandTest {
         assertEquals(0, run.status(), run::toString);
         List<Map<String, Object>> results = results(run.json());
         assertEquals(1, results.size());
-        assertEquals(big(Truth.inode(SELF, "pid")), results.get(0).get("ns"));
+        assertEquals(big(Proc.nsInode(SELF, "pid")), results.get(0).get("ns"));
         assertEquals(BigInteger.ONE, results.get(0).get("init_pid"));
     }
 
     @Test
     void initPidKeepsGoingPastAGoneNamespace() throws Exception {
-        long dead = Truth.deadPid();
+        long dead = Proc.deadPid();
         CliRun run = CliRun.of("init-pid", "--json", child.leafPid(), dead);
         assertEquals(1, run.status(), run::toString);
         assertEquals(1, run.errLines().size(), run::toString);

@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -27,6 +26,7 @@ import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Unshared;
+import io.github.nsfs4j.testing.Proc;
 
 /**
  * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net
@@ -67,11 +67,6 @@ class ThreadHeldNamespaceTest {
         }
     }
 
-    private static long inode(Path link) throws Exception {
-        String s = Files.readSymbolicLink(link).toString();
-        return Long.parseLong(s.substring(s.indexOf('[') + 1, s.length() - 1));
-    }
-
     @Test
     void aNamespaceOnlyAThreadIsInIsFoundAndMarked() throws Exception {
         NamespaceFixture.requireNamespaces();
@@ -83,18 +78,18 @@ class ThreadHeldNamespaceTest {
         Thread thread = Thread.ofPlatform().name("setns-net").start(() -> {
             try {
                 Native.joinNet(creator.leafPid());
-                joined.complete(Files.readSymbolicLink(Path.of("/proc/thread-self")).toString());
+                joined.complete(Proc.readLink(Path.of("/proc/thread-self")));
                 release.await();
             } catch (Throwable t) {
                 joined.completeExceptionally(t);
             }
         });
         try {
-            long net = inode(Path.of("/proc/" + creator.leafPid() + "/ns/net"));
+            long net = Proc.nsInode(creator.leafPid(), "net");
             Path task = Path.of("/proc").resolve(joined.get(30, TimeUnit.SECONDS)); // /proc/PID/task/TID
             creator.close();
-            assertEquals(net, inode(task.resolve("ns/net")), "the thread is in it (the kernel's own link)");
-            long own = inode(Path.of("/proc/self/ns/net"));
+            assertEquals(net, Proc.nsInode(Proc.readLink(task.resolve("ns/net"))), "the thread is in it (the kernel's own link)");
+            long own = Proc.selfNsInode("net");
 
             NamespaceSnapshot snapshot = NamespaceDiscovery.scan();
             DiscoveredNamespace found = snapshot.byInode(net).orElseThrow(

@@ -5,30 +5,14 @@ import io.github.nsfs4j.testing.Json;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** What the kernel says elsewhere: readlink of /proc/PID/ns/TYPE, and util-linux lsns. */
+/** What util-linux lsns says. */
 final class Truth {
     private Truth() {}
-
-    private static final Pattern LINK = Pattern.compile("([a-z_]+):\\[(\\d+)\\]");
-
-    /** The inode in {@code readlink /proc/PID/ns/TYPE}. */
-    static long inode(long pid, String type) throws IOException {
-        String link = Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "ns", type)).toString();
-        Matcher m = LINK.matcher(link);
-        if (!m.matches()) {
-            throw new IOException("unexpected link " + link);
-        }
-        return Long.parseUnsignedLong(m.group(2));
-    }
 
     /** One row of {@code lsns -J -l -o NS,TYPE,PNS,ONS}. */
     record LsnsRow(long ns, String type, long pns, long ons) {}
@@ -74,18 +58,5 @@ final class Truth {
             p.destroyForcibly();
             p.waitFor();
         }
-    }
-
-    /** A pid that no process has: one of a process that has exited and been reaped. */
-    static long deadPid() throws IOException, InterruptedException {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            Process p = new ProcessBuilder("true").start();
-            long pid = p.pid();
-            p.waitFor();
-            if (!Files.exists(Path.of("/proc", String.valueOf(pid)))) {
-                return pid;
-            }
-        }
-        throw new IllegalStateException("no dead pid found");
     }
 }

@@ -180,7 +180,7 @@ class KernelDiscoveryTest {
     @Test
     void initialIds() throws Exception {
         Cells.check("initial ids fixed 1..8", () -> {
-            long init = KernelOracle.initialProcess();
+            long init = Proc.initialProcess();
             Map<NamespaceType, Long> ids = new LinkedHashMap<>();
             for (NamespaceType type : NamespaceType.values()) {
                 try (Namespace ns = Namespace.ofProcess((int) init, type)) {

@@ -45,13 +45,22 @@ public final class Commands {
 
     /** Runs a command with stdin from /dev/null; fails the caller after a minute. */
     public static Result run(List<String> command) {
+        return run(command, null);
+    }
+
+    /** Runs a command with {@code stdin} as its standard input (null: /dev/null); fails the caller after a minute. */
+    public static Result run(List<String> command, String stdin) {
+        Path in = null;
         Path out = null;
         Path err = null;
         try {
+            if (stdin != null) {
+                in = Files.writeString(Files.createTempFile("nsfs4j-test-", ".in"), stdin);
+            }
             out = Files.createTempFile("nsfs4j-test-", ".out");
             err = Files.createTempFile("nsfs4j-test-", ".err");
-            Process p = new ProcessBuilder(command).redirectInput(new File("/dev/null")).redirectOutput(out.toFile())
-                    .redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(command).redirectInput(in == null ? new File("/dev/null") : in.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
@@ -64,6 +73,7 @@ public final class Commands {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + command, e);
         } finally {
+            deleteQuietly(in);
             deleteQuietly(out);
             deleteQuietly(err);
         }
