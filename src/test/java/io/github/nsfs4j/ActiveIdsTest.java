@@ -202,7 +202,7 @@ class ActiveIdsTest {
             }
             Unshared.requireCommand("lsns");
             Set<String> ownedByChild = new HashSet<>();
-            for (Lsns.Entry e : Lsns.snapshot().values()) {
+            for (Lsns.Row e : Lsns.snapshot().values()) {
                 if (e.ons() == user.inode()) {
                     ownedByChild.add(e.type() + ":" + e.ns());
                 }

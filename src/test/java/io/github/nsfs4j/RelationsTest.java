@@ -38,7 +38,7 @@ class RelationsTest {
     static Unshared allTypes3;
     static Unshared userPid2;
     static Unshared userPid3;
-    static Map<Long, Lsns.Entry> lsns;
+    static Map<Long, Lsns.Row> lsns;
 
     @BeforeAll
     static void startTrees() {
@@ -79,7 +79,7 @@ class RelationsTest {
         for (long pid : tree.pids()) {
             for (NamespaceType type : NamespaceType.values()) {
                 try (Namespace ns = Namespace.ofProcess(Math.toIntExact(pid), type)) {
-                    Lsns.Entry e = lsns.get(ns.inode());
+                    Lsns.Row e = lsns.get(ns.inode());
                     assertNotNull(e, "lsns lists " + ns + " of process " + pid);
                     assertEquals(type.procName(), e.type());
                     assertRelation(e.ons(), ns.owner(), "owner of " + ns + " (process " + pid + ")");
@@ -115,7 +115,7 @@ class RelationsTest {
     @EnumSource(NamespaceType.class)
     void ownNamespacesMatchLsns(NamespaceType type) throws Exception {
         try (Namespace ns = Namespace.current(type)) {
-            Lsns.Entry e = lsns.get(ns.inode());
+            Lsns.Row e = lsns.get(ns.inode());
             assertNotNull(e, "lsns lists " + ns);
             if (type == NamespaceType.USER) {
                 // the parent of the caller's own user namespace is never visible

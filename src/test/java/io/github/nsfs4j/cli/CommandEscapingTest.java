@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import io.github.nsfs4j.testing.Unshared;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Lsns;
 
 /**
  * A command line with a tab, control characters, bytes that are not UTF-8, characters a
@@ -52,7 +53,7 @@ class CommandEscapingTest {
             byte[] cmdline = Files.readAllBytes(Path.of("/proc", String.valueOf(p.leafPid()), "cmdline"));
             assertTrue(new String(cmdline, StandardCharsets.ISO_8859_1).contains("\u00ff\u00fef"), "raw bytes in argv");
 
-            String lsns = cell(Truth.run("lsns", "-t", "uts", "-u", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND"), uts);
+            String lsns = cell(Lsns.output("-t", "uts", "-u", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND"), uts);
             assertNotNull(lsns, "lsns lists the namespace");
             assertTrue(lsns.contains("a\\x09b") && lsns.contains("\\xff\\xfef"), lsns); // the cases are real
             for (String sub : new String[] {"ls", "tree"}) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import io.github.nsfs4j.testing.Unshared;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Lsns;
 
 /** {@code nsfs info}, compared with readlink and lsns on real namespaces. */
 class InfoCommandTest {
@@ -41,7 +42,7 @@ class InfoCommandTest {
         long inode = Proc.nsInode(pid, type);
         assertEquals(big(inode), info.get("ns"));
         assertEquals(type, info.get("type"));
-        Truth.LsnsRow row = Truth.lsns(inode);
+        Lsns.Row row = Lsns.snapshot().get(inode);
         assertNotNull(row, "lsns does not list " + type + ":[" + inode + "]");
         assertEquals(row.type(), info.get("type"));
         assertEquals(big(row.pns()), info.get("pns"), "pns of " + type + ":[" + inode + "]");

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Lsns;
 
 /**
  * {@code nsfs ls} and {@code nsfs tree} on a machine with extra namespaces (see
@@ -77,10 +78,6 @@ class LsTreeCommandTest {
         }
     }
 
-    private static Map<Long, LsnsComparison.Row> lsns() throws Exception {
-        return LsnsComparison.rows(Truth.run(LsnsComparison.LSNS));
-    }
-
     /** The inodes of this JVM's namespaces: an lsns started by it is in them too. */
     private static Set<Long> ownNamespaces() throws Exception {
         Set<Long> own = new HashSet<>();
@@ -104,13 +101,13 @@ class LsTreeCommandTest {
     void lsJsonAgreesWithLsnsFieldByField() throws Exception {
         LsnsComparison.Result result = null;
         for (int attempt = 1; attempt <= 10; attempt++) {
-            Map<Long, LsnsComparison.Row> before = lsns();
+            Map<Long, Lsns.Row> before = Lsns.snapshot();
             CliRun run = CliRun.of("ls", "--json");
-            Map<Long, LsnsComparison.Row> after = lsns();
+            Map<Long, Lsns.Row> after = Lsns.snapshot();
             assertEquals(0, run.status(), run::toString);
             assertEquals("", run.err(), run::toString);
             assertTrue(before.keySet().containsAll(made), () -> "lsns lists every test-made namespace: " + before.keySet());
-            result = LsnsComparison.compare(before, LsnsComparison.rows(run.out()), after, ownNamespaces());
+            result = LsnsComparison.compare(before, LsnsComparison.nsfsRows(run.out()), after, ownNamespaces());
             if (result.agrees(made)) {
                 System.out.println("nsfs ls --json vs lsns (in-process, attempt " + attempt + "): " + result);
                 break;
@@ -304,11 +301,11 @@ class LsTreeCommandTest {
     @SuppressWarnings("unchecked")
     private void checkTree(String by) throws Exception {
         boolean byOwner = by.equals("owner");
-        Map<Long, LsnsComparison.Row> before = lsns();
+        Map<Long, Lsns.Row> before = Lsns.snapshot();
         // By owner is the default: the JSON run relies on that, the text run names it.
         CliRun json = byOwner ? CliRun.of("tree", "--json") : CliRun.of("tree", "--json", "--by", by);
         CliRun text = CliRun.of("tree", "--by=" + by);
-        Map<Long, LsnsComparison.Row> after = lsns();
+        Map<Long, Lsns.Row> after = Lsns.snapshot();
         assertEquals(0, json.status(), json::toString);
         assertEquals(0, text.status(), text::toString);
         Map<Long, Long> tree = parents((List<Object>) json.json().get("namespaces"), 0, new HashMap<>());
@@ -333,7 +330,7 @@ class LsTreeCommandTest {
         // Every namespace lsns showed the same before and after hangs under its lsns ONS (by
         // owner) or PNS (by parent, pid and user only), or is a root when that is 0.
         int checked = 0;
-        for (LsnsComparison.Row row : before.values()) {
+        for (Lsns.Row row : before.values()) {
             if (!row.equals(after.get(row.ns())) || !tree.containsKey(row.ns())) {
                 continue;
             }

@@ -4,6 +4,7 @@ import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Unshared;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Lsns;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,7 +58,7 @@ class MntnsCommandTest {
             // Other processes may make and drop mount namespaces meanwhile: only those lsns
             // lists both before and after the walk must be in it.
             Set<Long> before = new HashSet<>();
-            for (Truth.LsnsRow row : Truth.lsnsAll()) {
+            for (Lsns.Row row : Lsns.snapshot().values()) {
                 before.add(row.ns());
             }
             CliRun run = CliRun.of("mntns", "--json");
@@ -69,7 +70,7 @@ class MntnsCommandTest {
             }
             long childMnt = Proc.nsInode(child.leafPid(), "mnt");
             assertTrue(walked.contains(big(childMnt)), run::toString);
-            for (Truth.LsnsRow row : Truth.lsnsAll()) {
+            for (Lsns.Row row : Lsns.snapshot().values()) {
                 if (row.type().equals("mnt") && before.contains(row.ns())) {
                     assertTrue(walked.contains(big(row.ns())), "lsns lists mnt:[" + row.ns() + "]\n" + run);
                 }

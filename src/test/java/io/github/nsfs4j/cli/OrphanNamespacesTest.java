@@ -24,9 +24,9 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
-import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
+import io.github.nsfs4j.testing.Lsns;
 
 /**
  * Namespaces no process is in, made for real: {@code unshare --user --map-root-user --net}
@@ -203,25 +203,13 @@ class OrphanNamespacesTest {
         }
     }
 
-    /** lsns's USER column for a namespace; retried, as lsns fails when a process exits under it. */
-    @SuppressWarnings("unchecked")
-    private static String lsnsUser(long ns) throws Exception {
-        for (int attempt = 0; attempt < 8; attempt++) {
-            Process p = new ProcessBuilder("lsns", "-J", "-l", "-o", "NS,USER").redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                continue;
-            }
-            for (Object row : (List<Object>) Json.object(out).get("namespaces")) {
-                Map<String, Object> m = (Map<String, Object>) row;
-                if (CliRun.u64(m.get("ns")) == ns) {
-                    return (String) m.get("user");
-                }
-            }
-            throw new AssertionError("lsns does not list ns " + ns + ":\n" + out);
+    /** lsns's USER column for a namespace. */
+    private static String lsnsUser(long ns) {
+        Lsns.Row row = Lsns.snapshot().get(ns);
+        if (row == null) {
+            throw new AssertionError("lsns does not list ns " + ns);
         }
-        throw new AssertionError("lsns failed 8 times");
+        return row.user();
     }
 
     /**

@@ -27,6 +27,7 @@ import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Unshared;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Lsns;
 
 /**
  * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net
@@ -105,24 +106,11 @@ class ThreadHeldNamespaceTest {
             assertNotNull(row, "nsfs ls lacks net:[" + net + "]");
             assertEquals(List.of("thread"), row.get("held_by"));
             assertEquals(task.resolve("ns/net").toString(), row.get("path"));
-            assertFalse(lsns().stream().anyMatch(r -> r.ns() == net), "lsns lists only processes' namespaces");
+            assertFalse(Lsns.snapshot().containsKey(net), "lsns lists only processes' namespaces");
         } finally {
             release.countDown();
             thread.join(30_000);
             creator.close();
-        }
-    }
-
-    /** lsns's rows; retried, as lsns exits 1 when a process exits while it reads it. */
-    private static List<Truth.LsnsRow> lsns() throws Exception {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return Truth.lsnsAll();
-            } catch (java.io.IOException e) {
-                if (attempt == 8) {
-                    throw e;
-                }
-            }
         }
     }
 

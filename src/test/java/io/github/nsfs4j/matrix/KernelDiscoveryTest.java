@@ -235,9 +235,9 @@ class KernelDiscoveryTest {
     void nsfsLsAgreesWithLsns() throws Exception {
         Cells.check("nsfs ls --json vs lsns -J", () -> {
             try (Unshared child = Unshared.builder().types("user", "pid", "net", "uts", "ipc", "mnt").start()) {
-                Map<Long, Lsns.Entry> before = Lsns.snapshot();
+                Map<Long, Lsns.Row> before = Lsns.snapshot();
                 Nsfs ls = Nsfs.run("ls", "--json");
-                Map<Long, Lsns.Entry> after = Lsns.snapshot();
+                Map<Long, Lsns.Row> after = Lsns.snapshot();
                 assertEquals(0, ls.status(), ls::toString);
                 Map<Long, Map<?, ?>> rows = new LinkedHashMap<>();
                 for (Object o : (List<?>) Json.object(ls.out()).get("namespaces")) {
@@ -246,7 +246,7 @@ class KernelDiscoveryTest {
                 }
                 List<String> wrong = new ArrayList<>();
                 int compared = 0;
-                for (Lsns.Entry e : before.values()) {
+                for (Lsns.Row e : before.values()) {
                     if (!e.equals(after.get(e.ns()))) {
                         continue; // came or went meanwhile
                     }

@@ -64,14 +64,27 @@ class HarnessTest {
         assertThrows(IllegalArgumentException.class, () -> Json.asLong(true));
     }
 
+    /** lsns's document (some versions print numbers as strings), and nsfs's, read as rows by inode. */
+    @Test
+    void lsnsRowsParse() {
+        Map<Long, Lsns.Row> rows = Lsns.parse("{\"namespaces\": [{\"ns\": \"4026531835\", \"type\": \"cgroup\","
+                + " \"nprocs\": 3, \"pid\": 1, \"user\": \"root\", \"command\": \"init\", \"pns\": 0, \"ons\": \"4026531837\"},"
+                + " {\"ns\": 4026532201, \"type\": \"net\", \"nprocs\": 0, \"pid\": null, \"user\": \"root\","
+                + " \"command\": null, \"pns\": null, \"ons\": 4026531837}]}");
+        assertEquals(List.of(new Lsns.Row(4026531835L, "cgroup", 3, 1L, "root", "init", 0, 4026531837L),
+                new Lsns.Row(4026532201L, "net", 0, null, "root", null, 0, 4026531837L)), List.copyOf(rows.values()));
+        assertThrows(IllegalStateException.class, () -> Lsns.parse("{\"namespaces\": [{\"ns\": 1, \"type\": \"net\"},"
+                + " {\"ns\": 1, \"type\": \"uts\"}]}"), "one inode, two rows");
+    }
+
     /** The real lsns output parses, and lists the JVM's own namespaces with the types readlink shows. */
     @Test
     void lsnsListsTheOwnNamespaces() {
         Unshared.requireCommand("lsns");
-        Map<Long, Lsns.Entry> lsns = Lsns.snapshot();
+        Map<Long, Lsns.Row> lsns = Lsns.snapshot();
         for (String type : Unshared.ALL_TYPES) {
             long inode = Proc.selfNsInode(type);
-            Lsns.Entry e = lsns.get(inode);
+            Lsns.Row e = lsns.get(inode);
             assertTrue(e != null, "lsns lists " + type + ":[" + inode + "]");
             assertEquals(type, e.type());
         }
