@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -20,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.PidTreeFixture.NsInfo;
-import io.github.nsfs4j.PidTreeFixture.Snapshot;
-import io.github.nsfs4j.testing.Proc.Task;
+import io.github.nsfs4j.testing.PidTree;
+import io.github.nsfs4j.testing.PidTree.NsInfo;
+import io.github.nsfs4j.testing.PidTree.Snapshot;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
 
 /**
  * Pids that do not exist, that exited, that live outside the namespace; 0, -1 and
@@ -32,22 +32,19 @@ import io.github.nsfs4j.testing.Proc;
  */
 class PidEdgeCasesTest {
 
-    PidTreeFixture tree;
+    PidTree tree;
     Snapshot truth;
-    final Map<String, PidNamespace> handles = new LinkedHashMap<>();
+    Map<String, PidNamespace> handles;
 
     @BeforeEach
     void startTree() throws Exception {
-        tree = PidTreeFixture.start();
+        tree = PidTree.start();
         truth = tree.snapshot();
-        for (NsInfo ns : truth.namespaces.values()) {
-            handles.put(ns.name(), PidNamespace.ofProcess(ns.member().tgid()));
-        }
+        handles = tree.handles(truth, PidNamespace::ofProcess);
     }
 
     @AfterEach
     void stopTree() {
-        handles.values().forEach(Namespace::close);
         if (tree != null) {
             tree.close();
         }
@@ -217,7 +214,7 @@ class PidEdgeCasesTest {
             assertEquals(OptionalInt.of(init.tid()), handles.get(ns.name()).initPid(), ns::toString);
         }
         // L1's init, from its unshare process (the test's own child)
-        assertEquals(OptionalInt.of(Proc.children(tree.tops().get(0).pid()).get(0).intValue()),
+        assertEquals(OptionalInt.of(Proc.children(tree.top()).get(0).intValue()),
                 handles.get("L1").initPid());
         try (PidNamespace host = PidNamespace.current()) {
             // the host's init is host pid 1 (not inspected, only translated)
@@ -233,8 +230,7 @@ class PidEdgeCasesTest {
             assertTrue(handles.get(ns.name()).initPid().isPresent(), ns::toString);
         }
         List<Task> all = truth.tasks;
-        tree.close(); // SIGKILL to the top unshares; waits until every process of the tree is gone
-        tree = null;
+        tree.kill(); // SIGKILL to the inits; waits until every process of the tree is gone, keeps the handles
         for (Task t : all) {
             if (t.tid() == t.tgid()) {
                 Proc.awaitGone(t.tid(), Duration.ofSeconds(10));

@@ -1,6 +1,10 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.ProcfsPidTranslation;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,10 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Proc.Task;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * The library used from inside a pid namespace: a JVM started as the init of a new pid
@@ -95,7 +95,7 @@ class PidNamespaceInsideTest {
         // then) the JVM, which reopens fd 3 as /proc/self/fd/3
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec 3</proc/" + testJvm + "/ns/pid;"
                 + " read -r hp rest </proc/self/stat; exec unshare --mount --mount-proc \"$@\" \"$hp\"", "sh"));
-        cmd.addAll(PidTreeFixture.javaCommand(List.of(), InsideMain.class, "ancestor", Integer.toString(testJvm),
+        cmd.addAll(insideJvm(List.of(), InsideMain.class, "ancestor", Integer.toString(testJvm),
                 "/proc/self/fd/3"));
         try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
@@ -116,6 +116,14 @@ class PidNamespaceInsideTest {
         }
     }
 
+    /** A small JVM with native access, running {@code main} with the test classes. */
+    private static List<String> insideJvm(List<String> options, Class<?> main, String... args) {
+        List<String> all = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx64m",
+                "-XX:+UseSerialGC"));
+        all.addAll(options);
+        return Commands.javaCommand(all, main, args);
+    }
+
     private static Map<String, String> prefixed(String prefix, Map<String, String> expected, Map<String, String> out) {
         Map<String, String> m = new LinkedHashMap<>();
         expected.keySet().forEach(k -> m.put(k, out.get(prefix + k)));
@@ -126,7 +134,7 @@ class PidNamespaceInsideTest {
 
     private void mounted(boolean procfs) throws Exception {
         int testJvm = (int) ProcessHandle.current().pid();
-        List<String> cmd = PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
+        List<String> cmd = insideJvm(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
                 InsideMain.class, "mounted", Integer.toString(testJvm));
         try (Inside inside = new Inside(Unshared.builder().types("pid", "mnt").mountProc(), cmd)) {
             Map<String, String> out = inside.awaitDone();
@@ -186,7 +194,7 @@ class PidNamespaceInsideTest {
 
     private void hostProc(boolean procfs) throws Exception {
         int testJvm = (int) ProcessHandle.current().pid();
-        List<String> cmd = PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
+        List<String> cmd = insideJvm(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
                 InsideMain.class, "hostproc", Integer.toString(testJvm), "/proc/" + testJvm + "/ns/pid");
         try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();

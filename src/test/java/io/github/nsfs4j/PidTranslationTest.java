@@ -13,18 +13,40 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.IntStream;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.PidTreeFixture.NsInfo;
-import io.github.nsfs4j.testing.Proc.Task;
+import io.github.nsfs4j.testing.PidTree;
+import io.github.nsfs4j.testing.PidTree.NsInfo;
+import io.github.nsfs4j.testing.PidTree.Snapshot;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
 
 /**
  * The four pid translations (ioctl path) on three nested pid namespaces and two siblings,
  * for every process and thread, compared with the kernel's NSpid/NStgid lines.
  */
-class PidTranslationTest extends PidTreeTestBase {
+class PidTranslationTest {
+
+    static PidTree tree;
+    static Snapshot truth;
+    static Map<String, PidNamespace> handles;
+
+    @BeforeAll
+    static void startTree() throws Exception {
+        tree = PidTree.start();
+        truth = tree.snapshot();
+        handles = tree.handles(truth, PidNamespace::ofProcess);
+    }
+
+    @AfterAll
+    static void stopTree() {
+        if (tree != null) {
+            tree.close();
+        }
+    }
 
     /** The scenario itself, so that the comparisons below cannot pass on a degenerate tree. */
     @Test

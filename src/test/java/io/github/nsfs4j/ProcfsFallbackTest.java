@@ -1,8 +1,16 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.PidNamespace.Translation;
 import io.github.nsfs4j.internal.ProcfsPidTranslation;
 import io.github.nsfs4j.kernel.KernelSupport;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.PidTree;
+import io.github.nsfs4j.testing.PidTree.NsInfo;
+import io.github.nsfs4j.testing.PidTree.Snapshot;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,21 +28,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.PidTreeFixture.NsInfo;
-import io.github.nsfs4j.testing.Proc.Task;
-import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Commands;
 
 /**
  * The /proc NSpid fallback: the same scenario as {@link PidTranslationTest} through
  * {@code translateViaProcfs} gives the ioctl path's answers, which are NSpid's; and a JVM
  * started with {@code -Dnsfs4j.pidTranslation=procfs} answers through it in the public API.
  */
-class ProcfsFallbackTest extends PidTreeTestBase {
+class ProcfsFallbackTest {
+
+    static PidTree tree;
+    static Snapshot truth;
+    static Map<String, PidNamespace> handles;
+
+    @BeforeAll
+    static void startTree() throws Exception {
+        tree = PidTree.start();
+        truth = tree.snapshot();
+        handles = tree.handles(truth, PidNamespace::ofProcess);
+    }
+
+    @AfterAll
+    static void stopTree() {
+        if (tree != null) {
+            tree.close();
+        }
+    }
 
     /** The test JVM runs in auto mode on a 6.18 kernel (unless forced): the public API is the ioctl path. */
     @Test
@@ -168,8 +189,8 @@ class ProcfsFallbackTest extends PidTreeTestBase {
         expected.put("init /proc/" + truth.ns("L3").member().tgid() + "/ns/pid",
                 Integer.toString(truth.ns("L3").init().tid()));
 
-        Commands.Result r = Commands.run(PidTreeFixture.javaCommand(List.of("-Dnsfs4j.pidTranslation=procfs"),
-                TranslateMain.class), requests.toString());
+        Commands.Result r = Commands.run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx64m",
+                "-XX:+UseSerialGC", "-Dnsfs4j.pidTranslation=procfs"), TranslateMain.class), requests.toString());
         assertEquals(0, r.exitCode(), r::toString);
         Map<String, String> answers = new HashMap<>();
         for (String line : r.stdout().split("\n")) {
