@@ -2,6 +2,8 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,9 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /** An executor whose threads stay inside namespaces, shared by many (virtual) threads. */
 class EnteredExecutorTest {

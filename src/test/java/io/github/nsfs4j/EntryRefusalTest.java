@@ -2,6 +2,9 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,10 +14,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * What the kernel would refuse is refused up front, with the documented exception and before

@@ -6,6 +6,8 @@ import io.github.nsfs4j.internal.linux.IoctlCodes;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.internal.linux.Structs;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Unshared;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -22,9 +24,6 @@ import java.util.List;
 import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * {@link MountNamespace#info()} (NS_MNT_GET_INFO): the mount count against the kernel's own

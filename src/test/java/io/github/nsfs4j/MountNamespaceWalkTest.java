@@ -6,6 +6,9 @@ import io.github.nsfs4j.internal.linux.IoctlCodes;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,10 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * A port of the kernel selftest {@code filesystems/nsfs/iterate_mntns.c}: eleven fresh mount

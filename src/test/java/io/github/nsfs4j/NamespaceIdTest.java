@@ -1,9 +1,12 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -30,10 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * A port of the kernel selftest {@code namespaces/nsid_test.c} (NS_GET_ID, Linux 6.18): ids

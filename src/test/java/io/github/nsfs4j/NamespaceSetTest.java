@@ -2,6 +2,8 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,9 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Running Java code inside another process's namespaces, checked against the kernel: inside

@@ -1,8 +1,9 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.NamespaceFiles;
-
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -22,8 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,8 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,9 +20,6 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Proc;
 
 /**
  * Pidfd: a child in new namespaces of all eight types, opened race-free; after it exits and is

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Commands;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

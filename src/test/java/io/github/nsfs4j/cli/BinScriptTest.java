@@ -1,7 +1,7 @@
 package io.github.nsfs4j.cli;
 
-import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Proc;
 
 import static io.github.nsfs4j.cli.CliRun.big;

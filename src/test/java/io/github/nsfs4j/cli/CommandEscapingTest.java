@@ -11,9 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
-import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Proc;
+
 import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * A command line with a tab, control characters, bytes that are not UTF-8, characters a

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Proc;
+
 import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /** {@code nsfs info}, compared with readlink and lsns on real namespaces. */
 class InfoCommandTest {

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.Namespace;
-import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
 
 /**
  * {@code nsfs ls} and {@code nsfs tree} on a machine with extra namespaces (see

@@ -15,9 +15,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Compares {@code nsfs ls --json} with {@link Lsns#COMMAND} taken just before and just after it. Other processes come and go on a shared machine, so
- * only namespaces whose lsns row is the same before and after ("stable") are compared; for
- * those, every field must agree.
+ * Compares {@code nsfs ls --json} with {@link Lsns#COMMAND} taken just before and just after
+ * it. Other processes come and go on a shared machine, so only namespaces whose lsns row is
+ * the same before and after ("stable") are compared; for those, every field must agree.
  */
 final class LsnsComparison {
     private LsnsComparison() {}
@@ -85,7 +85,8 @@ final class LsnsComparison {
      * Compares. {@code lsnsOnly}: namespaces the lsns process itself was in, while nsfs ran
      * in-process and so did not see it: lsns counts one process more there.
      */
-    static Result compare(Map<Long, Lsns.Row> before, Map<Long, Lsns.Row> nsfs, Map<Long, Lsns.Row> after, Set<Long> lsnsOnly) {
+    static Result compare(Map<Long, Lsns.Row> before, Map<Long, Lsns.Row> nsfs, Map<Long, Lsns.Row> after,
+            Set<Long> lsnsOnly) {
         Set<Long> compared = new TreeSet<>();
         Set<Long> unstable = new TreeSet<>();
         List<String> mismatches = new ArrayList<>();

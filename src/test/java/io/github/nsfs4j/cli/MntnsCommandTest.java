@@ -2,9 +2,9 @@ package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
-import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,8 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

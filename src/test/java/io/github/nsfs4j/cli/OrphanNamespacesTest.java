@@ -24,9 +24,9 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Lsns;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Lsns;
 
 /**
  * Namespaces no process is in, made for real: {@code unshare --user --map-root-user --net}

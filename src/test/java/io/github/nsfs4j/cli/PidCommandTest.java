@@ -12,8 +12,9 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import io.github.nsfs4j.testing.Unshared;
+
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /** {@code nsfs pid} and {@code nsfs init-pid} on a child pid namespace. */
 class PidCommandTest {

@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.nsfs4j.testing.Unshared;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -25,9 +25,9 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
-import io.github.nsfs4j.testing.Unshared;
-import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net
@@ -89,7 +89,8 @@ class ThreadHeldNamespaceTest {
             long net = Proc.nsInode(creator.leafPid(), "net");
             Path task = Path.of("/proc").resolve(joined.get(30, TimeUnit.SECONDS)); // /proc/PID/task/TID
             creator.close();
-            assertEquals(net, Proc.nsInode(Proc.readLink(task.resolve("ns/net"))), "the thread is in it (the kernel's own link)");
+            assertEquals(net, Proc.nsInode(Proc.readLink(task.resolve("ns/net"))),
+                    "the thread is in it (the kernel's own link)");
             long own = Proc.selfNsInode("net");
 
             NamespaceSnapshot snapshot = NamespaceDiscovery.scan();

@@ -1,10 +1,13 @@
 package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.Namespace;
-import io.github.nsfs4j.NsfsChildMain;
 import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.NsfsChildMain;
 import io.github.nsfs4j.UserNamespace;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 import org.junit.jupiter.api.Test;
 
 /**

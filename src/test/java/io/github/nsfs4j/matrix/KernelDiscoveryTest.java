@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.DiscoveredNamespace;
-import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
+import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Commands;

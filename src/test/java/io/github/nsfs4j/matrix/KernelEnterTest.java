@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.EntryRefusedException;
 import io.github.nsfs4j.NamespaceSet;
-import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 

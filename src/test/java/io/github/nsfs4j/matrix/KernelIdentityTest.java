@@ -9,8 +9,8 @@ import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceReference;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
-import io.github.nsfs4j.testing.Unshared;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

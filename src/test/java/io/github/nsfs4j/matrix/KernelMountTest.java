@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.MountNamespace;
 import io.github.nsfs4j.MountNamespaceInfo;
-import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.UnsupportedRequestException;
+import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Proc;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.Namespace;
-import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.NoSuchNamespaceException;
-import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.PidNamespace;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 

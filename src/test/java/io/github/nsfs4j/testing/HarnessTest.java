@@ -68,7 +68,8 @@ class HarnessTest {
     @Test
     void lsnsRowsParse() {
         Map<Long, Lsns.Row> rows = Lsns.parse("{\"namespaces\": [{\"ns\": \"4026531835\", \"type\": \"cgroup\","
-                + " \"nprocs\": 3, \"pid\": 1, \"user\": \"root\", \"command\": \"init\", \"pns\": 0, \"ons\": \"4026531837\"},"
+                + " \"nprocs\": 3, \"pid\": 1, \"user\": \"root\", \"command\": \"init\", \"pns\": 0,"
+                + " \"ons\": \"4026531837\"},"
                 + " {\"ns\": 4026532201, \"type\": \"net\", \"nprocs\": 0, \"pid\": null, \"user\": \"root\","
                 + " \"command\": null, \"pns\": null, \"ons\": 4026531837}]}");
         assertEquals(List.of(new Lsns.Row(4026531835L, "cgroup", 3, 1L, "root", "init", 0, 4026531837L),
