@@ -13,9 +13,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.nsfs4j.PidNamespace.Translation;
 import io.github.nsfs4j.testing.PidTree;
@@ -30,27 +29,14 @@ import io.github.nsfs4j.testing.Proc.Task;
  */
 class PidTranslationTest {
 
-    static PidTree tree;
-    static Snapshot truth;
-    static Map<String, PidNamespace> handles;
-
-    @BeforeAll
-    static void startTree() throws Exception {
-        tree = PidTree.start();
-        truth = tree.snapshot();
-        handles = tree.handles(truth, PidNamespace::ofProcess);
-    }
-
-    @AfterAll
-    static void stopTree() {
-        if (tree != null) {
-            tree.close();
-        }
-    }
+    @RegisterExtension
+    static final PidTree.PerClass<PidNamespace> tree = new PidTree.PerClass<>(PidNamespace::ofProcess);
 
     /** The scenario itself, so that the comparisons below cannot pass on a degenerate tree. */
     @Test
     void treeHasThreeNestedLevelsSiblingsProcessesAndThreads() {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         assertEquals(1, truth.ns("L1").depth(), truth::toString);
         assertEquals(2, truth.ns("L2").depth(), truth::toString);
         assertEquals(3, truth.ns("L3").depth(), truth::toString);
@@ -72,6 +58,8 @@ class PidTranslationTest {
 
     @Test
     void allFourTranslationsAgreeWithNSpidForEveryTaskAtEveryLevel() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         List<String> mismatches = new ArrayList<>();
         int[] counts = new int[2]; // [present answers checked, empty answers checked]
         List<Task> subjects = new ArrayList<>(truth.tasks);
@@ -106,6 +94,8 @@ class PidTranslationTest {
 
     @Test
     void threadsTranslateToThemselvesAndTheirLeader() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         for (NsInfo ns : truth.namespaces.values()) {
             PidNamespace h = handles.get(ns.name());
             List<Task> threads = truth.threadsOf(ns).stream().filter(t -> t.tid() != t.tgid()).toList();
@@ -124,6 +114,8 @@ class PidTranslationTest {
 
     @Test
     void tasksOutsideTheNamespaceGiveEmpty() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         // For each namespace: host tasks (the test JVM, the top unshare processes) and the tasks
         // of sibling and ancestor namespaces.
         List<Task> host = new ArrayList<>(Proc.tasks(ProcessHandle.current().pid()));
@@ -154,6 +146,7 @@ class PidTranslationTest {
 
     @Test
     void hostNamespaceIsTheIdentityForTheTreesTasks() throws Exception {
+        Snapshot truth = tree.truth();
         try (PidNamespace host = PidNamespace.current()) {
             assertEquals(truth.hostInode, host.inode());
             for (Task t : truth.tasks) {
@@ -167,6 +160,8 @@ class PidTranslationTest {
 
     @Test
     void bulkTranslateEqualsPerPidAndOpensNothing() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         int unused = Proc.unusedPid();
         int[] hostPids = IntStream.concat(truth.tasks.stream().mapToInt(Task::tid),
                 IntStream.of(unused, Integer.MAX_VALUE, (int) ProcessHandle.current().pid())).toArray();
@@ -213,6 +208,7 @@ class PidTranslationTest {
      * namespace, else every local pid of it and a few beyond (some unused, one never valid).
      */
     private int[] bulkPids(NsInfo ns, Translation tr, int[] hostPids, int unused) {
+        Snapshot truth = tree.truth();
         if (tr == Translation.PID_IN_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE) {
             return hostPids;
         }
@@ -226,6 +222,8 @@ class PidTranslationTest {
      */
     @Test
     void translateOnAnOpenHandleAllocatesNothing() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         // java.management is not readable by the test module at compile time (module-info is the
         // library's); at run time the tests are on the class path, so reflection reaches it
         Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
@@ -254,6 +252,7 @@ class PidTranslationTest {
 
     /** The kernel-text answer for one translation of one pid, 0 for unresolved. */
     static int expected(NsInfo ns, Translation tr, int pid) {
+        Snapshot truth = tree.truth();
         return switch (tr) {
             case PID_FROM_NAMESPACE -> truth.pidFrom(ns, pid).orElse(0);
             case TGID_FROM_NAMESPACE -> truth.tgidFrom(ns, pid).orElse(0);

@@ -28,9 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The /proc NSpid fallback: the same scenario as {@link PidTranslationTest} through
@@ -39,23 +38,8 @@ import org.junit.jupiter.api.Test;
  */
 class ProcfsFallbackTest {
 
-    static PidTree tree;
-    static Snapshot truth;
-    static Map<String, PidNamespace> handles;
-
-    @BeforeAll
-    static void startTree() throws Exception {
-        tree = PidTree.start();
-        truth = tree.snapshot();
-        handles = tree.handles(truth, PidNamespace::ofProcess);
-    }
-
-    @AfterAll
-    static void stopTree() {
-        if (tree != null) {
-            tree.close();
-        }
-    }
+    @RegisterExtension
+    static final PidTree.PerClass<PidNamespace> tree = new PidTree.PerClass<>(PidNamespace::ofProcess);
 
     /** The test JVM runs in auto mode on a 6.18 kernel (unless forced): the public API is the ioctl path. */
     @Test
@@ -70,6 +54,8 @@ class ProcfsFallbackTest {
 
     @Test
     void procfsGivesTheIoctlAnswersForEveryCase() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         List<String> mismatches = new ArrayList<>();
         int cases = 0, empties = 0;
         List<Task> subjects = new ArrayList<>(truth.tasks);
@@ -113,6 +99,7 @@ class ProcfsFallbackTest {
 
     @Test
     void procfsOnTheCallersOwnNamespaceIsTheIdentity() throws Exception {
+        Snapshot truth = tree.truth();
         try (PidNamespace host = PidNamespace.current()) {
             for (Task t : truth.tasks) {
                 for (Translation tr : Translation.values()) {
@@ -161,6 +148,7 @@ class ProcfsFallbackTest {
 
     @Test
     void forkedJvmWithPropertyProcfsAnswersThroughTheFallback() throws Exception {
+        Snapshot truth = tree.truth();
         StringBuilder requests = new StringBuilder();
         Map<String, String> expected = new LinkedHashMap<>();
         int unused = Proc.unusedPid();
@@ -212,6 +200,8 @@ class ProcfsFallbackTest {
     /** One quick measurement, printed and not asserted: pidFromNamespace via ioctl and via procfs. */
     @Test
     void measurePidFromNamespaceIoctlAgainstProcfs() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         NsInfo ns = truth.ns("L3");
         PidNamespace h = handles.get(ns.name());
         int[] locals = truth.members(ns).stream().mapToInt(t -> t.nspid()[ns.depth()]).toArray();
@@ -246,6 +236,7 @@ class ProcfsFallbackTest {
 
     @Test
     void closedHandleOfAnotherNamespaceThrowsClosedOnBothPaths() throws Exception {
+        Snapshot truth = tree.truth();
         PidNamespace h = PidNamespace.ofProcess(truth.ns("L2").member().tgid());
         h.close();
         for (Translation tr : Translation.values()) {
@@ -272,6 +263,7 @@ class ProcfsFallbackTest {
 
     @Test
     void procfsRejectsNonPositivePidsLikeTheIoctlPath() throws Exception {
+        Map<String, PidNamespace> handles = tree.handles();
         PidNamespace h = handles.get("L2");
         for (Translation tr : Translation.values()) {
             assertThrows(IllegalArgumentException.class, () -> h.translateViaProcfs(tr, 0));

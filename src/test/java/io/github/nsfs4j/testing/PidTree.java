@@ -21,6 +21,10 @@ import java.util.stream.Stream;
 
 import io.github.nsfs4j.testing.Proc.Task;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * Real nested pid namespaces for the pid-translation tests, and the kernel's own truth about
  * them, read from {@code /proc/PID/task/TID/status} ({@code NSpid:}, {@code NStgid:},
@@ -69,7 +73,7 @@ public final class PidTree implements AutoCloseable {
     }
 
     /** Starts the tree and waits until every process and thread of it runs. */
-    public static PidTree start() throws IOException {
+    public static PidTree start() throws IOException, InterruptedException {
         Unshared.requireNamespaces();
         PidTree tree = new PidTree(Files.createTempDirectory("nsfs4j-pidtree"));
         boolean ok = false;
@@ -122,7 +126,7 @@ public final class PidTree implements AutoCloseable {
         return sh.toString();
     }
 
-    private void awaitReady(Duration timeout) throws IOException {
+    private void awaitReady(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (;;) {
             Set<String> ready = new TreeSet<>();
@@ -137,7 +141,7 @@ public final class PidTree implements AutoCloseable {
                 throw new IOException("pid tree not ready after " + timeout + ": ready " + ready + "; output: "
                         + output);
             }
-            sleep(10);
+            Thread.sleep(10);
         }
     }
 
@@ -160,6 +164,47 @@ public final class PidTree implements AutoCloseable {
             map.put(ns.name(), handle);
         }
         return map;
+    }
+
+    /**
+     * One tree for a whole test class, with its truth and a handle on each namespace:
+     * {@code @RegisterExtension static final PidTree.PerClass<PidNamespace> tree = new
+     * PidTree.PerClass<>(PidNamespace::ofProcess);}
+     */
+    public static final class PerClass<H extends AutoCloseable> implements BeforeAllCallback, AfterAllCallback {
+        private final Opener<H> opener;
+        private PidTree tree;
+        private Snapshot truth;
+        private Map<String, H> handles;
+
+        public PerClass(Opener<H> opener) {
+            this.opener = opener;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            tree = start();
+            truth = tree.snapshot();
+            handles = tree.handles(truth, opener);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            if (tree != null) {
+                tree.close();
+                tree = null;
+            }
+        }
+
+        /** The tree as the kernel showed it once it ran. */
+        public Snapshot truth() {
+            return truth;
+        }
+
+        /** The handle on each namespace, by name. */
+        public Map<String, H> handles() {
+            return handles;
+        }
     }
 
     // ------------------------------------------------------------------ the kernel's truth
@@ -338,15 +383,6 @@ public final class PidTree implements AutoCloseable {
             } catch (IOException e) {
                 // a temp directory left behind is harmless
             }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
