@@ -3,11 +3,9 @@ package io.github.nsfs4j.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import io.github.nsfs4j.testing.Proc.Task;
 
@@ -64,18 +61,15 @@ public final class PidTree implements AutoCloseable {
             "os.write(1, ('ready ' + sys.argv[1] + '\\n').encode())  # one write: atomic on the shared pipe",
             "ev.wait()");
 
-    private final Path dir;
     private final List<Unshared> tops = new ArrayList<>();
     private final List<AutoCloseable> handles = new ArrayList<>();
 
-    private PidTree(Path dir) {
-        this.dir = dir;
-    }
+    private PidTree() {}
 
     /** Starts the tree and waits until every process and thread of it runs. */
     public static PidTree start() throws IOException, InterruptedException {
         Unshared.requireNamespaces();
-        PidTree tree = new PidTree(Files.createTempDirectory("nsfs4j-pidtree"));
+        PidTree tree = new PidTree();
         boolean ok = false;
         try {
             tree.launch();
@@ -89,18 +83,12 @@ public final class PidTree implements AutoCloseable {
         }
     }
 
-    private void launch() throws IOException {
-        Path mt = dir.resolve("mt.sh");
+    private void launch() {
+        // the multi-threaded process, but for its tag: python3 itself (not a shell shim), else a JVM
         String python = Commands.which("python3") == null ? ""
                 : Commands.run(List.of("python3", "-c", "import sys; print(sys.executable)")).stdout().strip();
-        if (!python.isEmpty() && Files.isExecutable(Path.of(python))) { // the interpreter itself, not a shim
-            Files.writeString(dir.resolve("mt.py"), PYCODE);
-            Files.writeString(mt, "#!/bin/sh\nexec " + python + " " + dir.resolve("mt.py") + " \"$1\"\n");
-        } else {
-            List<String> java = Commands.javaCommand(List.of("-Xmx32m"), ThreadsMain.class);
-            Files.writeString(mt, "#!/bin/sh\nexec " + shell(java) + "\"$1\"\n");
-        }
-        Files.setPosixFilePermissions(mt, PosixFilePermissions.fromString("rwx------"));
+        List<String> mt = !python.isEmpty() && Files.isExecutable(Path.of(python)) ? List.of(python, "-c", PYCODE)
+                : Commands.javaCommand(List.of("-Xmx32m"), ThreadsMain.class);
         String l2 = level(mt, "L2", 2, level(mt, "L3", 2) + "wait") + "wait";
         String l2b = level(mt, "L2b", 1) + "wait";
         tops.add(Unshared.builder().types("pid").script(level(mt, "L1", 2, l2, l2b) + "echo ready; wait").start());
@@ -108,9 +96,10 @@ public final class PidTree implements AutoCloseable {
     }
 
     /** The start of a level's script: its sleeps, its multi-threaded process, a pid namespace for each script below. */
-    private static String level(Path mt, String name, int sleeps, String... below) {
-        StringBuilder sh = new StringBuilder("sleep 600 & ".repeat(sleeps)).append(shell(List.of(mt.toString(), TAG + name)))
-                .append("& ");
+    private static String level(List<String> mt, String name, int sleeps, String... below) {
+        List<String> tagged = new ArrayList<>(mt);
+        tagged.add(TAG + name);
+        StringBuilder sh = new StringBuilder("sleep 600 & ".repeat(sleeps)).append(shell(tagged)).append("& ");
         for (String script : below) {
             sh.append(shell(Unshared.builder().types("pid").command(List.of("sh", "-c", script)))).append("& ");
         }
@@ -248,7 +237,7 @@ public final class PidTree implements AutoCloseable {
                 parentOf.put(e.getKey(), Proc.nsInode(e.getValue().ppid(), "pid"));
             }
             for (Task t : tasks) {
-                if (t.comm().equals("python3") || t.comm().startsWith("python") || t.comm().equals("java")) {
+                if (t.comm().startsWith("python") || t.comm().equals("java")) {
                     List<String> args = Proc.args(t.tgid());
                     String tag = args.isEmpty() ? null : args.getLast();
                     if (tag != null && tag.startsWith(TAG) && t.tid() == t.tgid()) {
@@ -365,7 +354,7 @@ public final class PidTree implements AutoCloseable {
         }
     }
 
-    /** {@link #kill()}, then closes the handles and deletes the scripts. */
+    /** {@link #kill()}, then closes the handles. */
     @Override
     public void close() {
         try {
@@ -377,11 +366,6 @@ public final class PidTree implements AutoCloseable {
                 } catch (Exception e) {
                     // closing a handle twice is allowed; nothing else can fail here
                 }
-            }
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temp directory left behind is harmless
             }
         }
     }
