@@ -272,7 +272,7 @@ class NamespaceHandleTest {
             assertEquals(id, mnt.mountNamespaceId(), "NS_GET_MNTNS_ID equals NS_GET_ID");
             MountNamespaceInfo info = mnt.info();
             assertEquals(id, info.id());
-            assertEquals(Proc.readLines(Path.of("/proc/" + leaf + "/mountinfo")).size(), info.mountCount(),
+            assertEquals(Proc.mountinfo(leaf).size(), info.mountCount(),
                     "nr_mounts equals the child's mountinfo lines");
         }
     }
@@ -296,11 +296,10 @@ class NamespaceHandleTest {
     void aBindMountedNamespaceFileOpens(@TempDir Path dir) throws Exception {
         Path file = Files.createFile(dir.resolve("netns"));
         Unshared.bindMountIn(leaf, "net", file);
-        Path mountinfo = Path.of("/proc/" + leaf + "/mountinfo");
         Path viaChild = Path.of("/proc/" + leaf + "/root" + file);
         Namespace ns;
         try {
-            assertTrue(Proc.readLines(mountinfo).stream()
+            assertTrue(Proc.mountinfo(leaf).stream()
                     .anyMatch(l -> l.contains(" " + file + " ") && l.contains(" - nsfs ")), "bind-mounted (truth)");
             ns = Namespace.open(viaChild);
             assertSame(NamespaceType.NET, ns.type());
@@ -316,7 +315,7 @@ class NamespaceHandleTest {
         }
         try (ns) {
             // no process and no mount holds the namespace now, only the handle
-            assertTrue(Proc.readLines(mountinfo).stream().noneMatch(l -> l.contains(file.toString())), "unmounted");
+            assertTrue(Proc.mountinfo(leaf).stream().noneMatch(l -> l.contains(file.toString())), "unmounted");
             assertTrue(ns.isOpen());
             try (UserNamespace owner = ns.owner().orElseThrow(); UserNamespace own = UserNamespace.current()) {
                 assertEquals(own, owner, "made by root from our user namespace");

@@ -1,6 +1,5 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
@@ -131,8 +130,8 @@ class NamespaceSetTest {
         List<String> targetDevices;
         try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.MNT)) {
             Map<String, List<String>> seen = set.call(() -> Map.of(
-                    "/proc/self/mountinfo", mountIds(Path.of("/proc/self/mountinfo")),
-                    "/proc/thread-self/mountinfo", mountIds(Path.of("/proc/thread-self/mountinfo")),
+                    "/proc/self/mountinfo", Proc.mountIds("self"),
+                    "/proc/thread-self/mountinfo", Proc.mountIds("thread-self"),
                     "/proc/net/dev", devices(Path.of("/proc/net/dev")),
                     "/proc/thread-self/net/dev", devices(Path.of("/proc/thread-self/net/dev")),
                     "/proc/self/ns/net", List.of(Proc.readLink(Path.of("/proc/self/ns/net"))),
@@ -142,19 +141,14 @@ class NamespaceSetTest {
             assertEquals(targetDevices, seen.get("/proc/thread-self/net/dev"), "/proc/thread-self/net: the task's");
             assertEquals(List.of(Proc.readLink(Path.of("/proc/self/ns/net"))), seen.get("/proc/self/ns/net"));
             assertEquals(List.of(Proc.nsLink(target.leafPid(), "net")), seen.get("/proc/thread-self/ns/net"));
-            assertEquals(mountIds(Path.of("/proc/self/mountinfo")), seen.get("/proc/self/mountinfo"),
+            assertEquals(Proc.mountIds("self"), seen.get("/proc/self/mountinfo"),
                     "/proc/self/mountinfo inside a task: the main thread's mounts");
-            assertEquals(mountIds(Path.of("/proc", Integer.toString(target.leafPid()), "mountinfo")),
+            assertEquals(Proc.mountIds(Integer.toString(target.leafPid())),
                     seen.get("/proc/thread-self/mountinfo"), "/proc/thread-self/mountinfo: the task's");
         }
         assertNotEquals(jvmDevices, targetDevices, "the target's fresh net namespace has only lo: " + targetDevices);
-        assertNotEquals(mountIds(Path.of("/proc/self/mountinfo")),
-                mountIds(Path.of("/proc", Integer.toString(target.leafPid()), "mountinfo")), "a copied mount table");
-    }
-
-    /** The mount ids (first field) of a mountinfo table: a copy of a mount namespace has new ones. */
-    private static List<String> mountIds(Path mountinfo) throws IOException {
-        return Files.readAllLines(mountinfo).stream().map(l -> l.substring(0, l.indexOf(' '))).sorted().toList();
+        assertNotEquals(Proc.mountIds("self"),
+                Proc.mountIds(Integer.toString(target.leafPid())), "a copied mount table");
     }
 
     private static List<String> devices(Path netDev) throws IOException {

@@ -343,7 +343,8 @@ class PidNamespaceInsideTest {
                 put("hostOnlyPidIn", show(own.pidInNamespace(hostOnly)));
                 put("hostOnlyPidFrom", show(own.pidFromNamespace(hostOnly)));
 
-                Process nested = new ProcessBuilder(Unshared.builder().types("pid").command(List.of("sleep", "600")))
+                // no Unshared here: JUnit is not on this JVM's class path
+                Process nested = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", "sleep", "600")
                         .redirectErrorStream(true).start();
                 int u = (int) nested.pid();
                 int c = Math.toIntExact(Proc.awaitChild(u, "sleep", Duration.ofSeconds(20)));

@@ -12,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +38,7 @@ class MntnsCommandTest {
         Map<String, Object> own = rows.stream().filter(r -> r.get("id").equals(ownId)).findFirst().orElseThrow();
         assertEquals(List.of("id", "ns", "nr_mounts"), List.copyOf(own.keySet()));
         assertEquals(big(Proc.nsInode(SELF, "mnt")), own.get("ns"));
-        long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+        long mounts = Proc.mountinfo("self").size();
         assertEquals(BigInteger.valueOf(mounts), own.get("nr_mounts"));
         // In id order.
         for (int i = 1; i < rows.size(); i++) {

@@ -123,6 +123,12 @@ public final class Commands {
             try {
                 Path dir = Files.createTempDirectory("nsfs4j-classpath-");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "nsfs4j class path cleanup"));
+                for (Path up = dir.getParent(); up != null; up = up.getParent()) {
+                    if (!Files.getPosixFilePermissions(up).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                        throw new IllegalStateException(up + " (java.io.tmpdir or above) is not searchable by others:"
+                                + " a child JVM as another user could not reach its class path; set java.io.tmpdir");
+                    }
+                }
                 Files.setPosixFilePermissions(dir, DIRECTORY);
                 List<String> entries = new ArrayList<>();
                 for (String name : List.of(Commands.class.getName(), "io.github.nsfs4j.Namespace",

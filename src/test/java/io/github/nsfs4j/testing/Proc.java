@@ -379,8 +379,17 @@ public final class Proc {
 
     /** The JVM's open fds and their link targets ({@code /proc/self/fd}); fds closed while listing are skipped. */
     public static Map<Integer, String> fds() {
+        return fds(Path.of("/proc/self/fd"));
+    }
+
+    /** The open fds of a process and their link targets ({@code /proc/PID/fd}). */
+    public static Map<Integer, String> fds(long pid) {
+        return fds(Path.of("/proc", Long.toString(pid), "fd"));
+    }
+
+    private static Map<Integer, String> fds(Path dir) {
         Map<Integer, String> fds = new TreeMap<>();
-        try (Stream<Path> list = Files.list(Path.of("/proc/self/fd"))) {
+        try (Stream<Path> list = Files.list(dir)) {
             for (Path p : (Iterable<Path>) list::iterator) {
                 try {
                     fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
@@ -447,6 +456,34 @@ public final class Proc {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** How many processes are in a namespace: those whose {@code /proc/PID/ns/TYPE} shows its inode. */
+    public static long processesIn(String type, long inode) {
+        return pids().stream().filter(pid -> {
+            try {
+                return nsInode(pid, type) == inode;
+            } catch (RuntimeException gone) {
+                return false;
+            }
+        }).count();
+    }
+
+    /**
+     * The lines of {@code /proc/PROC/mountinfo} ({@code PROC}: a pid, {@code self} or
+     * {@code thread-self}): the mounts of that mount namespace, one a line.
+     */
+    public static List<String> mountinfo(String proc) {
+        return readLines(Path.of("/proc", proc, "mountinfo"));
+    }
+
+    public static List<String> mountinfo(long pid) {
+        return mountinfo(Long.toString(pid));
+    }
+
+    /** The mount ids (first field) of {@link #mountinfo}, sorted: a copy of a mount namespace has new ones. */
+    public static List<String> mountIds(String proc) {
+        return mountinfo(proc).stream().map(l -> l.substring(0, l.indexOf(' '))).sorted().toList();
     }
 
     /** {@code /proc/sys/kernel/pid_max}: every pid is below it. */

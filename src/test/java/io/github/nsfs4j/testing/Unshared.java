@@ -349,7 +349,7 @@ public final class Unshared implements AutoCloseable {
                 killTree(process);
                 joinQuietly(reader);
                 String why = "unshare did not get ready (" + e + "): " + String.join(" ", cmd) + "\n" + output;
-                if (ownScript || output.indexOf("unshare: ") >= 0) {
+                if (ownScript || output.indexOf("unshare failed") >= 0) { // unshare(2) refused by the kernel
                     unavailable(why);
                 }
                 throw new IllegalStateException(why);
