@@ -5,6 +5,9 @@ import io.github.nsfs4j.internal.linux.Errno;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.internal.linux.Structs;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -22,10 +25,6 @@ import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Lsns;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * {@link NamespaceDiscovery#activeIds}: the listns(2) request encoding, byte by byte (our
@@ -202,7 +201,7 @@ class ActiveIdsTest {
             }
             Unshared.requireCommand("lsns");
             Set<String> ownedByChild = new HashSet<>();
-            for (Lsns.Entry e : Lsns.snapshot().values()) {
+            for (Lsns.Row e : Lsns.snapshot().values()) {
                 if (e.ons() == user.inode()) {
                     ownedByChild.add(e.type() + ":" + e.ns());
                 }

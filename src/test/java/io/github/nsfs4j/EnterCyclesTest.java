@@ -4,6 +4,8 @@ import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.linux.Errno;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,9 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * 10,000 enter/run/restore cycles with failures injected at every stage: afterwards no thread
@@ -71,7 +70,7 @@ class EnterCyclesTest {
                         if (kind % 17 == 2) {
                             LibC.unshare(NamespaceType.IPC.cloneFlag()); // the task moves its own thread
                         }
-                        return ThreadNamespaces.own("net");
+                        return Proc.threadNsLink("net");
                     });
                     assertEquals(net, seen);
                     ok++;
@@ -104,7 +103,7 @@ class EnterCyclesTest {
                     - countBoth(), "every cycle accounted for");
             assertTrue(taskFailures > 1000 && entryFailures > 500 && restoreFailures > 500 && movedByTask > 100,
                     ok + " " + taskFailures + " " + entryFailures + " " + restoreFailures + " " + movedByTask);
-            assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+            assertEquals(Map.of(), Proc.foreignThreadsSettled());
             assertEquals(nsFdsBefore, Proc.nsFdLinks(), "no namespace fd leaked");
             assertTrue(Proc.fdCount() <= fdsBefore, "no fd leaked: " + fdsBefore + " before, now " + Proc.fds());
         }

@@ -2,6 +2,8 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,9 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /** An executor whose threads stay inside namespaces, shared by many (virtual) threads. */
 class EnteredExecutorTest {
@@ -67,8 +66,8 @@ class EnteredExecutorTest {
                     go.await();
                     int ok = 0;
                     for (int i = 0; i < 50; i++) {
-                        String[] links = ex.call(() -> new String[] {ThreadNamespaces.own("net"),
-                            ThreadNamespaces.own("uts"), Long.toString(ThreadNamespaces.tid())});
+                        String[] links = ex.call(() -> new String[] {Proc.threadNsLink("net"),
+                            Proc.threadNsLink("uts"), Long.toString(Proc.tid())});
                         assertEquals(net, links[0]);
                         assertEquals(uts, links[1]);
                         tids.add(Long.parseLong(links[2]));
@@ -82,11 +81,11 @@ class EnteredExecutorTest {
                 assertEquals(50, f.get());
             }
             // the standard ExecutorService side works too
-            assertEquals(net, ex.submit(() -> ThreadNamespaces.own("net")).get());
+            assertEquals(net, ex.submit(() -> Proc.threadNsLink("net")).get());
         }
         assertEquals(16 * 50, tids.size());
         assertTrue(tids.stream().distinct().count() <= 3, "only the executor's three threads ran tasks: " + tids);
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled(), "its threads ended at close");
+        assertEquals(Map.of(), Proc.foreignThreadsSettled(), "its threads ended at close");
     }
 
     @Test
@@ -100,7 +99,7 @@ class EnteredExecutorTest {
                 running.countDown();
                 Thread.sleep(100);
                 finished.incrementAndGet();
-                return ThreadNamespaces.own("net");
+                return Proc.threadNsLink("net");
             }));
         }
         running.await();
@@ -113,7 +112,7 @@ class EnteredExecutorTest {
         }
         assertThrows(ClosedNamespaceException.class, () -> ex.call(() -> "late"));
         assertThrows(RejectedExecutionException.class, () -> ex.submit(() -> "late"));
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     /** 16 virtual threads call in a loop while another thread closes the executor under them. */
@@ -129,8 +128,8 @@ class EnteredExecutorTest {
             callers.add(Thread.ofVirtual().start(() -> {
                 try {
                     for (;;) {
-                        String[] links = ex.call(() -> new String[] {ThreadNamespaces.own("net"),
-                            ThreadNamespaces.own("uts")});
+                        String[] links = ex.call(() -> new String[] {Proc.threadNsLink("net"),
+                            Proc.threadNsLink("uts")});
                         if (!links[0].equals(net) || !links[1].equals(uts)) {
                             wrong.add(new AssertionError(String.join(" ", links)));
                         }
@@ -152,7 +151,7 @@ class EnteredExecutorTest {
         }
         assertEquals(List.of(), wrong);
         assertTrue(calls.get() >= 200, "calls before the close: " + calls.get());
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled(), "every thread of it ended at close");
+        assertEquals(Map.of(), Proc.foreignThreadsSettled(), "every thread of it ended at close");
         assertTrue(Proc.fdCount() <= fdsBefore, "its fds are closed: " + fdsBefore + " before, now " + Proc.fds());
     }
 
@@ -166,10 +165,10 @@ class EnteredExecutorTest {
         Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> reported.add(e));
         try (EnteredExecutor ex = executor(1)) {
-            long firstTid = ex.call(ThreadNamespaces::tid);
+            long firstTid = ex.call(Proc::tid);
             RestoreFailedException e = assertThrows(RestoreFailedException.class, () -> ex.call(() -> {
                 assertEquals(0, LibC.unshare(NamespaceType.IPC.cloneFlag()));
-                return ThreadNamespaces.own("ipc");
+                return Proc.threadNsLink("ipc");
             }));
             assertTrue(e.taskCompleted());
             String movedTo = e.result(String.class);
@@ -179,28 +178,28 @@ class EnteredExecutorTest {
                 Thread.sleep(10); // a thread leaves /proc a moment after Java sees it end
             }
             assertFalse(Files.exists(firstTask), "the moved thread has ended");
-            assertTrue(ThreadNamespaces.foreignThreads().values().stream().noneMatch(l -> l.contains("ipc=" + movedTo)),
-                    "no thread is left in the namespace the task made: " + ThreadNamespaces.foreignThreads());
-            String[] after = ex.call(() -> new String[] {ThreadNamespaces.own("net"), ThreadNamespaces.own("uts"),
-                ThreadNamespaces.own("ipc"), Long.toString(ThreadNamespaces.tid())});
-            assertEquals(List.of(net, uts, ThreadNamespaces.own("ipc")), List.of(after).subList(0, 3),
+            assertTrue(Proc.foreignThreads().values().stream().noneMatch(l -> l.contains("ipc=" + movedTo)),
+                    "no thread is left in the namespace the task made: " + Proc.foreignThreads());
+            String[] after = ex.call(() -> new String[] {Proc.threadNsLink("net"), Proc.threadNsLink("uts"),
+                Proc.threadNsLink("ipc"), Long.toString(Proc.tid())});
+            assertEquals(List.of(net, uts, Proc.threadNsLink("ipc")), List.of(after).subList(0, 3),
                     "the new thread entered net and uts, and its ipc is the JVM's");
             assertNotEquals(Long.toString(firstTid), after[3]);
 
             // through submit: the Future has its result, the handler hears of the discard
             String moved = ex.submit(() -> {
                 assertEquals(0, LibC.unshare(NamespaceType.UTS.cloneFlag()));
-                return ThreadNamespaces.own("uts");
+                return Proc.threadNsLink("uts");
             }).get();
             assertNotEquals(uts, moved);
-            assertEquals(uts, ex.call(() -> ThreadNamespaces.own("uts")), "again a thread in the target's uts");
+            assertEquals(uts, ex.call(() -> Proc.threadNsLink("uts")), "again a thread in the target's uts");
             assertEquals(1, reported.size(), reported.toString());
             assertTrue(reported.get(0) instanceof RestoreFailedException r && r.getMessage().contains(moved),
                     reported.toString());
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(before);
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test
@@ -222,7 +221,7 @@ class EnteredExecutorTest {
         waiter.join();
         ex.close();
         assertTrue(blocker.isDone(), "the running task was interrupted");
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test

@@ -2,23 +2,18 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * What the kernel would refuse is refused up front, with the documented exception and before
@@ -33,7 +28,7 @@ class EntryRefusalTest {
                     () -> NamespaceSet.of(pidfd, types[0], java.util.Arrays.copyOfRange(types, 1, types.length))
                             .close());
             assertEquals(started, NamespaceThread.STARTED.get(), "no thread may have been started");
-            assertEquals(Map.of(), ThreadNamespaces.foreignThreads());
+            assertEquals(Map.of(), Proc.foreignThreads());
             return e;
         }
     }
@@ -77,7 +72,7 @@ class EntryRefusalTest {
     @Test
     void pidNamespaceThatIsNotADescendant() {
         try (Unshared sibling = Unshared.start("pid")) {
-            Commands.Result r = Commands.run(childJvm(List.of("unshare", "--pid", "--fork", "--kill-child"),
+            Commands.Result r = Unshared.builder().types("pid").run(childJvm(List.of(),
                     "/proc/" + sibling.leafPid() + "/ns/pid", "/proc/" + ProcessHandle.current().pid() + "/ns/pid"));
             assertEquals(0, r.exitCode(), r.toString());
             assertEquals("refused PID_NAMESPACE_NOT_DESCENDANT\nrefused PID_NAMESPACE_NOT_DESCENDANT\n"
@@ -87,38 +82,16 @@ class EntryRefusalTest {
 
     /** An unprivileged JVM (setpriv to uid 65534) lacks CAP_SYS_ADMIN, also for a namespace it owns. */
     @Test
-    void unprivilegedCaller() throws java.io.IOException {
+    void unprivilegedCaller() {
         Unshared.requireCommand("setpriv");
         List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
-        Path dir = Files.createTempDirectory("nsfs4j-refusal-");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         try (Unshared own = Unshared.builder().prefix(nobody.toArray(String[]::new)).types("user", "net")
                 .mapRootUser(true).start()) {
             assertEquals(65534L, Proc.uids(own.leafPid()).get(0), "the child runs as uid 65534, seen from here");
-            Commands.Result r = Commands.run(readableByNobody(childJvm(nobody, "/proc/" + own.leafPid() + "/ns/net"),
-                    dir));
+            Commands.Result r = Commands.run(childJvm(nobody, "/proc/" + own.leafPid() + "/ns/net"));
             assertEquals(0, r.exitCode(), r.toString());
             assertEquals("refused MISSING_CAPABILITY\nthreads home\n", r.stdout(), r.toString());
         }
-    }
-
-    /** The command with each class path entry that uid 65534 cannot read (under /root) copied into {@code dir}. */
-    private static List<String> readableByNobody(List<String> cmd, Path dir) throws java.io.IOException {
-        List<String> result = new java.util.ArrayList<>(cmd);
-        int cp = result.indexOf("-cp") + 1;
-        List<String> entries = new java.util.ArrayList<>();
-        for (String entry : result.get(cp).split(java.io.File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (entry.startsWith("/root/") && Files.isRegularFile(p)) {
-                Path copy = dir.resolve(p.getFileName());
-                Files.copy(p, copy, StandardCopyOption.REPLACE_EXISTING);
-                Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-                entry = copy.toString();
-            }
-            entries.add(entry);
-        }
-        result.set(cp, String.join(java.io.File.pathSeparator, entries));
-        return result;
     }
 
     private static List<String> childJvm(List<String> prefix, String... paths) {

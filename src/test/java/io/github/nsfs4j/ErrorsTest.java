@@ -3,6 +3,9 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,9 +23,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,11 +149,9 @@ class ErrorsTest {
     @Test
     void accessDeniedNamesTheErrno() {
         long jvm = ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--user"));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class, "open",
+        Commands.Result r = Unshared.builder().types("user").run(Commands.javaCommand(
+                List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class, "open",
                 "/proc/" + jvm + "/ns/net"));
-        Unshared.requireNamespaces();
-        Commands.Result r = Commands.run(cmd);
         Map<String, String> out = r.properties();
         assertEquals("exception", out.get("result"), r.toString());
         assertEquals("NamespaceAccessDeniedException", out.get("exception"));

@@ -6,6 +6,9 @@ import io.github.nsfs4j.internal.linux.IoctlCodes;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.internal.linux.Structs;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -23,9 +26,6 @@ import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Unshared;
-
 /**
  * {@link MountNamespace#info()} (NS_MNT_GET_INFO): the mount count against the kernel's own
  * text ({@code /proc/PID/mountinfo} of a member), the three ways to the mount namespace id
@@ -34,37 +34,31 @@ import io.github.nsfs4j.testing.Unshared;
  */
 class MountNamespaceInfoTest {
 
-    private static long lines(Path mountinfo) throws Exception {
-        try (var s = Files.lines(mountinfo)) {
-            return s.count();
-        }
-    }
-
     /**
      * The mount count of a namespace whose mounts may change meanwhile (the machine's own):
      * the count of {@code info()} taken between two equal line counts.
      */
-    private static void assertMountCountMatches(MountNamespace ns, Path mountinfo) throws Exception {
+    private static void assertMountCountMatches(MountNamespace ns, String proc) throws Exception {
         long before = -1;
         long info = -2;
         long after = -3;
         for (int attempt = 0; attempt < 20; attempt++) {
-            before = lines(mountinfo);
+            before = Proc.mountinfo(proc).size();
             info = ns.info().mountCount();
-            after = lines(mountinfo);
+            after = Proc.mountinfo(proc).size();
             if (before == after && info == before) {
                 break;
             }
             Thread.sleep(20);
         }
         assertEquals(before, after, "the mounts of " + ns + " kept changing");
-        assertEquals(before, info, "nr_mounts of " + ns + " vs the lines of " + mountinfo);
+        assertEquals(before, info, "nr_mounts of " + ns + " vs the lines of /proc/" + proc + "/mountinfo");
     }
 
     @Test
     void mountCountOfOwnMountNamespaceIsTheLineCountOfOwnMountinfo() throws Exception {
         try (MountNamespace own = MountNamespace.current()) {
-            assertMountCountMatches(own, Path.of("/proc/thread-self/mountinfo"));
+            assertMountCountMatches(own, "thread-self");
         }
     }
 
@@ -74,20 +68,19 @@ class MountNamespaceInfoTest {
         try (Unshared child = Unshared.start("mnt");
              MountNamespace ns = MountNamespace.ofProcess(child.pid(1));
              MountNamespace own = MountNamespace.current()) {
-            Unshared.requireCommand("nsenter");
             // Three tmpfs mounts that exist only in the child's mount namespace (unshare made it private).
             for (String source : List.of("a", "b", "c")) {
-                Commands.Result r = Commands.run(List.of("nsenter", "--mount=/proc/" + child.pid(1) + "/ns/mnt",
-                        "mount", "-t", "tmpfs", source, dir.toString()));
+                Commands.Result r = Unshared.enter(child.pid(1), "mnt",
+                        List.of("mount", "-t", "tmpfs", source, dir.toString()));
                 assertEquals(0, r.exitCode(), r::toString);
             }
-            Path mountinfo = Path.of("/proc/" + child.pid(1) + "/mountinfo");
-            long childLines = lines(mountinfo);
+            List<String> mountinfo = Proc.mountinfo(child.pid(1));
+            long childLines = mountinfo.size();
             MountNamespaceInfo info = ns.info();
             assertEquals(childLines, info.mountCount(), "nr_mounts of the child vs its mountinfo");
-            assertEquals(3, Files.readAllLines(mountinfo).stream().filter(l -> l.contains(" " + dir + " ")).count(),
+            assertEquals(3, mountinfo.stream().filter(l -> l.contains(" " + dir + " ")).count(),
                     "the child sees its three tmpfs mounts");
-            assertEquals(0, Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+            assertEquals(0, Proc.mountinfo("self").stream()
                     .filter(l -> l.contains(" " + dir + " ")).count(), "the test's namespace does not");
             assertNotEquals(own.info().id(), info.id(), "the child's info is its own, not the caller's");
         } finally {

@@ -6,6 +6,9 @@ import io.github.nsfs4j.internal.linux.IoctlCodes;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,10 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * A port of the kernel selftest {@code filesystems/nsfs/iterate_mntns.c}: eleven fresh mount
@@ -352,12 +351,9 @@ class MountNamespaceWalkTest {
         }
     }
 
-    private static Commands.Result runProbe(String... unshareFlags) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("unshare");
-        cmd.addAll(List.of(unshareFlags));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), WalkProbe.class));
-        Commands.Result r = Commands.run(cmd);
+    private static Commands.Result runProbe(Unshared.Builder namespaces) {
+        Commands.Result r = namespaces.run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"),
+                WalkProbe.class));
         Unshared.require(r.exitCode() == 0 || !r.stderr().contains("unshare failed"), "unshare refused: " + r);
         assertEquals(0, r.exitCode(), () -> "the probe JVM failed: " + r);
         return r;
@@ -373,15 +369,13 @@ class MountNamespaceWalkTest {
 
     @Test
     void walkFromAFreshUserNamespaceIsDeniedWithAReason() {
-        Unshared.requireNamespaces();
-        Commands.Result r = runProbe("--user", "--map-root-user");
+        Commands.Result r = runProbe(Unshared.builder().types("user").mapRootUser(true));
         assertCommonProbeResults(r);
     }
 
     @Test
     void walkFromAChildPidNamespaceIsDeniedWithAReason() {
-        Unshared.requireNamespaces();
-        Commands.Result r = runProbe("--pid", "--fork", "--kill-child");
+        Commands.Result r = runProbe(Unshared.builder().types("pid"));
         assertCommonProbeResults(r);
     }
 

@@ -1,18 +1,14 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -37,50 +33,9 @@ class NamespaceDiscoveryRobustnessTest {
 
     private static final Set<NamespaceType> ALL = EnumSet.allOf(NamespaceType.class);
 
-    /** Skips (or, with NSFS4J_REQUIRE_NAMESPACES=1, fails) unless root with unshare(1). */
-    private static void requireUnshare() throws IOException {
-        String why = null;
-        boolean root = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.substring(4).trim().split("\\s+")[1].equals("0"));
-        if (!root) {
-            why = "not root";
-        } else if (!List.of(System.getenv().getOrDefault("PATH", "").split(":")).stream()
-                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "unshare")))) {
-            why = "no unshare(1) on the PATH";
-        }
-        if (why == null) {
-            return;
-        }
-        if ("1".equals(System.getenv("NSFS4J_REQUIRE_NAMESPACES"))) {
-            fail("cannot make namespaces (" + why + ") but NSFS4J_REQUIRE_NAMESPACES=1");
-        }
-        Assumptions.abort("cannot make namespaces: " + why);
-    }
-
-    /** {@code unshare --net --uts sh -c 'echo ready; exec sleep 100000'}, once it is in its namespaces. */
-    private static Process startInNewNet() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("unshare", "--net", "--uts", "sh", "-c", "echo ready; exec sleep 100000")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        if (!"ready".equals(line)) {
-            kill(p);
-            throw new IOException("unshare --net --uts did not get ready");
-        }
-        return p;
-    }
-
-    private static void kill(Process p) {
-        p.destroyForcibly();
-        try {
-            p.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** The id of the process's net namespace, to recognise it even if its inode is reused later. */
-    private static long netId(Process p) throws NamespaceException {
-        try (Namespace ns = Namespace.ofProcess((int) p.pid(), NamespaceType.NET)) {
+    private static long netId(long pid) throws NamespaceException {
+        try (Namespace ns = Namespace.ofProcess((int) pid, NamespaceType.NET)) {
             OptionalLong id = ns.id();
             Assumptions.assumeTrue(id.isPresent(), "no NS_GET_ID on this kernel");
             return id.getAsLong();
@@ -97,40 +52,33 @@ class NamespaceDiscoveryRobustnessTest {
 
     @Test
     void aProcessThatExitsAfterListingIsSkippedAndCounted() throws Exception {
-        requireUnshare();
-        Process p = startInNewNet();
-        try {
-            long id = netId(p);
-            NamespaceSnapshot snapshot = NamespaceDiscovery.scan(ALL, () -> kill(p), () -> {});
+        try (Unshared tree = Unshared.start("net", "uts")) {
+            long id = netId(tree.leafPid());
+            NamespaceSnapshot snapshot = NamespaceDiscovery.scan(ALL, tree::close, () -> {});
             assertTrue(snapshot.processesVanished() >= 1, snapshot::toString);
             assertFalse(hasId(snapshot, id), "its net namespace died with it: " + snapshot.namespaces());
-            assertFalse(mentionsPid(snapshot, p.pid()), "the vanished process is counted nowhere");
-        } finally {
-            kill(p);
+            for (long pid : tree.pids()) {
+                assertFalse(mentionsPid(snapshot, pid), "the vanished process " + pid + " is counted nowhere");
+            }
         }
     }
 
     @Test
     void aNamespaceThatDiesBeforeItIsOpenedIsSkippedAndCounted() throws Exception {
-        requireUnshare();
-        Process p = startInNewNet();
-        try {
-            long id = netId(p);
-            long inode = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/ns/net")).toString()
-                    .transform(s -> Long.parseLong(s.substring(5, s.length() - 1)));
-            NamespaceSnapshot snapshot = NamespaceDiscovery.scan(ALL, () -> {}, () -> kill(p));
+        try (Unshared tree = Unshared.start("net", "uts")) {
+            long id = netId(tree.leafPid());
+            long inode = Proc.nsInode(tree.leafPid(), "net");
+            NamespaceSnapshot snapshot = NamespaceDiscovery.scan(ALL, () -> {}, tree::close);
             // Its net and uts namespaces were read from its links, then died with it.
             assertTrue(snapshot.namespacesVanished() >= 2, snapshot::toString);
             assertFalse(hasId(snapshot, id), () -> "net:[" + inode + "] died before it was opened: " + snapshot.namespaces());
-        } finally {
-            kill(p);
         }
     }
 
     /** Scans while four threads keep starting and reaping short-lived unshare children. */
     @Test
     void scansWhileNamespacesComeAndGo() throws Exception {
-        requireUnshare();
+        Unshared.requireNamespaces();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger started = new AtomicInteger();
         AtomicReference<Throwable> churnFailure = new AtomicReference<>();
@@ -141,21 +89,16 @@ class NamespaceDiscoveryRobustnessTest {
                 int n = 0;
                 while (!stop.get()) {
                     String life = "0.0" + ((seed + n++) % 4 + 1); // 10 to 40 ms
-                    Process p = null;
                     try {
-                        p = new ProcessBuilder("unshare", "--net", "--uts", "--ipc", "sleep", life)
-                                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                        Commands.Result r = Unshared.builder().types("net", "uts", "ipc").run(List.of("sleep", life));
                         started.incrementAndGet();
-                        p.waitFor(10, TimeUnit.SECONDS);
-                    } catch (IOException e) {
+                        if (r.exitCode() != 0) {
+                            churnFailure.compareAndSet(null, new AssertionError(r.toString()));
+                            return;
+                        }
+                    } catch (RuntimeException e) {
                         churnFailure.compareAndSet(null, e);
                         return;
-                    } catch (InterruptedException e) {
-                        return;
-                    } finally {
-                        if (p != null) {
-                            kill(p);
-                        }
                     }
                 }
             }));
@@ -207,9 +150,7 @@ class NamespaceDiscoveryRobustnessTest {
         assertTrue(summary.matches("NamespaceSnapshot\\[\\d+ namespaces, \\d+ processes scanned"
                 + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?(, \\d+ of unknown type)?\\]"), summary);
         assertTrue(summary.length() < 120, summary);
-        long self = ProcessHandle.current().pid();
-        long inode = Files.readSymbolicLink(Path.of("/proc/" + self + "/ns/pid")).toString()
-                .transform(s -> Long.parseLong(s.substring(5, s.length() - 1)));
+        long inode = Proc.selfNsInode("pid");
         DiscoveredNamespace pid = snapshot.byInode(inode).orElseThrow();
         String line = pid.toString();
         assertTrue(line.startsWith("pid:[" + inode + "]"), line);

@@ -3,6 +3,9 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,9 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -272,7 +272,7 @@ class NamespaceHandleTest {
             assertEquals(id, mnt.mountNamespaceId(), "NS_GET_MNTNS_ID equals NS_GET_ID");
             MountNamespaceInfo info = mnt.info();
             assertEquals(id, info.id());
-            assertEquals(Proc.readLines(Path.of("/proc/" + leaf + "/mountinfo")).size(), info.mountCount(),
+            assertEquals(Proc.mountinfo(leaf).size(), info.mountCount(),
                     "nr_mounts equals the child's mountinfo lines");
         }
     }
@@ -294,17 +294,12 @@ class NamespaceHandleTest {
      */
     @Test
     void aBindMountedNamespaceFileOpens(@TempDir Path dir) throws Exception {
-        Unshared.requireCommand("nsenter");
         Path file = Files.createFile(dir.resolve("netns"));
-        String target = Long.toString(leaf);
-        Commands.Result made = Commands.run(
-                List.of("nsenter", "--target", target, "--mount", "--", "unshare", "--net=" + file, "true"));
-        assertEquals(0, made.exitCode(), made.toString());
-        Path mountinfo = Path.of("/proc/" + leaf + "/mountinfo");
+        Unshared.bindMountIn(leaf, "net", file);
         Path viaChild = Path.of("/proc/" + leaf + "/root" + file);
         Namespace ns;
         try {
-            assertTrue(Proc.readLines(mountinfo).stream()
+            assertTrue(Proc.mountinfo(leaf).stream()
                     .anyMatch(l -> l.contains(" " + file + " ") && l.contains(" - nsfs ")), "bind-mounted (truth)");
             ns = Namespace.open(viaChild);
             assertSame(NamespaceType.NET, ns.type());
@@ -315,13 +310,12 @@ class NamespaceHandleTest {
             }
         } finally {
             // lazily, as ip netns delete does: the handle's fd holds the mount busy
-            Commands.Result umount = Commands.run(
-                    List.of("nsenter", "--target", target, "--mount", "--", "umount", "--lazy", file.toString()));
+            Commands.Result umount = Unshared.enter(leaf, "mnt", List.of("umount", "--lazy", file.toString()));
             assertEquals(0, umount.exitCode(), umount.toString());
         }
         try (ns) {
             // no process and no mount holds the namespace now, only the handle
-            assertTrue(Proc.readLines(mountinfo).stream().noneMatch(l -> l.contains(file.toString())), "unmounted");
+            assertTrue(Proc.mountinfo(leaf).stream().noneMatch(l -> l.contains(file.toString())), "unmounted");
             assertTrue(ns.isOpen());
             try (UserNamespace owner = ns.owner().orElseThrow(); UserNamespace own = UserNamespace.current()) {
                 assertEquals(own, owner, "made by root from our user namespace");

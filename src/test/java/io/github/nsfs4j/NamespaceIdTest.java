@@ -1,9 +1,12 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.internal.NamespaceFiles;
+import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -30,10 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * A port of the kernel selftest {@code namespaces/nsid_test.c} (NS_GET_ID, Linux 6.18): ids
@@ -135,9 +134,9 @@ class NamespaceIdTest {
         try (Namespace own = Namespace.current(NamespaceType.NET);
              Namespace ofChild = Namespace.ofProcess(childPid, NamespaceType.NET)) {
             assertEquals(idOf(own), ownNetnsCookie(), "own net namespace: id vs SO_NETNS_COOKIE (in this JVM)");
-            assertEquals(idOf(own), cookieIn(Path.of("/proc/" + self + "/ns/net")),
+            assertEquals(idOf(own), cookieIn(self),
                     "own net namespace: id vs SO_NETNS_COOKIE (helper process)");
-            assertEquals(idOf(ofChild), cookieIn(Path.of("/proc/" + childPid + "/ns/net")),
+            assertEquals(idOf(ofChild), cookieIn(childPid),
                     "child net namespace: id vs SO_NETNS_COOKIE");
         }
     }
@@ -185,10 +184,9 @@ class NamespaceIdTest {
             }
             """;
 
-    /** SO_NETNS_COOKIE of a socket made inside a net namespace, by a helper run under nsenter. */
-    private static long cookieIn(Path netns) throws Exception {
-        Unshared.requireCommand("nsenter");
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + netns));
+    /** SO_NETNS_COOKIE of a socket made inside the net namespace of process {@code pid}, by a helper run under nsenter. */
+    private static long cookieIn(long pid) throws Exception {
+        List<String> cmd = new ArrayList<>();
         Path dir = null;
         try {
             if (Commands.which("python3") != null) {
@@ -203,7 +201,7 @@ class NamespaceIdTest {
                 assertEquals(0, cc.exitCode(), () -> "gcc: " + cc);
                 cmd.add(binary.toString());
             }
-            Commands.Result r = Commands.run(cmd);
+            Commands.Result r = Unshared.enter(pid, "net", cmd);
             assertEquals(0, r.exitCode(), () -> "cookie helper: " + r);
             return Long.parseUnsignedLong(r.stdout().strip());
         } finally {

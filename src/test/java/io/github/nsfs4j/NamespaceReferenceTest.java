@@ -4,6 +4,9 @@ import io.github.nsfs4j.internal.linux.Constants;
 import io.github.nsfs4j.internal.linux.Errno;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -25,10 +28,6 @@ import java.util.Map;
 import jnr.constants.platform.OpenFlags;
 
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Persistent references (nsfs file handles, Linux 6.18), after the kernel selftest
@@ -211,10 +210,8 @@ class NamespaceReferenceTest {
             }
             List<String> args = new ArrayList<>(refs);
             args.add(ownNet);
-            List<String> cmd = new ArrayList<>(List.of("unshare", "--user", "--map-root-user"));
-            cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), OpenProbe.class,
-                    args.toArray(String[]::new)));
-            Commands.Result r = Commands.run(cmd);
+            Commands.Result r = Unshared.builder().types("user").mapRootUser(true).run(Commands.javaCommand(
+                    List.of("--enable-native-access=ALL-UNNAMED"), OpenProbe.class, args.toArray(String[]::new)));
             assertEquals(0, r.exitCode(), () -> "probe: " + r);
             Map<String, String> results = r.properties();
             String control = results.get("ref" + refs.size());

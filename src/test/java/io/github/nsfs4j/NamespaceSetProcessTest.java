@@ -1,6 +1,8 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,9 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Processes started inside another process's namespaces: the kernel's view of the child
@@ -84,7 +83,7 @@ class NamespaceSetProcessTest {
             out.close();
             p.getErrorStream().close();
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     /**
@@ -221,6 +220,6 @@ class NamespaceSetProcessTest {
                     () -> set.start(new ProcessBuilder(garbage.toString())));
             assertTrue(format.getMessage().contains("ENOEXEC"), format.getMessage());
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 }

@@ -1,7 +1,8 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,9 +31,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Running Java code inside another process's namespaces, checked against the kernel: inside
@@ -64,26 +62,26 @@ class NamespaceSetTest {
     @EnumSource(value = NamespaceType.class, names = {"CGROUP", "IPC", "MNT", "NET", "PID", "UTS"})
     void eachTypeAloneIsEnteredAndLeft(NamespaceType type) throws Exception {
         String expected = Proc.nsLink(target.leafPid(), type.procName());
-        String home = ThreadNamespaces.own(linkOf(type));
+        String home = Proc.threadNsLink(linkOf(type));
         assertNotEquals(home, expected, "the target must be in another " + type + " namespace");
         try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.of(pidfd, type)) {
             assertEquals(Set.of(type), set.types());
             Map<String, String> inside = set.call(() -> {
                 Map<String, String> links = new LinkedHashMap<>();
-                for (String link : ThreadNamespaces.LINKS) {
-                    links.put(link, ThreadNamespaces.own(link));
+                for (String link : Proc.TASK_NS_LINKS) {
+                    links.put(link, Proc.threadNsLink(link));
                 }
                 return links;
             });
             assertEquals(expected, inside.get(linkOf(type)));
-            for (String link : ThreadNamespaces.LINKS) {
+            for (String link : Proc.TASK_NS_LINKS) {
                 if (!link.equals(linkOf(type))) {
-                    assertEquals(ThreadNamespaces.own(link), inside.get(link), link + " must stay the JVM's");
+                    assertEquals(Proc.threadNsLink(link), inside.get(link), link + " must stay the JVM's");
                 }
             }
         }
-        assertEquals(home, ThreadNamespaces.own(linkOf(type)));
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(home, Proc.threadNsLink(linkOf(type)));
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test
@@ -96,7 +94,7 @@ class NamespaceSetTest {
             Map<NamespaceType, String> inside = set.call(() -> {
                 Map<NamespaceType, String> links = new LinkedHashMap<>();
                 for (NamespaceType type : types) {
-                    links.put(type, ThreadNamespaces.own(linkOf(type)));
+                    links.put(type, Proc.threadNsLink(linkOf(type)));
                 }
                 return links;
             });
@@ -104,7 +102,7 @@ class NamespaceSetTest {
                 assertEquals(Proc.nsLink(target.leafPid(), type.procName()), inside.get(type), type.procName());
             }
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test
@@ -114,7 +112,7 @@ class NamespaceSetTest {
             try (NamespaceSet set = NamespaceSet.of(uts, ownNet)) {
                 assertEquals(Set.of(NamespaceType.UTS), set.types());
                 assertEquals(Set.of(NamespaceType.NET), set.skipped(), "the JVM's own net namespace is skipped");
-                assertEquals(Proc.nsLink(target.leafPid(), "uts"), set.call(() -> ThreadNamespaces.own("uts")));
+                assertEquals(Proc.nsLink(target.leafPid(), "uts"), set.call(() -> Proc.threadNsLink("uts")));
             }
             assertTrue(uts.isOpen(), "the set works on duplicates; the caller's handles stay open");
             assertTrue(ownNet.isOpen());
@@ -132,8 +130,8 @@ class NamespaceSetTest {
         List<String> targetDevices;
         try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.MNT)) {
             Map<String, List<String>> seen = set.call(() -> Map.of(
-                    "/proc/self/mountinfo", mountIds(Path.of("/proc/self/mountinfo")),
-                    "/proc/thread-self/mountinfo", mountIds(Path.of("/proc/thread-self/mountinfo")),
+                    "/proc/self/mountinfo", Proc.mountIds("self"),
+                    "/proc/thread-self/mountinfo", Proc.mountIds("thread-self"),
                     "/proc/net/dev", devices(Path.of("/proc/net/dev")),
                     "/proc/thread-self/net/dev", devices(Path.of("/proc/thread-self/net/dev")),
                     "/proc/self/ns/net", List.of(Proc.readLink(Path.of("/proc/self/ns/net"))),
@@ -143,19 +141,14 @@ class NamespaceSetTest {
             assertEquals(targetDevices, seen.get("/proc/thread-self/net/dev"), "/proc/thread-self/net: the task's");
             assertEquals(List.of(Proc.readLink(Path.of("/proc/self/ns/net"))), seen.get("/proc/self/ns/net"));
             assertEquals(List.of(Proc.nsLink(target.leafPid(), "net")), seen.get("/proc/thread-self/ns/net"));
-            assertEquals(mountIds(Path.of("/proc/self/mountinfo")), seen.get("/proc/self/mountinfo"),
+            assertEquals(Proc.mountIds("self"), seen.get("/proc/self/mountinfo"),
                     "/proc/self/mountinfo inside a task: the main thread's mounts");
-            assertEquals(mountIds(Path.of("/proc", Integer.toString(target.leafPid()), "mountinfo")),
+            assertEquals(Proc.mountIds(Integer.toString(target.leafPid())),
                     seen.get("/proc/thread-self/mountinfo"), "/proc/thread-self/mountinfo: the task's");
         }
         assertNotEquals(jvmDevices, targetDevices, "the target's fresh net namespace has only lo: " + targetDevices);
-        assertNotEquals(mountIds(Path.of("/proc/self/mountinfo")),
-                mountIds(Path.of("/proc", Integer.toString(target.leafPid()), "mountinfo")), "a copied mount table");
-    }
-
-    /** The mount ids (first field) of a mountinfo table: a copy of a mount namespace has new ones. */
-    private static List<String> mountIds(Path mountinfo) throws IOException {
-        return Files.readAllLines(mountinfo).stream().map(l -> l.substring(0, l.indexOf(' '))).sorted().toList();
+        assertNotEquals(Proc.mountIds("self"),
+                Proc.mountIds(Integer.toString(target.leafPid())), "a copied mount table");
     }
 
     private static List<String> devices(Path netDev) throws IOException {
@@ -189,7 +182,7 @@ class NamespaceSetTest {
             }
             assertFalse(Files.exists(file), "still not visible to the JVM after the task");
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test
@@ -243,13 +236,13 @@ class NamespaceSetTest {
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
             java.util.function.Supplier<List<String>> probe = () -> {
                 try {
-                    String callerTid = Long.toString(ThreadNamespaces.tid());
-                    String callerNet = ThreadNamespaces.own("net");
+                    String callerTid = Long.toString(Proc.tid());
+                    String callerNet = Proc.threadNsLink("net");
                     List<String> inside = set.call(() -> List.of(Thread.currentThread().getName(),
-                            Boolean.toString(Thread.currentThread().isVirtual()), Long.toString(ThreadNamespaces.tid()),
-                            ThreadNamespaces.own("net")));
+                            Boolean.toString(Thread.currentThread().isVirtual()), Long.toString(Proc.tid()),
+                            Proc.threadNsLink("net")));
                     return List.of(callerTid, callerNet, inside.get(0), inside.get(1), inside.get(2), inside.get(3),
-                            ThreadNamespaces.own("net"), Long.toString(ThreadNamespaces.tid()));
+                            Proc.threadNsLink("net"), Long.toString(Proc.tid()));
                 } catch (NamespaceException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -268,7 +261,7 @@ class NamespaceSetTest {
                 assertEquals(home, r.get(6), "the caller's thread stayed home: " + r);
             }
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test
@@ -291,13 +284,13 @@ class NamespaceSetTest {
                 NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
             String seenByNewThread = set.call(() -> {
                 AtomicReference<String> link = new AtomicReference<>();
-                Thread t = Thread.ofPlatform().start(() -> link.set(ThreadNamespaces.own("net")));
+                Thread t = Thread.ofPlatform().start(() -> link.set(Proc.threadNsLink("net")));
                 t.join();
                 return link.get();
             });
             assertEquals(Proc.nsLink(target.leafPid(), "net"), seenByNewThread);
         }
-        assertEquals(Map.of(), ThreadNamespaces.foreignThreadsSettled());
+        assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
 
     @Test

@@ -3,8 +3,8 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Proc;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -46,9 +46,9 @@ public final class NsfsChildMain {
     }
 
     private static void ownerAfterUnshare() throws Exception {
-        print("self.user.link", Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
-        print("fd3.link", Files.readSymbolicLink(Path.of("/proc/self/fd/3")));
-        print("fd4.link", Files.readSymbolicLink(Path.of("/proc/self/fd/4")));
+        print("self.user.link", Proc.readLink(Path.of("/proc/self/ns/user")));
+        print("fd3.link", Proc.readLink(Path.of("/proc/self/fd/3")));
+        print("fd4.link", Proc.readLink(Path.of("/proc/self/fd/4")));
         try (Namespace outer = Namespace.duplicate(3)) {
             print("fd3.type", outer.type());
             print("fd3.inode", outer.inode());

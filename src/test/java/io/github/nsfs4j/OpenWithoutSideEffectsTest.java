@@ -1,8 +1,9 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.NamespaceFiles;
-
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.nsfs4j.testing.Commands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,7 +150,7 @@ class OpenWithoutSideEffectsTest {
     void anFdNumberReusedForADeviceIsNotOpenedForReal() throws Throwable {
         requireRoot();
         Path node = deviceNode();
-        long netInode = (Long) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino");
+        long netInode = Proc.statIno(Path.of("/proc/self/ns/net"));
         try (Inotify watch = new Inotify(node)) {
             Process holder = new ProcessBuilder("sh", "-c", "exec 3<\"$0\"; echo ready; exec sleep 100000",
                     node.toString()).start();
@@ -174,12 +174,12 @@ class OpenWithoutSideEffectsTest {
     /** An fd link that names another namespace than the one seen: gone, not opened as the wrong one. */
     @Test
     void anotherNamespaceThanTheOneSeenIsNoSuchNamespace() throws Exception {
-        long utsInode = (Long) Files.getAttribute(Path.of("/proc/self/ns/uts"), "unix:ino");
+        long utsInode = Proc.statIno(Path.of("/proc/self/ns/uts"));
         byte[] net = "/proc/self/ns/net".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         NoSuchNamespaceException e = assertThrows(NoSuchNamespaceException.class,
                 () -> Internals.handle(() -> NamespaceFiles.openChecked(net, "/proc/self/ns/net", null, utsInode)));
         assertTrue(e.getMessage().contains("another namespace"), e.getMessage());
-        long netInode = (Long) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino");
+        long netInode = Proc.statIno(Path.of("/proc/self/ns/net"));
         try (Namespace ok = Internals.handle(() -> NamespaceFiles.openChecked(net, "/proc/self/ns/net",
                 NamespaceType.NET, netInode))) {
             assertEquals(NamespaceType.NET, ok.type());

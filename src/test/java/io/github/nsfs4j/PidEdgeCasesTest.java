@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -20,9 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.PidTreeFixture.NsInfo;
-import io.github.nsfs4j.PidTreeFixture.Snapshot;
-import io.github.nsfs4j.PidTreeFixture.TaskInfo;
+import io.github.nsfs4j.testing.PidTree;
+import io.github.nsfs4j.testing.PidTree.NsInfo;
+import io.github.nsfs4j.testing.PidTree.Snapshot;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
 
 /**
  * Pids that do not exist, that exited, that live outside the namespace; 0, -1 and
@@ -31,22 +32,19 @@ import io.github.nsfs4j.PidTreeFixture.TaskInfo;
  */
 class PidEdgeCasesTest {
 
-    PidTreeFixture tree;
+    PidTree tree;
     Snapshot truth;
-    final Map<String, PidNamespace> handles = new LinkedHashMap<>();
+    Map<String, PidNamespace> handles;
 
     @BeforeEach
     void startTree() throws Exception {
-        tree = PidTreeFixture.start();
+        tree = PidTree.start();
         truth = tree.snapshot();
-        for (NsInfo ns : truth.namespaces.values()) {
-            handles.put(ns.name(), PidNamespace.ofProcess(ns.member().tgid()));
-        }
+        handles = tree.handles(truth, PidNamespace::ofProcess);
     }
 
     @AfterEach
     void stopTree() {
-        handles.values().forEach(Namespace::close);
         if (tree != null) {
             tree.close();
         }
@@ -63,7 +61,7 @@ class PidEdgeCasesTest {
     void nonexistentPidIsEmptyEverywhere() throws Exception {
         try (PidNamespace host = PidNamespace.current()) {
             for (int attempt = 0; ; attempt++) {
-                int unused = PidTreeFixture.unusedPid();
+                int unused = Proc.unusedPid();
                 List<OptionalInt> answers = new ArrayList<>();
                 for (PidNamespace ns : allHandles(host)) {
                     answers.add(ns.pidInNamespace(unused));
@@ -91,7 +89,7 @@ class PidEdgeCasesTest {
         Process p = new ProcessBuilder("true").start();
         int pid = (int) p.pid();
         p.waitFor();
-        PidTreeFixture.awaitGone(pid, Duration.ofSeconds(10));
+        Proc.awaitGone(pid, Duration.ofSeconds(10));
         try (PidNamespace host = PidNamespace.current()) {
             OptionalInt[] answers = {host.pidInNamespace(pid), host.tgidInNamespace(pid), host.pidFromNamespace(pid),
                     host.tgidFromNamespace(pid), handles.get("L1").pidInNamespace(pid)};
@@ -108,14 +106,14 @@ class PidEdgeCasesTest {
         NsInfo l2 = truth.ns("L2");
         PidNamespace h = handles.get("L2");
         // one of L2's sleeps: kill it from the host; L2's init (sh, in "wait") reaps it
-        TaskInfo victim = truth.ownMembers(l2).stream().filter(t -> t.comm().equals("sleep")).findFirst()
+        Task victim = truth.ownMembers(l2).stream().filter(t -> t.comm().equals("sleep")).findFirst()
                 .orElseThrow();
         int local = victim.nspid()[l2.depth()];
         int inL1 = victim.nspid()[1];
         assertEquals(OptionalInt.of(victim.tid()), h.pidFromNamespace(local));
         assertEquals(OptionalInt.of(inL1), handles.get("L1").pidInNamespace(victim.tid()));
         new ProcessBuilder("kill", "-KILL", Integer.toString(victim.tid())).start().waitFor();
-        PidTreeFixture.awaitGone(victim.tid(), Duration.ofSeconds(10));
+        Proc.awaitGone(victim.tid(), Duration.ofSeconds(10));
 
         assertEquals(OptionalInt.empty(), h.pidFromNamespace(local), "exited pid in its namespace");
         assertEquals(OptionalInt.empty(), h.tgidFromNamespace(local));
@@ -129,7 +127,7 @@ class PidEdgeCasesTest {
             assertEquals(0, h.translateViaProcfs(Translation.PID_IN_NAMESPACE, victim.tid()));
         }
         // the rest of L2 is untouched
-        TaskInfo other = truth.ownMembers(l2).stream().filter(t -> t.tid() != victim.tid()).findFirst().orElseThrow();
+        Task other = truth.ownMembers(l2).stream().filter(t -> t.tid() != victim.tid()).findFirst().orElseThrow();
         assertEquals(OptionalInt.of(other.tid()), h.pidFromNamespace(other.nspid()[l2.depth()]));
     }
 
@@ -138,7 +136,7 @@ class PidEdgeCasesTest {
         NsInfo l3 = truth.ns("L3");
         PidNamespace h3 = handles.get("L3");
         // a pid number that exists in L1 (and in the host) but in no task of L3
-        TaskInfo l1Only = truth.ownMembers(truth.ns("L1")).stream()
+        Task l1Only = truth.ownMembers(truth.ns("L1")).stream()
                 .filter(t -> truth.byLocalPid(l3, t.nspid()[1]) == null).findFirst().orElseThrow();
         assertEquals(OptionalInt.empty(), h3.pidInNamespace(l1Only.tid()), l1Only::toString);
         assertEquals(OptionalInt.empty(), h3.tgidInNamespace(l1Only.tid()), l1Only::toString);
@@ -150,7 +148,7 @@ class PidEdgeCasesTest {
             assertEquals(OptionalInt.empty(), h.pidInNamespace(self), h::toString);
         }
         // the pid of a sibling's member, asked in the sibling next door
-        TaskInfo s1Member = truth.ns("S1").member();
+        Task s1Member = truth.ns("S1").member();
         assertEquals(OptionalInt.empty(), handles.get("L1").pidInNamespace(s1Member.tid()));
         assertEquals(OptionalInt.of(s1Member.nspid()[1]), handles.get("S1").pidInNamespace(s1Member.tid()));
     }
@@ -205,18 +203,18 @@ class PidEdgeCasesTest {
     @Test
     void initPidIsTheProcessUnshareForked() throws Exception {
         for (NsInfo ns : truth.namespaces.values()) {
-            TaskInfo init = ns.init();
+            Task init = ns.init();
             // the kernel's view: its pid is 1 in the namespace, and its parent is an unshare in the parent namespace
             assertEquals(1, init.nspid()[ns.depth()]);
-            String parentCmd = PidTreeFixture.cmdline(init.ppid());
-            assertTrue(parentCmd != null && parentCmd.startsWith("unshare --pid --fork"), parentCmd);
-            assertEquals(ns.inode(), PidTreeFixture.nsInode(init.ppid(), "pid_for_children"), "made by that unshare");
-            assertEquals(ns.parentInode(), PidTreeFixture.nsInode(init.ppid(), "pid"));
-            assertEquals(List.of(init.tid()), PidTreeFixture.children(init.ppid()));
+            String parentCmd = String.join(" ", Proc.args(init.ppid()));
+            assertTrue(parentCmd.startsWith("unshare --pid --fork"), parentCmd);
+            assertEquals(ns.inode(), Proc.nsInode(init.ppid(), "pid_for_children"), "made by that unshare");
+            assertEquals(ns.parentInode(), Proc.nsInode(init.ppid(), "pid"));
+            assertEquals(List.of((long) init.tid()), Proc.children(init.ppid()));
             assertEquals(OptionalInt.of(init.tid()), handles.get(ns.name()).initPid(), ns::toString);
         }
         // L1's init, from its unshare process (the test's own child)
-        assertEquals(OptionalInt.of(PidTreeFixture.children(tree.tops().get(0).pid()).get(0)),
+        assertEquals(OptionalInt.of(Proc.children(tree.top()).get(0).intValue()),
                 handles.get("L1").initPid());
         try (PidNamespace host = PidNamespace.current()) {
             // the host's init is host pid 1 (not inspected, only translated)
@@ -231,12 +229,11 @@ class PidEdgeCasesTest {
             inodes.add(ns.inode());
             assertTrue(handles.get(ns.name()).initPid().isPresent(), ns::toString);
         }
-        List<TaskInfo> all = truth.tasks;
-        tree.close(); // SIGKILL to the top unshares; waits until every process of the tree is gone
-        tree = null;
-        for (TaskInfo t : all) {
+        List<Task> all = truth.tasks;
+        tree.kill(); // SIGKILL to the inits; waits until every process of the tree is gone, keeps the handles
+        for (Task t : all) {
             if (t.tid() == t.tgid()) {
-                PidTreeFixture.awaitGone(t.tid(), Duration.ofSeconds(10));
+                Proc.awaitGone(t.tid(), Duration.ofSeconds(10));
             }
         }
         int i = 0;

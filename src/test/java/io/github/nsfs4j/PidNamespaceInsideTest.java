@@ -1,16 +1,15 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.ProcfsPidTranslation;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,14 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.PidTreeFixture.TaskInfo;
 
 /**
  * The library used from inside a pid namespace: a JVM started as the init of a new pid
@@ -39,7 +35,7 @@ class PidNamespaceInsideTest {
 
     @BeforeEach
     void namespaces() {
-        PidTreeFixture.requireNamespaces();
+        Unshared.requireNamespaces();
     }
 
     @Test
@@ -97,20 +93,19 @@ class PidNamespaceInsideTest {
         // sh, already in the new pid namespace but still with the host's /proc: keeps the host's
         // pid namespace open as fd 3, reads its own host pid, and becomes (unshare --mount-proc and
         // then) the JVM, which reopens fd 3 as /proc/self/fd/3
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child", "sh", "-c",
-                "exec 3</proc/" + testJvm + "/ns/pid; read -r hp rest </proc/self/stat;"
-                        + " exec unshare --mount --mount-proc \"$@\" \"$hp\"", "sh"));
-        cmd.addAll(PidTreeFixture.javaCommand(List.of(), InsideMain.class, "ancestor", Integer.toString(testJvm),
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec 3</proc/" + testJvm + "/ns/pid;"
+                + " read -r hp rest </proc/self/stat; exec unshare --mount --mount-proc \"$@\" \"$hp\"", "sh"));
+        cmd.addAll(insideJvm(List.of(), InsideMain.class, "ancestor", Integer.toString(testJvm),
                 "/proc/self/fd/3"));
-        try (Inside inside = new Inside(cmd)) {
+        try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
-            int[] ids = PidTreeFixture.nspid(jvm);
-            int[] tgids = PidTreeFixture.nstgid(jvm);
+            int[] ids = Proc.task(jvm).nspid();
+            int[] tgids = Proc.task(jvm).nstgid();
             assertEquals(2, ids.length);
             assertEquals(Integer.toString(jvm), out.get("hostPidFromShell"), "the shell became the JVM");
             assertEquals("1", out.get("procSelfNSpidLength"), "the inside JVM has its own /proc");
-            assertEquals(Long.toString(PidTreeFixture.nsInode(testJvm, "pid")), out.get("hostNs"));
+            assertEquals(Long.toString(Proc.nsInode(testJvm, "pid")), out.get("hostNs"));
             expected.put("selfPidIn", Integer.toString(ids[0]));
             expected.put("selfTgidIn", Integer.toString(tgids[0]));
             expected.put("fromHostPid", Integer.toString(ids[1]));
@@ -119,6 +114,14 @@ class PidNamespaceInsideTest {
             expected.put("init", "empty");
             return out;
         }
+    }
+
+    /** A small JVM with native access, running {@code main} with the test classes. */
+    private static List<String> insideJvm(List<String> options, Class<?> main, String... args) {
+        List<String> all = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx64m",
+                "-XX:+UseSerialGC"));
+        all.addAll(options);
+        return Commands.javaCommand(all, main, args);
     }
 
     private static Map<String, String> prefixed(String prefix, Map<String, String> expected, Map<String, String> out) {
@@ -131,36 +134,34 @@ class PidNamespaceInsideTest {
 
     private void mounted(boolean procfs) throws Exception {
         int testJvm = (int) ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"));
-        cmd.addAll(PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
-                InsideMain.class, "mounted", Integer.toString(testJvm)));
-        try (Inside inside = new Inside(cmd)) {
+        List<String> cmd = insideJvm(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
+                InsideMain.class, "mounted", Integer.toString(testJvm));
+        try (Inside inside = new Inside(Unshared.builder().types("pid", "mnt").mountProc(), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
             // the kernel's view from the host
-            int[] jvmIds = PidTreeFixture.nspid(jvm);
+            int[] jvmIds = Proc.task(jvm).nspid();
             assertEquals(2, jvmIds.length, "the inside JVM is one level down");
             String self = Integer.toString(jvmIds[1]);
-            List<TaskInfo> jvmTasks = PidTreeFixture.tasksOf(jvm);
-            TaskInfo thread = jvmTasks.stream().filter(t -> Integer.toString(t.nspid()[1]).equals(out.get("thread")))
+            List<Task> jvmTasks = Proc.tasks(jvm);
+            Task thread = jvmTasks.stream().filter(t -> Integer.toString(t.nspid()[1]).equals(out.get("thread")))
                     .findFirst().orElseThrow(() -> new AssertionError("no task " + out.get("thread") + " in " + jvmTasks));
-            int nestedUnshareHost = PidTreeFixture.children(jvm).stream()
-                    .filter(c -> "unshare".equals(PidTreeFixture.statusField(Path.of("/proc/" + c + "/status"), "Name:")))
-                    .findFirst().orElseThrow();
-            int nestedInitHost = PidTreeFixture.awaitChild(nestedUnshareHost, "sleep", Duration.ofSeconds(5));
-            int[] unshareIds = PidTreeFixture.nspid(nestedUnshareHost);
-            int[] nestedIds = PidTreeFixture.nspid(nestedInitHost);
+            long nestedUnshareHost = Proc.children(jvm).stream()
+                    .filter(c -> "unshare".equals(Proc.status(c).get("Name"))).findFirst().orElseThrow();
+            long nestedInitHost = Proc.awaitChild(nestedUnshareHost, "sleep", Duration.ofSeconds(5));
+            int[] unshareIds = Proc.task(nestedUnshareHost).nspid();
+            int[] nestedIds = Proc.task(nestedInitHost).nspid();
             assertEquals(3, nestedIds.length);
-            List<TaskInfo> insideTasks = new ArrayList<>(jvmTasks);
-            insideTasks.addAll(PidTreeFixture.tasksOf(nestedUnshareHost));
-            insideTasks.addAll(PidTreeFixture.tasksOf(nestedInitHost));
+            List<Task> insideTasks = new ArrayList<>(jvmTasks);
+            insideTasks.addAll(Proc.tasks(nestedUnshareHost));
+            insideTasks.addAll(Proc.tasks(nestedInitHost));
             OptionalInt hostOnlyInside = insideTasks.stream().filter(t -> t.nspid()[1] == testJvm)
                     .mapToInt(t -> t.nspid()[1]).findFirst();
 
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put("procfs", Boolean.toString(procfs));
             expected.put("self", self);
-            expected.put("ns", Long.toString(PidTreeFixture.nsInode(jvm, "pid")));
+            expected.put("ns", Long.toString(Proc.nsInode(jvm, "pid")));
             expected.put("selfPidIn", self);
             expected.put("selfTgidIn", self);
             expected.put("selfPidFrom", self);
@@ -175,7 +176,7 @@ class PidNamespaceInsideTest {
             expected.put("hostOnlyPidFrom", show(hostOnlyInside));
             expected.put("nestedUnshare", Integer.toString(unshareIds[1]));
             expected.put("nestedInit", Integer.toString(nestedIds[1]));
-            expected.put("nested.ns", Long.toString(PidTreeFixture.nsInode(nestedInitHost, "pid")));
+            expected.put("nested.ns", Long.toString(Proc.nsInode(nestedInitHost, "pid")));
             expected.put("nested.initPid", Integer.toString(nestedIds[1]));
             expected.put("nested.initIn", Integer.toString(nestedIds[2]));
             expected.put("nested.initTgidFrom", Integer.toString(nestedIds[1]));
@@ -193,21 +194,20 @@ class PidNamespaceInsideTest {
 
     private void hostProc(boolean procfs) throws Exception {
         int testJvm = (int) ProcessHandle.current().pid();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--kill-child"));
-        cmd.addAll(PidTreeFixture.javaCommand(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
-                InsideMain.class, "hostproc", Integer.toString(testJvm), "/proc/" + testJvm + "/ns/pid"));
-        try (Inside inside = new Inside(cmd)) {
+        List<String> cmd = insideJvm(procfs ? List.of("-Dnsfs4j.pidTranslation=procfs") : List.of(),
+                InsideMain.class, "hostproc", Integer.toString(testJvm), "/proc/" + testJvm + "/ns/pid");
+        try (Inside inside = new Inside(Unshared.builder().types("pid"), cmd)) {
             Map<String, String> out = inside.awaitDone();
             int jvm = inside.awaitJvm();
-            int[] jvmIds = PidTreeFixture.nspid(jvm);
-            int[] jvmTgids = PidTreeFixture.nstgid(jvm);
+            int[] jvmIds = Proc.task(jvm).nspid();
+            int[] jvmTgids = Proc.task(jvm).nstgid();
             assertEquals(2, jvmIds.length);
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put("procfs", Boolean.toString(procfs));
             expected.put("self", Integer.toString(jvmIds[1]));
             expected.put("procSelf", Integer.toString(jvmIds[0])); // the host's /proc shows host pids
-            expected.put("hostNs", Long.toString(PidTreeFixture.nsInode(testJvm, "pid")));
-            expected.put("own.ns", Long.toString(PidTreeFixture.nsInode(jvm, "pid")));
+            expected.put("hostNs", Long.toString(Proc.nsInode(testJvm, "pid")));
+            expected.put("own.ns", Long.toString(Proc.nsInode(jvm, "pid")));
             if (!procfs) {
                 // the inside JVM (pid 1 there) as the host sees it, and back
                 expected.put("host.selfPidIn", Integer.toString(jvmIds[0]));
@@ -250,103 +250,65 @@ class PidNamespaceInsideTest {
         return v.isPresent() ? Integer.toString(v.getAsInt()) : "empty";
     }
 
-    /** A running inside JVM: its output as key=value pairs up to "done"; closing ends it. */
+    /** A running inside JVM, the init of the innermost pid namespace: its output as key=value pairs up to "done". */
     private static final class Inside implements AutoCloseable {
-        final Process process;
-        final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final List<String> all = new ArrayList<>();
+        final Unshared tree;
 
-        Inside(List<String> cmd) throws IOException {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException e) {
-                    // killed
-                } finally {
-                    lines.add("<eof>");
-                }
-            });
-            t.setDaemon(true);
-            t.start();
+        Inside(Unshared.Builder namespaces, List<String> command) {
+            tree = namespaces.start(command);
         }
 
-        /** The host pid of the inside JVM: the command's single child, once it has exec'd {@code java}. */
+        /** The host pid of the inside JVM (it said ready, so the leaf has exec'd {@code java}). */
         int awaitJvm() {
-            return PidTreeFixture.awaitChild(process.pid(), "java", Duration.ofSeconds(10));
+            int jvm = tree.leafPid();
+            assertEquals("java", Proc.status(jvm).get("Name"), tree::output);
+            return jvm;
         }
 
         Map<String, String> awaitDone() throws InterruptedException {
-            Map<String, String> out = new LinkedHashMap<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null || line.equals("<eof>")) {
-                    fail("inside JVM ended or timed out before 'done': " + all);
-                }
-                all.add(line);
-                if (line.equals("done")) {
+            for (;;) {
+                List<String> lines = tree.output().lines().toList();
+                int done = lines.indexOf("done");
+                if (done >= 0) {
+                    Map<String, String> out = new LinkedHashMap<>();
+                    for (String line : lines.subList(0, done)) {
+                        int eq = line.indexOf('=');
+                        if (eq > 0) {
+                            out.put(line.substring(0, eq), line.substring(eq + 1));
+                        }
+                    }
                     return out;
                 }
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    out.put(line.substring(0, eq), line.substring(eq + 1));
+                if (tree.allGone() || System.nanoTime() > deadline) {
+                    fail("inside JVM ended or timed out before 'done': " + tree.output());
                 }
+                Thread.sleep(10);
             }
         }
 
         @Override
-        public void close() throws IOException {
-            try {
-                process.getOutputStream().close(); // the inside JVM ends at EOF on stdin
-                if (!waitFor(process, 20)) {
-                    fail("inside JVM did not end at EOF: " + all);
-                }
-            } finally {
-                long unsharePid = process.pid();
-                List<Integer> inner = PidTreeFixture.children(unsharePid);
-                for (int init : inner) { // the inside JVM: its namespace dies with it; unshare reaps it
-                    ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly);
-                }
-                if (!waitFor(process, 10)) {
-                    process.destroyForcibly();
-                }
-                waitFor(process, 20);
-                for (int pid : inner) {
-                    PidTreeFixture.awaitGone(pid, Duration.ofSeconds(20));
-                }
-            }
-        }
-    }
-
-    private static boolean waitFor(Process p, int seconds) {
-        try {
-            return p.waitFor(seconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        public void close() {
+            tree.close(); // the inside JVM is its namespace's init: what it started dies with it
         }
     }
 
     /**
      * Runs as the init of a new pid namespace. {@code mounted <hostOnlyPid>}: under
      * {@code --mount-proc}; {@code hostproc <testJvmPid> <host ns path>}: with the host's /proc.
-     * Prints {@code key=value} lines, then {@code done}, then waits for EOF on stdin.
+     * Prints {@code ready}, {@code key=value} lines, then {@code done}, then waits to be killed.
      */
     public static final class InsideMain {
         static final Map<String, String> out = new LinkedHashMap<>();
 
         public static void main(String[] args) throws Exception {
+            System.out.println("ready");
             put("procfs", Boolean.toString(ProcfsPidTranslation.Mode.PROCFS));
             int self = (int) ProcessHandle.current().pid();
             put("self", Integer.toString(self));
-            List<Process> started = new ArrayList<>();
             try {
                 if (args[0].equals("mounted")) {
-                    mounted(self, Integer.parseInt(args[1]), started);
+                    mounted(self, Integer.parseInt(args[1]));
                 } else if (args[0].equals("ancestor")) {
                     ancestor(self, Integer.parseInt(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
                 } else {
@@ -359,16 +321,10 @@ class PidNamespaceInsideTest {
             out.forEach((k, v) -> System.out.println(k + "=" + v));
             System.out.println("done");
             System.out.flush();
-            while (System.in.read() >= 0) {
-                // wait for EOF
-            }
-            for (Process p : started) {
-                p.destroyForcibly();
-                p.waitFor();
-            }
+            FOREVER.await(); // killed with its pid namespace, and so is what it started
         }
 
-        private static void mounted(int self, int hostOnly, List<Process> started) throws Exception {
+        private static void mounted(int self, int hostOnly) throws Exception {
             try (PidNamespace own = PidNamespace.current()) {
                 put("ns", Long.toString(own.inode()));
                 put("selfPidIn", show(own.pidInNamespace(self)));
@@ -387,11 +343,11 @@ class PidNamespaceInsideTest {
                 put("hostOnlyPidIn", show(own.pidInNamespace(hostOnly)));
                 put("hostOnlyPidFrom", show(own.pidFromNamespace(hostOnly)));
 
+                // no Unshared here: JUnit is not on this JVM's class path
                 Process nested = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", "sleep", "600")
                         .redirectErrorStream(true).start();
-                started.add(nested);
                 int u = (int) nested.pid();
-                int c = PidTreeFixture.awaitChild(u, "sleep", Duration.ofSeconds(20));
+                int c = Math.toIntExact(Proc.awaitChild(u, "sleep", Duration.ofSeconds(20)));
                 put("nestedUnshare", Integer.toString(u));
                 put("nestedInit", Integer.toString(c));
                 try (PidNamespace inner = PidNamespace.ofProcess(c)) {
@@ -414,7 +370,7 @@ class PidNamespaceInsideTest {
         }
 
         private static void hostProc(int self, int testJvm, Path hostNsPath) throws Exception {
-            String procSelf = Files.readSymbolicLink(Path.of("/proc/self")).toString();
+            String procSelf = Proc.readLink(Path.of("/proc/self"));
             put("procSelf", procSelf);
             int procSelfPid = Integer.parseInt(procSelf);
             try (PidNamespace host = PidNamespace.open(hostNsPath); PidNamespace own = PidNamespace.current()) {
@@ -434,7 +390,7 @@ class PidNamespaceInsideTest {
 
         private static void ancestor(int self, int testJvm, Path hostNsPath, int hostPid) throws Exception {
             put("hostPidFromShell", Integer.toString(hostPid));
-            put("procSelfNSpidLength", Integer.toString(PidTreeFixture.nspid(self).length));
+            put("procSelfNSpidLength", Integer.toString(Proc.task(self).nspid().length));
             try (PidNamespace host = PidNamespace.open(hostNsPath)) {
                 put("hostNs", Long.toString(host.inode()));
                 for (String path : List.of("ioctl", "procfs")) {
@@ -487,9 +443,7 @@ class PidNamespaceInsideTest {
             CountDownLatch started = new CountDownLatch(1);
             Thread t = new Thread(() -> {
                 try {
-                    // /proc/thread-self -> "<pid>/task/<tid>", in this /proc's pid namespace
-                    String link = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString();
-                    tid.set(Integer.parseInt(link.substring(link.lastIndexOf('/') + 1)));
+                    tid.set((int) Proc.tid()); // in this /proc's pid namespace
                     started.countDown();
                     FOREVER.await();
                 } catch (Exception e) {

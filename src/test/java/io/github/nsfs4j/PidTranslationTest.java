@@ -13,24 +13,30 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.stream.IntStream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.PidTreeFixture.NsInfo;
-import io.github.nsfs4j.PidTreeFixture.Snapshot;
-import io.github.nsfs4j.PidTreeFixture.TaskInfo;
+import io.github.nsfs4j.testing.PidTree;
+import io.github.nsfs4j.testing.PidTree.NsInfo;
+import io.github.nsfs4j.testing.PidTree.Snapshot;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
 
 /**
  * The four pid translations (ioctl path) on three nested pid namespaces and two siblings,
  * for every process and thread, compared with the kernel's NSpid/NStgid lines.
  */
-class PidTranslationTest extends PidTreeTestBase {
+class PidTranslationTest {
+
+    @RegisterExtension
+    static final PidTree.PerClass<PidNamespace> tree = new PidTree.PerClass<>(PidNamespace::ofProcess);
 
     /** The scenario itself, so that the comparisons below cannot pass on a degenerate tree. */
     @Test
     void treeHasThreeNestedLevelsSiblingsProcessesAndThreads() {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         assertEquals(1, truth.ns("L1").depth(), truth::toString);
         assertEquals(2, truth.ns("L2").depth(), truth::toString);
         assertEquals(3, truth.ns("L3").depth(), truth::toString);
@@ -42,7 +48,7 @@ class PidTranslationTest extends PidTreeTestBase {
         assertEquals(truth.hostInode, truth.ns("L1").parentInode());
         assertEquals(truth.hostInode, truth.ns("S1").parentInode());
         for (NsInfo ns : truth.namespaces.values()) {
-            long processes = truth.ownMembers(ns).stream().mapToInt(TaskInfo::tgid).distinct().count();
+            long processes = truth.ownMembers(ns).stream().mapToInt(Task::tgid).distinct().count();
             assertTrue(processes >= 3, ns.name() + " has " + processes + " processes");
             assertTrue(truth.threadsOf(ns).size() >= 4, ns.name() + ": " + truth.threadsOf(ns));
             assertTrue(truth.threadsOf(ns).stream().allMatch(t -> t.nsInode() == ns.inode()));
@@ -52,13 +58,15 @@ class PidTranslationTest extends PidTreeTestBase {
 
     @Test
     void allFourTranslationsAgreeWithNSpidForEveryTaskAtEveryLevel() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         List<String> mismatches = new ArrayList<>();
         int[] counts = new int[2]; // [present answers checked, empty answers checked]
-        List<TaskInfo> subjects = new ArrayList<>(truth.tasks);
-        subjects.addAll(PidTreeFixture.tasksOf(ProcessHandle.current().pid())); // host-only tasks
+        List<Task> subjects = new ArrayList<>(truth.tasks);
+        subjects.addAll(Proc.tasks(ProcessHandle.current().pid())); // host-only tasks
         for (NsInfo ns : truth.namespaces.values()) {
             PidNamespace h = handles.get(ns.name());
-            for (TaskInfo t : subjects) {
+            for (Task t : subjects) {
                 check(mismatches, counts, ns, "pidInNamespace", t.tid(), truth.pidIn(ns, t), h.pidInNamespace(t.tid()));
                 check(mismatches, counts, ns, "tgidInNamespace", t.tid(), truth.tgidIn(ns, t),
                         h.tgidInNamespace(t.tid()));
@@ -86,11 +94,13 @@ class PidTranslationTest extends PidTreeTestBase {
 
     @Test
     void threadsTranslateToThemselvesAndTheirLeader() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         for (NsInfo ns : truth.namespaces.values()) {
             PidNamespace h = handles.get(ns.name());
-            List<TaskInfo> threads = truth.threadsOf(ns).stream().filter(t -> t.tid() != t.tgid()).toList();
+            List<Task> threads = truth.threadsOf(ns).stream().filter(t -> t.tid() != t.tgid()).toList();
             assertTrue(threads.size() >= 3, ns.name() + " threads " + threads);
-            for (TaskInfo t : threads) {
+            for (Task t : threads) {
                 int local = t.nspid()[ns.depth()];
                 int localLeader = t.nstgid()[ns.depth()];
                 assertEquals(OptionalInt.of(t.tid()), h.pidFromNamespace(local), t::toString);
@@ -104,9 +114,11 @@ class PidTranslationTest extends PidTreeTestBase {
 
     @Test
     void tasksOutsideTheNamespaceGiveEmpty() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         // For each namespace: host tasks (the test JVM, the top unshare processes) and the tasks
         // of sibling and ancestor namespaces.
-        List<TaskInfo> host = new ArrayList<>(PidTreeFixture.tasksOf(ProcessHandle.current().pid()));
+        List<Task> host = new ArrayList<>(Proc.tasks(ProcessHandle.current().pid()));
         host.addAll(truth.tasks.stream().filter(t -> t.nsInode() == truth.hostInode).toList());
         Map<String, List<String>> outsiders = Map.of(
                 "L1", List.of("S1"),
@@ -117,11 +129,11 @@ class PidTranslationTest extends PidTreeTestBase {
         int checked = 0;
         for (var e : outsiders.entrySet()) {
             PidNamespace h = handles.get(e.getKey());
-            List<TaskInfo> others = new ArrayList<>(host);
+            List<Task> others = new ArrayList<>(host);
             for (String other : e.getValue()) {
                 others.addAll(truth.ownMembers(truth.ns(other)));
             }
-            for (TaskInfo t : others) {
+            for (Task t : others) {
                 assertFalse(truth.inSubtree(t, truth.ns(e.getKey())), t::toString);
                 assertEquals(OptionalInt.empty(), h.pidInNamespace(t.tid()), () -> e.getKey() + ": " + t);
                 assertEquals(OptionalInt.empty(), h.tgidInNamespace(t.tid()), () -> e.getKey() + ": " + t);
@@ -134,9 +146,10 @@ class PidTranslationTest extends PidTreeTestBase {
 
     @Test
     void hostNamespaceIsTheIdentityForTheTreesTasks() throws Exception {
+        Snapshot truth = tree.truth();
         try (PidNamespace host = PidNamespace.current()) {
             assertEquals(truth.hostInode, host.inode());
-            for (TaskInfo t : truth.tasks) {
+            for (Task t : truth.tasks) {
                 assertEquals(OptionalInt.of(t.tid()), host.pidFromNamespace(t.nspid()[0]), t::toString);
                 assertEquals(OptionalInt.of(t.nstgid()[0]), host.tgidFromNamespace(t.nspid()[0]), t::toString);
                 assertEquals(OptionalInt.of(t.nspid()[0]), host.pidInNamespace(t.tid()), t::toString);
@@ -147,8 +160,10 @@ class PidTranslationTest extends PidTreeTestBase {
 
     @Test
     void bulkTranslateEqualsPerPidAndOpensNothing() throws Exception {
-        int unused = PidTreeFixture.unusedPid();
-        int[] hostPids = IntStream.concat(truth.tasks.stream().mapToInt(TaskInfo::tid),
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
+        int unused = Proc.unusedPid();
+        int[] hostPids = IntStream.concat(truth.tasks.stream().mapToInt(Task::tid),
                 IntStream.of(unused, Integer.MAX_VALUE, (int) ProcessHandle.current().pid())).toArray();
         Map<String, int[]> bulk = new LinkedHashMap<>();
         Runnable translateAll = () -> {
@@ -164,11 +179,11 @@ class PidTranslationTest extends PidTreeTestBase {
             }
         };
         translateAll.run(); // warm up: classes loaded, nothing lazily opened later
-        Map<String, String> fdsBefore = PidTreeFixture.openFds();
+        Map<Integer, String> fdsBefore = Proc.fds();
         for (int round = 0; round < 50; round++) {
             translateAll.run();
         }
-        Map<String, String> fdsAfter = PidTreeFixture.openFds();
+        Map<Integer, String> fdsAfter = Proc.fds();
         assertEquals(fdsBefore, fdsAfter, "open fds changed across 50 rounds of bulk translation");
 
         for (NsInfo ns : truth.namespaces.values()) {
@@ -193,6 +208,7 @@ class PidTranslationTest extends PidTreeTestBase {
      * namespace, else every local pid of it and a few beyond (some unused, one never valid).
      */
     private int[] bulkPids(NsInfo ns, Translation tr, int[] hostPids, int unused) {
+        Snapshot truth = tree.truth();
         if (tr == Translation.PID_IN_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE) {
             return hostPids;
         }
@@ -206,6 +222,8 @@ class PidTranslationTest extends PidTreeTestBase {
      */
     @Test
     void translateOnAnOpenHandleAllocatesNothing() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         // java.management is not readable by the test module at compile time (module-info is the
         // library's); at run time the tests are on the class path, so reflection reaches it
         Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
@@ -234,11 +252,12 @@ class PidTranslationTest extends PidTreeTestBase {
 
     /** The kernel-text answer for one translation of one pid, 0 for unresolved. */
     static int expected(NsInfo ns, Translation tr, int pid) {
+        Snapshot truth = tree.truth();
         return switch (tr) {
             case PID_FROM_NAMESPACE -> truth.pidFrom(ns, pid).orElse(0);
             case TGID_FROM_NAMESPACE -> truth.tgidFrom(ns, pid).orElse(0);
             case PID_IN_NAMESPACE, TGID_IN_NAMESPACE -> {
-                TaskInfo t = truth.tasks.stream().filter(x -> x.tid() == pid).findFirst().orElse(null);
+                Task t = truth.tasks.stream().filter(x -> x.tid() == pid).findFirst().orElse(null);
                 if (t == null) {
                     yield 0;
                 }

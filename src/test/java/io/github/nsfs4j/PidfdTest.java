@@ -1,6 +1,8 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,8 +20,6 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Pidfd: a child in new namespaces of all eight types, opened race-free; after it exits and is
@@ -59,8 +59,8 @@ class PidfdTest {
             assertEquals(child, pidfd.pid());
             assertTrue(pidfd.isAlive());
             for (String name : ALL_TYPES) {
-                long expected = PidTreeFixture.nsInode(child, name);
-                assertNotEquals(PidTreeFixture.nsInode(ProcessHandle.current().pid(), name), expected,
+                long expected = Proc.nsInode(child, name);
+                assertNotEquals(Proc.nsInode(ProcessHandle.current().pid(), name), expected,
                         name + ": the child was meant to have its own");
                 try (Namespace ns = pidfd.namespace(type(name))) {
                     assertEquals(type(name), ns.type());
@@ -69,16 +69,16 @@ class PidfdTest {
             }
             try (PidNamespace pid = pidfd.pidNamespace(); UserNamespace user = pidfd.userNamespace();
                     MountNamespace mnt = pidfd.mountNamespace()) {
-                assertEquals(PidTreeFixture.nsInode(child, "pid"), pid.inode());
-                assertEquals(PidTreeFixture.nsInode(child, "user"), user.inode());
-                assertEquals(PidTreeFixture.nsInode(child, "mnt"), mnt.inode());
+                assertEquals(Proc.nsInode(child, "pid"), pid.inode());
+                assertEquals(Proc.nsInode(child, "user"), user.inode());
+                assertEquals(Proc.nsInode(child, "mnt"), mnt.inode());
             }
         }
     }
 
     @Test
     void pidInAgreesWithNSpid() throws Exception {
-        int[] nspid = PidTreeFixture.nspid(child);
+        int[] nspid = Proc.task(child).nspid();
         assertEquals(2, nspid.length);
         try (Pidfd pidfd = Pidfd.open(child); PidNamespace childNs = pidfd.pidNamespace();
                 PidNamespace host = PidNamespace.current();
@@ -98,7 +98,7 @@ class PidfdTest {
         ProcessHandle handle = ProcessHandle.of(child).orElseThrow();
         for (String name : ALL_TYPES) {
             try (Namespace ns = Namespace.ofProcess(handle, type(name))) {
-                assertEquals(PidTreeFixture.nsInode(child, name), ns.inode(), name);
+                assertEquals(Proc.nsInode(child, name), ns.inode(), name);
             }
         }
         try (Pidfd pidfd = Pidfd.of(handle)) {
@@ -111,14 +111,14 @@ class PidfdTest {
     void exitIsDetectedAndNotMistakenForTheNextHolderOfThePid() throws Exception {
         ProcessHandle oldHandle = ProcessHandle.of(child).orElseThrow();
         java.util.Optional<java.time.Instant> oldStart = oldHandle.info().startInstant();
-        int[] nspid = PidTreeFixture.nspid(child);
+        int[] nspid = Proc.task(child).nspid();
         try (Pidfd pidfd = Pidfd.open(child); PidNamespace childNs = pidfd.pidNamespace();
                 PidNamespace host = PidNamespace.current()) {
             assertEquals(OptionalInt.of(nspid[1]), pidfd.pidIn(childNs));
 
             // kill the child; unshare reaps it and exits
             new ProcessBuilder("kill", "-KILL", Integer.toString(child)).start().waitFor();
-            PidTreeFixture.awaitGone(child, Duration.ofSeconds(10));
+            Proc.awaitGone(child, Duration.ofSeconds(10));
 
             assertFalse(pidfd.isAlive());
             for (String name : ALL_TYPES) {
@@ -137,7 +137,7 @@ class PidfdTest {
                     // a bare pid now names the new process, in the host's namespaces ...
                     assertEquals(OptionalInt.of(child), host.pidInNamespace(child));
                     try (Namespace net = Namespace.ofProcess(child, NamespaceType.NET)) {
-                        assertEquals(PidTreeFixture.nsInode(ProcessHandle.current().pid(), "net"), net.inode());
+                        assertEquals(Proc.nsInode(ProcessHandle.current().pid(), "net"), net.inode());
                     }
                     // ... but the pidfd still holds the dead one, and says so
                     assertFalse(pidfd.isAlive());
@@ -186,7 +186,7 @@ class PidfdTest {
         assertThrows(IllegalArgumentException.class, () -> Pidfd.open(0));
         assertThrows(IllegalArgumentException.class, () -> Pidfd.open(-1));
         assertThrows(IllegalArgumentException.class, () -> Pidfd.open(Integer.MIN_VALUE));
-        int unused = PidTreeFixture.unusedPid();
+        int unused = Proc.unusedPid();
         assertThrows(NoSuchNamespaceException.class, () -> Pidfd.open(unused));
     }
 

@@ -1,8 +1,16 @@
 package io.github.nsfs4j;
 
+import io.github.nsfs4j.PidNamespace.Translation;
 import io.github.nsfs4j.internal.ProcfsPidTranslation;
 import io.github.nsfs4j.kernel.KernelSupport;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.PidTree;
+import io.github.nsfs4j.testing.PidTree.NsInfo;
+import io.github.nsfs4j.testing.PidTree.Snapshot;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Proc.Task;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,21 +28,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.github.nsfs4j.PidNamespace.Translation;
-import io.github.nsfs4j.PidTreeFixture.NsInfo;
-import io.github.nsfs4j.PidTreeFixture.Snapshot;
-import io.github.nsfs4j.PidTreeFixture.TaskInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The /proc NSpid fallback: the same scenario as {@link PidTranslationTest} through
  * {@code translateViaProcfs} gives the ioctl path's answers, which are NSpid's; and a JVM
  * started with {@code -Dnsfs4j.pidTranslation=procfs} answers through it in the public API.
  */
-class ProcfsFallbackTest extends PidTreeTestBase {
+class ProcfsFallbackTest {
+
+    @RegisterExtension
+    static final PidTree.PerClass<PidNamespace> tree = new PidTree.PerClass<>(PidNamespace::ofProcess);
 
     /** The test JVM runs in auto mode on a 6.18 kernel (unless forced): the public API is the ioctl path. */
     @Test
@@ -49,15 +54,17 @@ class ProcfsFallbackTest extends PidTreeTestBase {
 
     @Test
     void procfsGivesTheIoctlAnswersForEveryCase() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         List<String> mismatches = new ArrayList<>();
         int cases = 0, empties = 0;
-        List<TaskInfo> subjects = new ArrayList<>(truth.tasks);
-        subjects.addAll(PidTreeFixture.tasksOf(ProcessHandle.current().pid()));
-        int unused = PidTreeFixture.unusedPid();
+        List<Task> subjects = new ArrayList<>(truth.tasks);
+        subjects.addAll(Proc.tasks(ProcessHandle.current().pid()));
+        int unused = Proc.unusedPid();
         for (NsInfo ns : truth.namespaces.values()) {
             PidNamespace h = handles.get(ns.name());
             List<int[]> requests = new ArrayList<>(); // {translation ordinal, pid, expected}
-            for (TaskInfo t : subjects) {
+            for (Task t : subjects) {
                 requests.add(new int[] {Translation.PID_IN_NAMESPACE.ordinal(), t.tid(), truth.pidIn(ns, t).orElse(0)});
                 requests.add(new int[] {Translation.TGID_IN_NAMESPACE.ordinal(), t.tid(),
                         truth.tgidIn(ns, t).orElse(0)});
@@ -92,8 +99,9 @@ class ProcfsFallbackTest extends PidTreeTestBase {
 
     @Test
     void procfsOnTheCallersOwnNamespaceIsTheIdentity() throws Exception {
+        Snapshot truth = tree.truth();
         try (PidNamespace host = PidNamespace.current()) {
-            for (TaskInfo t : truth.tasks) {
+            for (Task t : truth.tasks) {
                 for (Translation tr : Translation.values()) {
                     boolean tgid = tr == Translation.TGID_FROM_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE;
                     int expected = tgid ? t.nstgid()[0] : t.nspid()[0];
@@ -110,26 +118,23 @@ class ProcfsFallbackTest extends PidTreeTestBase {
      */
     @Test
     void zombieInAChildNamespaceSameOnBothPaths() throws Exception {
-        PidTreeFixture.requireNamespaces();
         // sh forks "sleep 0" (pid 2 in the new namespace), then becomes sleep 600 and never reaps it
-        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", "sh", "-c",
-                "sleep 0 & exec sleep 600").redirectErrorStream(true).start();
-        try {
-            int init = PidTreeFixture.awaitChild(p.pid(), "sleep", Duration.ofSeconds(10));
+        try (Unshared tree = Unshared.builder().types("pid").script("echo ready; sleep 0 & exec sleep 600").start()) {
+            int init = tree.leafPid();
             int zombie = -1;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (zombie < 0 && System.nanoTime() < deadline) {
-                for (int c : PidTreeFixture.children(init)) {
-                    if ("Z (zombie)".equals(PidTreeFixture.statusField(Path.of("/proc/" + c + "/status"), "State:"))) {
-                        zombie = c;
+                for (long c : Proc.children(init)) {
+                    if (Proc.state(c).orElse('?') == 'Z') {
+                        zombie = (int) c;
                     }
                 }
-                PidTreeFixture.sleep(5);
+                Thread.sleep(5);
             }
             assertTrue(zombie > 0, "no zombie appeared under " + init);
-            int[] nspid = PidTreeFixture.nspid(zombie);
+            int[] nspid = Proc.task(zombie).nspid();
             try (PidNamespace ns = PidNamespace.ofProcess(init)) {
-                assertEquals(PidTreeFixture.nsInode(init, "pid"), ns.inode());
+                assertEquals(Proc.nsInode(init, "pid"), ns.inode());
                 for (Translation tr : Translation.values()) {
                     boolean in = tr == Translation.PID_IN_NAMESPACE || tr == Translation.TGID_IN_NAMESPACE;
                     int pid = in ? zombie : nspid[1];
@@ -138,25 +143,19 @@ class ProcfsFallbackTest extends PidTreeTestBase {
                     assertEquals(expected, ns.translateViaProcfs(tr, pid), "procfs " + tr + " of zombie " + zombie);
                 }
             }
-        } finally {
-            // the init first (its namespace, zombie included, dies with it); unshare reaps it and exits
-            PidTreeFixture.children(p.pid()).forEach(c -> ProcessHandle.of(c).ifPresent(ProcessHandle::destroyForcibly));
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor();
-            }
         }
     }
 
     @Test
     void forkedJvmWithPropertyProcfsAnswersThroughTheFallback() throws Exception {
+        Snapshot truth = tree.truth();
         StringBuilder requests = new StringBuilder();
         Map<String, String> expected = new LinkedHashMap<>();
-        int unused = PidTreeFixture.unusedPid();
+        int unused = Proc.unusedPid();
         for (NsInfo ns : truth.namespaces.values()) {
             String path = "/proc/" + ns.member().tgid() + "/ns/pid";
             List<int[]> cases = new ArrayList<>();
-            for (TaskInfo t : truth.tasks) {
+            for (Task t : truth.tasks) {
                 cases.add(new int[] {Translation.PID_IN_NAMESPACE.ordinal(), t.tid(), truth.pidIn(ns, t).orElse(0)});
                 cases.add(new int[] {Translation.TGID_IN_NAMESPACE.ordinal(), t.tid(), truth.tgidIn(ns, t).orElse(0)});
             }
@@ -178,10 +177,9 @@ class ProcfsFallbackTest extends PidTreeTestBase {
         expected.put("init /proc/" + truth.ns("L3").member().tgid() + "/ns/pid",
                 Integer.toString(truth.ns("L3").init().tid()));
 
-        PidTreeFixture.Result r = PidTreeFixture.run(PidTreeFixture.javaCommand(
-                List.of("-Dnsfs4j.pidTranslation=procfs"), TranslateMain.class), requests.toString(),
-                Duration.ofSeconds(60));
-        assertEquals(0, r.exit(), r.stdout());
+        Commands.Result r = Commands.run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED", "-Xmx64m",
+                "-XX:+UseSerialGC", "-Dnsfs4j.pidTranslation=procfs"), TranslateMain.class), requests.toString());
+        assertEquals(0, r.exitCode(), r::toString);
         Map<String, String> answers = new HashMap<>();
         for (String line : r.stdout().split("\n")) {
             int sep = line.lastIndexOf(" = ");
@@ -189,19 +187,21 @@ class ProcfsFallbackTest extends PidTreeTestBase {
                 answers.put(line.substring(0, sep), line.substring(sep + 3));
             }
         }
-        assertEquals("true", answers.get("procfs"), "the property did not select the fallback:\n" + r.stdout());
+        assertEquals("true", answers.get("procfs"), "the property did not select the fallback:\n" + r);
         List<String> mismatches = new ArrayList<>();
         expected.forEach((k, v) -> {
             if (!v.equals(answers.get(k))) {
                 mismatches.add(k + ": NSpid says " + v + ", forked JVM said " + answers.get(k));
             }
         });
-        assertEquals(List.of(), mismatches, () -> String.join("\n", mismatches) + "\n" + r.stdout());
+        assertEquals(List.of(), mismatches, () -> String.join("\n", mismatches) + "\n" + r);
     }
 
     /** One quick measurement, printed and not asserted: pidFromNamespace via ioctl and via procfs. */
     @Test
     void measurePidFromNamespaceIoctlAgainstProcfs() throws Exception {
+        Snapshot truth = tree.truth();
+        Map<String, PidNamespace> handles = tree.handles();
         NsInfo ns = truth.ns("L3");
         PidNamespace h = handles.get(ns.name());
         int[] locals = truth.members(ns).stream().mapToInt(t -> t.nspid()[ns.depth()]).toArray();
@@ -227,7 +227,7 @@ class ProcfsFallbackTest extends PidTreeTestBase {
             procfsRounds++;
         }
         long procfsNs = (System.nanoTime() - t0) / procfsRounds;
-        int tasksOnMachine = PidTreeFixture.listPids().size();
+        int tasksOnMachine = Proc.pids().size();
         System.out.printf("MEASUREMENT pidFromNamespace on a depth-3 namespace: ioctl %.2f us/call (%d calls),"
                 + " procfs fallback %.1f us/call (%d calls) = %.0fx; %d processes in /proc [sink %d]%n",
                 ioctlNs / 1000.0, ioctlRounds, procfsNs / 1000.0, procfsRounds, (double) procfsNs / Math.max(1, ioctlNs),
@@ -236,6 +236,7 @@ class ProcfsFallbackTest extends PidTreeTestBase {
 
     @Test
     void closedHandleOfAnotherNamespaceThrowsClosedOnBothPaths() throws Exception {
+        Snapshot truth = tree.truth();
         PidNamespace h = PidNamespace.ofProcess(truth.ns("L2").member().tgid());
         h.close();
         for (Translation tr : Translation.values()) {
@@ -262,6 +263,7 @@ class ProcfsFallbackTest extends PidTreeTestBase {
 
     @Test
     void procfsRejectsNonPositivePidsLikeTheIoctlPath() throws Exception {
+        Map<String, PidNamespace> handles = tree.handles();
         PidNamespace h = handles.get("L2");
         for (Translation tr : Translation.values()) {
             assertThrows(IllegalArgumentException.class, () -> h.translateViaProcfs(tr, 0));

@@ -1,6 +1,7 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.enter.NamespaceThread;
+import io.github.nsfs4j.testing.Proc;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,12 +17,12 @@ public final class RefusalProbeMain {
     public static void main(String[] args) throws Exception {
         for (String path : args) {
             try (Namespace ns = Namespace.open(Path.of(path)); NamespaceSet set = NamespaceSet.of(ns)) {
-                System.out.println("entered " + set.call(() -> ThreadNamespaces.own(ns.type().procName())));
+                System.out.println("entered " + set.call(() -> Proc.threadNsLink(ns.type().procName())));
             } catch (EntryRefusedException e) {
                 System.out.println("refused " + e.reason());
             }
         }
-        System.out.println(ThreadNamespaces.foreignThreads().equals(Map.of()) && NamespaceThread.STARTED.get() == 0
-                ? "threads home" : "threads moved: " + ThreadNamespaces.foreignThreads());
+        System.out.println(Proc.foreignThreads().equals(Map.of()) && NamespaceThread.STARTED.get() == 0
+                ? "threads home" : "threads moved: " + Proc.foreignThreads());
     }
 }

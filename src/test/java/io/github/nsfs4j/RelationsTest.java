@@ -3,6 +3,10 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.internal.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,10 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Lsns;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class RelationsTest {
     static Unshared allTypes3;
     static Unshared userPid2;
     static Unshared userPid3;
-    static Map<Long, Lsns.Entry> lsns;
+    static Map<Long, Lsns.Row> lsns;
 
     @BeforeAll
     static void startTrees() {
@@ -79,7 +79,7 @@ class RelationsTest {
         for (long pid : tree.pids()) {
             for (NamespaceType type : NamespaceType.values()) {
                 try (Namespace ns = Namespace.ofProcess(Math.toIntExact(pid), type)) {
-                    Lsns.Entry e = lsns.get(ns.inode());
+                    Lsns.Row e = lsns.get(ns.inode());
                     assertNotNull(e, "lsns lists " + ns + " of process " + pid);
                     assertEquals(type.procName(), e.type());
                     assertRelation(e.ons(), ns.owner(), "owner of " + ns + " (process " + pid + ")");
@@ -115,7 +115,7 @@ class RelationsTest {
     @EnumSource(NamespaceType.class)
     void ownNamespacesMatchLsns(NamespaceType type) throws Exception {
         try (Namespace ns = Namespace.current(type)) {
-            Lsns.Entry e = lsns.get(ns.inode());
+            Lsns.Row e = lsns.get(ns.inode());
             assertNotNull(e, "lsns lists " + ns);
             if (type == NamespaceType.USER) {
                 // the parent of the caller's own user namespace is never visible
@@ -253,11 +253,12 @@ class RelationsTest {
                 }
             }
 
-            List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec 3<\"$1\" 4<\"$2\"; shift 2; exec \"$@\"",
-                    "sh", "/proc/" + leaf + "/ns/uts", "/proc/self/ns/user", "unshare", "--user"));
-            cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class,
-                    "owner-after-unshare"));
-            Commands.Result r = Commands.run(cmd);
+            // fd 3 and 4 opened before the user namespace is unshared
+            Commands.Result r = Unshared.builder().types("user")
+                    .prefix("sh", "-c", "exec 3<\"$1\" 4<\"$2\"; shift 2; exec \"$@\"", "sh",
+                            "/proc/" + leaf + "/ns/uts", "/proc/self/ns/user")
+                    .run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class,
+                            "owner-after-unshare"));
             assertEquals(0, r.exitCode(), r.toString());
             Map<String, String> out = r.properties();
             String utsLink = Proc.nsLink(leaf, "uts");

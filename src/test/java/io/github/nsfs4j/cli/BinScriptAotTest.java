@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Proc;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -103,7 +106,7 @@ class BinScriptAotTest {
 
     private static void answer(UserShell.Result r) throws IOException {
         assertEquals(0, r.status(), r::toString);
-        assertEquals(big(Truth.inode(ProcessHandle.current().pid(), "net")), Json.object(r.out()).get("ns"), r::toString);
+        assertEquals(big(Proc.nsInode(ProcessHandle.current().pid(), "net")), Json.object(r.out()).get("ns"), r::toString);
     }
 
     /**
@@ -212,7 +215,7 @@ class BinScriptAotTest {
 
     @Test
     void aUserWhoCannotWriteTargetRunsWithoutACache() throws Exception {
-        Assumptions.assumeTrue(NamespaceFixture.isRoot() && NamespaceFixture.onPath("setpriv"), "needs root and setpriv");
+        Assumptions.assumeTrue(Proc.euid() == 0 && Commands.which("setpriv") != null, "needs root and setpriv");
         cleanAnswer(nsfs(Map.of(), "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
         assertFalse(Files.exists(cache));
         assertFalse(Files.exists(key));
@@ -250,7 +253,7 @@ class BinScriptAotTest {
     /** The script's answer, and nothing else on stdout. */
     private static void jshellAnswer(UserShell.Result r, String... more) throws IOException {
         assertEquals(0, r.status(), r::toString);
-        StringBuilder expected = new StringBuilder("PIDNS " + Truth.inode(ProcessHandle.current().pid(), "pid") + "\n");
+        StringBuilder expected = new StringBuilder("PIDNS " + Proc.nsInode(ProcessHandle.current().pid(), "pid") + "\n");
         for (String line : more) {
             expected.append(line).append('\n');
         }
@@ -300,7 +303,7 @@ class BinScriptAotTest {
         assertFalse(Files.exists(jshellCache), "NSFS_AOT=0 made a cache");
 
         // The first session trains the cache; its jshell does not keep the build lock the training took.
-        boolean flock = NamespaceFixture.onPath("flock");
+        boolean flock = Commands.which("flock") != null;
         Map<String, String> env = flock
                 ? Map.of("NSFS_TEST_LOCK", repo.resolve("target/.nsfs-build.lock").toString()) : Map.of();
         UserShell.Result first = jshell(env);

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Proc;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -74,15 +77,15 @@ class BinScriptEnvironmentTest {
     }
 
     private static void requireRootWith(String tool) throws Exception {
-        Assumptions.assumeTrue(NamespaceFixture.isRoot(), "needs root (to run as another user, or unshare -m)");
-        Assumptions.assumeTrue(NamespaceFixture.onPath(tool), tool + " is not on PATH");
+        Assumptions.assumeTrue(Proc.euid() == 0, "needs root (to run as another user, or unshare -m)");
+        Assumptions.assumeTrue(Commands.which(tool) != null, tool + " is not on PATH");
     }
 
     /** {@code info --json} on the caller's own net namespace: the kernel's inode, exit 0. */
     private static void answersInfo(UserShell.Result r) throws IOException {
         assertEquals(0, r.status(), r::toString);
         Map<String, Object> doc = Json.object(r.out());
-        assertEquals(big(Truth.inode(ProcessHandle.current().pid(), "net")), doc.get("ns"), r::toString);
+        assertEquals(big(Proc.nsInode(ProcessHandle.current().pid(), "net")), doc.get("ns"), r::toString);
     }
 
     /** Exactly one line on stderr, in nsfs's voice, with none of bash's own errors in it. */
@@ -167,6 +170,7 @@ class BinScriptEnvironmentTest {
         requireRootWith("unshare");
         // In a private mount namespace, /usr/lib/jvm is empty; PATH has no java; HOME has no JDKs.
         Path path = pathWithout(Set.of("java", "mvn"));
+        // unshare itself, not Unshared: the script under test is the process in the mount namespace
         UserShell.Result r = run(Map.of("PATH", path.toString(), "HOME", tmp.toString()),
                 "/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
                 "mount -t tmpfs tmpfs /usr/lib/jvm && exec \"$0\" --version", nsfs());

@@ -1,6 +1,8 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Proc;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,7 +52,7 @@ class BinScriptTest {
      * whatever the locale.
      */
     private void lsAndTreeThroughTheScript(Path cwd, Path nsfs) throws Exception {
-        if (NamespaceFixture.onPath("lsns")) {
+        if (Commands.which("lsns") != null) {
             LsnsComparison.Bracket bracket = LsnsComparison.Bracket.in(tmp);
             String script = bracket.script("\"$0\"");
             LsnsComparison.Result result = null;
@@ -76,7 +78,7 @@ class BinScriptTest {
 
     @Test
     void findsAJdkBuildsOnFirstUseAndRunsFromAnywhere() throws Exception {
-        Assumptions.assumeTrue(NamespaceFixture.onPath("mvn"), "Maven (mvn) is not on PATH");
+        Assumptions.assumeTrue(Commands.which("mvn") != null, "Maven (mvn) is not on PATH");
         Path repo = tmp.resolve("checkout");
         Files.createDirectories(repo.resolve("src"));
         Files.copy(UserShell.checkout().resolve("pom.xml"), repo.resolve("pom.xml"));
@@ -110,7 +112,7 @@ class BinScriptTest {
         assertEquals(0, info.status(), info::toString);
         assertEquals("", info.err(), info::toString);
         Map<String, Object> doc = Json.object(info.out());
-        assertEquals(big(Truth.inode(SELF, "net")), doc.get("ns"));
+        assertEquals(big(Proc.nsInode(SELF, "net")), doc.get("ns"));
         assertEquals("net", doc.get("type"));
         assertEquals(built, Files.getLastModifiedTime(jar), "no rebuild without changes");
 

@@ -79,6 +79,7 @@ class BindMountPathBytesTest {
         for (Map.Entry<String, byte[]> e : names.entrySet()) {
             byte[] file = concat(dir, e.getValue());
             String q = bashQuote(file);
+            // unshare from bash, not Unshared.bindMount: a Java string cannot name a file that is not UTF-8
             Commands.Result made = bash("touch " + q + " && unshare --net=" + q + " true && stat -c %i " + q);
             assertEquals(0, made.exitCode(), made::toString);
             mounted.add(file);

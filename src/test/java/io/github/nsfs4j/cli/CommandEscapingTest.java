@@ -9,9 +9,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * A command line with a tab, control characters, bytes that are not UTF-8, characters a
@@ -39,18 +42,19 @@ class CommandEscapingTest {
     @Test
     void commandCellsAreEscapedAsLsnsDoes() throws Exception {
         NamespaceFixture.requireNamespaces();
-        StringBuilder script = new StringBuilder("exec unshare --uts sh -c 'echo ready; read x' sh");
+        // Java cannot pass bytes that are not UTF-8 in argv: a shell appends them (printf) to the
+        // unshare command, so that they reach the processes in the new uts namespace.
+        StringBuilder script = new StringBuilder("exec \"$@\" sh");
         for (String arg : ARGS) {
             script.append(" \"$(printf '").append(arg).append("')\"");
         }
-        Process p = new ProcessBuilder("sh", "-c", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try {
-            assertEquals('r', p.getInputStream().read(), "the process did not start");
-            long uts = Truth.inode(p.pid(), "uts");
-            byte[] cmdline = Files.readAllBytes(Path.of("/proc", String.valueOf(p.pid()), "cmdline"));
+        try (Unshared p = Unshared.builder().types("uts").prefix("sh", "-c", script.toString(), "sh")
+                .script("echo ready; sleep 100000").start()) { // sh stays, with the bytes in its argv
+            long uts = Proc.nsInode(p.leafPid(), "uts");
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", String.valueOf(p.leafPid()), "cmdline"));
             assertTrue(new String(cmdline, StandardCharsets.ISO_8859_1).contains("\u00ff\u00fef"), "raw bytes in argv");
 
-            String lsns = cell(Truth.run("lsns", "-t", "uts", "-u", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND"), uts);
+            String lsns = cell(Lsns.output("-t", "uts", "-u", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND"), uts);
             assertNotNull(lsns, "lsns lists the namespace");
             assertTrue(lsns.contains("a\\x09b") && lsns.contains("\\xff\\xfef"), lsns); // the cases are real
             for (String sub : new String[] {"ls", "tree"}) {
@@ -63,9 +67,6 @@ class CommandEscapingTest {
             CliRun json = CliRun.of("ls", "--json", "-t", "uts");
             assertTrue(json.out().contains("a\\tb c\\u0001d\\u007fe"), json::toString);
             assertTrue(json.out().contains("nl\\nx"), json::toString);
-        } finally {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
         }
     }
 

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.github.nsfs4j.testing.Proc;
+
 /**
  * The command line as lsns users type it (getopt_long): attached and bundled short options,
  * unambiguous long prefixes, a leading {@code --}, {@code --help} winning over everything,
@@ -38,7 +40,7 @@ class CommandLineTest {
 
     @Test
     void shortOptionValuesAttachedOrBundled() throws Exception {
-        Object ownUts = CliRun.big(Truth.inode(SELF, "uts"));
+        Object ownUts = CliRun.big(Proc.nsInode(SELF, "uts"));
         for (String[] args : new String[][] {{"ls", "-J", "-tuts"}, {"ls", "-Jtuts"}, {"ls", "-Jt", "uts"},
             {"ls", "-uJtuts"}, {"-J", "ls", "--type=uts"}, {"ls", "--json", "--ty", "uts"}, {"ls", "--js", "--t=uts"}}) {
             CliRun run = CliRun.of((Object[]) args);
@@ -96,7 +98,7 @@ class CommandLineTest {
         assertEquals(Set.of("uts"), types(CliRun.of("-J", "--", "ls", "-tuts")));
         CliRun info = CliRun.of("--", "info", "--json", "--", "uts:" + SELF);
         assertEquals(0, info.status(), info::toString);
-        assertEquals(CliRun.big(Truth.inode(SELF, "uts")), info.json().get("ns"));
+        assertEquals(CliRun.big(Proc.nsInode(SELF, "uts")), info.json().get("ns"));
         // After --, an option-looking word is the subcommand's name: there is none such.
         assertTrue(CliRun.of("--", "--help").assertFailure(2).err().startsWith("nsfs: unknown subcommand '--help'"));
         CliRun.of("--").assertFailure(2);

@@ -20,6 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
+
 /** {@code nsfs info}, compared with readlink and lsns on real namespaces. */
 class InfoCommandTest {
 
@@ -36,10 +40,10 @@ class InfoCommandTest {
                 : List.of("ns", "id", "type", "pns", "ons", "owner_uid");
         assertEquals(expectedKeys, List.copyOf(info.keySet()));
 
-        long inode = Truth.inode(pid, type);
+        long inode = Proc.nsInode(pid, type);
         assertEquals(big(inode), info.get("ns"));
         assertEquals(type, info.get("type"));
-        Truth.LsnsRow row = Truth.lsns(inode);
+        Lsns.Row row = Lsns.snapshot().get(inode);
         assertNotNull(row, "lsns does not list " + type + ":[" + inode + "]");
         assertEquals(row.type(), info.get("type"));
         assertEquals(big(row.pns()), info.get("pns"), "pns of " + type + ":[" + inode + "]");
@@ -73,7 +77,7 @@ class InfoCommandTest {
     void textOutputIsAlignedKeyValueLines() throws Exception {
         CliRun run = CliRun.of("info", "net:" + SELF);
         assertEquals(0, run.status(), run::toString);
-        long inode = Truth.inode(SELF, "net");
+        long inode = Proc.nsInode(SELF, "net");
         List<String> lines = run.out().lines().toList();
         assertEquals(6, lines.size(), run::toString);
         assertEquals("ns:        " + Long.toUnsignedString(inode), lines.get(0));
@@ -87,15 +91,15 @@ class InfoCommandTest {
 
     @Test
     void childUserNamespace() throws Exception {
-        try (NsChild child = NsChild.start("--user", "--map-root-user", "--uts")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "user");
+        try (Unshared child = Unshared.builder().types("user", "uts").mapRootUser(true).start()) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "user");
             assertEquals(BigInteger.ZERO, info.get("owner_uid"), "created by root");
-            long hostUser = Truth.inode(SELF, "user");
+            long hostUser = Proc.nsInode(SELF, "user");
             assertEquals(big(hostUser), info.get("pns"));
             assertEquals(big(hostUser), info.get("ons"));
             assertNotEquals(CliRun.of("info", "--json", "user:" + SELF).json().get("id"), info.get("id"));
             // The child's new uts namespace is owned by its user namespace.
-            Map<String, Object> uts = checkAgainstKernel(child.pid(), "uts");
+            Map<String, Object> uts = checkAgainstKernel(child.leafPid(), "uts");
             assertEquals(info.get("ns"), uts.get("ons"));
         }
     }
@@ -103,30 +107,30 @@ class InfoCommandTest {
     @Test
     void userNamespaceOfAnotherUserShowsItsUid() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "no setpriv");
-        try (NsChild child = NsChild.start(List.of("setpriv", "--reuid=4321", "--regid=4321", "--clear-groups"),
-                "--user")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "user");
+        try (Unshared child = Unshared.builder().prefix("setpriv", "--reuid=4321", "--regid=4321", "--clear-groups")
+                .types("user").start()) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "user");
             assertEquals(BigInteger.valueOf(4321), info.get("owner_uid"));
         }
     }
 
     @Test
     void childPidNamespaceShowsItsInit() throws Exception {
-        try (NsChild child = NsChild.start("--pid", "--fork", "--kill-child")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "pid");
-            assertEquals(BigInteger.valueOf(child.pid()), info.get("init_pid"));
-            assertEquals(big(Truth.inode(SELF, "pid")), info.get("pns"));
-            assertEquals(big(Truth.inode(SELF, "user")), info.get("ons"));
+        try (Unshared child = Unshared.start("pid")) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "pid");
+            assertEquals(BigInteger.valueOf(child.leafPid()), info.get("init_pid"));
+            assertEquals(big(Proc.nsInode(SELF, "pid")), info.get("pns"));
+            assertEquals(big(Proc.nsInode(SELF, "user")), info.get("ons"));
 
-            CliRun text = CliRun.of("info", "pid:" + child.pid());
-            assertTrue(text.out().contains("\ninit_pid:  " + child.pid() + "\n"), text::toString);
+            CliRun text = CliRun.of("info", "pid:" + child.leafPid());
+            assertTrue(text.out().contains("\ninit_pid:  " + child.leafPid() + "\n"), text::toString);
         }
     }
 
     @Test
     void childNetNamespaceHasItsOwnIdentity() throws Exception {
-        try (NsChild child = NsChild.start("--net")) {
-            Map<String, Object> info = checkAgainstKernel(child.pid(), "net");
+        try (Unshared child = Unshared.start("net")) {
+            Map<String, Object> info = checkAgainstKernel(child.leafPid(), "net");
             Map<String, Object> host = CliRun.of("info", "--json", "net:" + SELF).json();
             assertNotEquals(host.get("ns"), info.get("ns"));
             assertNotEquals(host.get("id"), info.get("id"));
@@ -142,14 +146,14 @@ class InfoCommandTest {
         Path net = Files.createFile(dir.resolve("blue"));
         Path pid = Files.createFile(dir.resolve("pidns"));
         try {
-            Truth.run("unshare", "--net=" + net, "true");
-            Truth.run("unshare", "--pid=" + pid, "--fork", "true");
+            Unshared.bindMount("net", net);
+            Unshared.bindMount("pid", pid);
 
             CliRun netInfo = CliRun.of("info", "--json", net);
             assertEquals(0, netInfo.status(), netInfo::toString);
             assertEquals("net", netInfo.json().get("type"));
-            assertNotEquals(big(Truth.inode(SELF, "net")), netInfo.json().get("ns"));
-            assertEquals(big(Truth.inode(SELF, "user")), netInfo.json().get("ons"));
+            assertNotEquals(big(Proc.nsInode(SELF, "net")), netInfo.json().get("ns"));
+            assertEquals(big(Proc.nsInode(SELF, "user")), netInfo.json().get("ons"));
 
             CliRun pidInfo = CliRun.of("info", "--json", pid);
             assertEquals(0, pidInfo.status(), pidInfo::toString);
@@ -157,7 +161,7 @@ class InfoCommandTest {
             assertEquals("pid", doc.get("type"));
             assertTrue(doc.containsKey("init_pid"));
             assertNull(doc.get("init_pid"), "its init has exited");
-            assertEquals(big(Truth.inode(SELF, "pid")), doc.get("pns"));
+            assertEquals(big(Proc.nsInode(SELF, "pid")), doc.get("pns"));
 
             CliRun init = CliRun.of("init-pid", "--json", pid);
             assertEquals(1, init.status(), init::toString);

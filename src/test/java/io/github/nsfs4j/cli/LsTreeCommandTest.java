@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.Namespace;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
 
 /**
  * {@code nsfs ls} and {@code nsfs tree} on a machine with extra namespaces (see
@@ -50,18 +52,18 @@ class LsTreeCommandTest {
     static void makeNamespaces() throws Exception {
         NamespaceFixture.requireNamespaces();
         fx = NamespaceFixture.start(tmp);
-        hostUser = Truth.inode(SELF, "user");
-        hostPid = Truth.inode(SELF, "pid");
+        hostUser = Proc.nsInode(SELF, "user");
+        hostPid = Proc.nsInode(SELF, "pid");
         made = new LinkedHashSet<>();
         for (String type : new String[] {"net", "uts", "ipc", "mnt", "cgroup", "time"}) {
-            made.add(Truth.inode(fx.multi.pid(), type));
+            made.add(Proc.nsInode(fx.multi.leafPid(), type));
         }
         // A is in U1; B in U2 and P1; C in U3 and P2; D in U3 and P3.
-        userChain = new long[] {hostUser, Truth.inode(fx.nested[0], "user"), Truth.inode(fx.nested[1], "user"),
-            Truth.inode(fx.nested[2], "user")};
-        pidChain = new long[] {hostPid, Truth.inode(fx.nested[1], "pid"), Truth.inode(fx.nested[2], "pid"),
-            Truth.inode(fx.nested[3], "pid")};
-        assertEquals(userChain[3], Truth.inode(fx.nested[3], "user"));
+        userChain = new long[] {hostUser, Proc.nsInode(fx.nested[0], "user"), Proc.nsInode(fx.nested[1], "user"),
+            Proc.nsInode(fx.nested[2], "user")};
+        pidChain = new long[] {hostPid, Proc.nsInode(fx.nested[1], "pid"), Proc.nsInode(fx.nested[2], "pid"),
+            Proc.nsInode(fx.nested[3], "pid")};
+        assertEquals(userChain[3], Proc.nsInode(fx.nested[3], "user"));
         for (int i = 1; i < 4; i++) {
             made.add(userChain[i]);
             made.add(pidChain[i]);
@@ -76,15 +78,11 @@ class LsTreeCommandTest {
         }
     }
 
-    private static Map<Long, LsnsComparison.Row> lsns() throws Exception {
-        return LsnsComparison.rows(Truth.run(LsnsComparison.LSNS));
-    }
-
     /** The inodes of this JVM's namespaces: an lsns started by it is in them too. */
     private static Set<Long> ownNamespaces() throws Exception {
         Set<Long> own = new HashSet<>();
         for (String type : TYPES) {
-            own.add(Truth.inode(SELF, type));
+            own.add(Proc.nsInode(SELF, type));
         }
         return own;
     }
@@ -103,13 +101,13 @@ class LsTreeCommandTest {
     void lsJsonAgreesWithLsnsFieldByField() throws Exception {
         LsnsComparison.Result result = null;
         for (int attempt = 1; attempt <= 10; attempt++) {
-            Map<Long, LsnsComparison.Row> before = lsns();
+            Map<Long, Lsns.Row> before = Lsns.snapshot();
             CliRun run = CliRun.of("ls", "--json");
-            Map<Long, LsnsComparison.Row> after = lsns();
+            Map<Long, Lsns.Row> after = Lsns.snapshot();
             assertEquals(0, run.status(), run::toString);
             assertEquals("", run.err(), run::toString);
             assertTrue(before.keySet().containsAll(made), () -> "lsns lists every test-made namespace: " + before.keySet());
-            result = LsnsComparison.compare(before, LsnsComparison.rows(run.out()), after, ownNamespaces());
+            result = LsnsComparison.compare(before, LsnsComparison.nsfsRows(run.out()), after, ownNamespaces());
             if (result.agrees(made)) {
                 System.out.println("nsfs ls --json vs lsns (in-process, attempt " + attempt + "): " + result);
                 break;
@@ -205,7 +203,7 @@ class LsTreeCommandTest {
 
         // -t keeps only the types asked for, the held ones included.
         Map<Long, Map<String, Object>> net = byInode(CliRun.of("ls", "--json", "-t", "net").json());
-        assertTrue(net.keySet().containsAll(List.of(fx.fdHeld, fx.mountHeld, Truth.inode(fx.multi.pid(), "net"))));
+        assertTrue(net.keySet().containsAll(List.of(fx.fdHeld, fx.mountHeld, Proc.nsInode(fx.multi.leafPid(), "net"))));
         assertTrue(net.values().stream().allMatch(m -> m.get("type").equals("net")));
         Map<Long, Map<String, Object>> pidUser = byInode(CliRun.of("ls", "--json", "--type=pid", "-t", "user").json());
         for (int i = 0; i < 4; i++) {
@@ -303,11 +301,11 @@ class LsTreeCommandTest {
     @SuppressWarnings("unchecked")
     private void checkTree(String by) throws Exception {
         boolean byOwner = by.equals("owner");
-        Map<Long, LsnsComparison.Row> before = lsns();
+        Map<Long, Lsns.Row> before = Lsns.snapshot();
         // By owner is the default: the JSON run relies on that, the text run names it.
         CliRun json = byOwner ? CliRun.of("tree", "--json") : CliRun.of("tree", "--json", "--by", by);
         CliRun text = CliRun.of("tree", "--by=" + by);
-        Map<Long, LsnsComparison.Row> after = lsns();
+        Map<Long, Lsns.Row> after = Lsns.snapshot();
         assertEquals(0, json.status(), json::toString);
         assertEquals(0, text.status(), text::toString);
         Map<Long, Long> tree = parents((List<Object>) json.json().get("namespaces"), 0, new HashMap<>());
@@ -320,7 +318,7 @@ class LsTreeCommandTest {
             assertEquals(userChain[i - 1], drawn.get(userChain[i]), "text, user level " + i);
             assertEquals(byOwner ? userChain[i] : pidChain[i - 1], drawn.get(pidChain[i]), "text, pid level " + i);
         }
-        long multiNet = Truth.inode(fx.multi.pid(), "net");
+        long multiNet = Proc.nsInode(fx.multi.leafPid(), "net");
         assertEquals(byOwner ? hostUser : 0L, tree.get(multiNet));
         assertEquals(byOwner ? hostUser : 0L, tree.get(fx.fdHeld));
         assertEquals(byOwner ? hostUser : 0L, tree.get(fx.mountHeld));
@@ -332,7 +330,7 @@ class LsTreeCommandTest {
         // Every namespace lsns showed the same before and after hangs under its lsns ONS (by
         // owner) or PNS (by parent, pid and user only), or is a root when that is 0.
         int checked = 0;
-        for (LsnsComparison.Row row : before.values()) {
+        for (Lsns.Row row : before.values()) {
             if (!row.equals(after.get(row.ns())) || !tree.containsKey(row.ns())) {
                 continue;
             }

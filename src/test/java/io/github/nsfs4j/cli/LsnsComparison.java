@@ -1,13 +1,13 @@
 package io.github.nsfs4j.cli;
 
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Lsns;
 
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,15 +15,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Compares {@code nsfs ls --json} with {@code lsns -J -l -o NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS}
- * taken just before and just after it. Other processes come and go on a shared machine, so
- * only namespaces whose lsns row is the same before and after ("stable") are compared; for
- * those, every field must agree.
+ * Compares {@code nsfs ls --json} with {@link Lsns#COMMAND} taken just before and just after
+ * it. Other processes come and go on a shared machine, so only namespaces whose lsns row is
+ * the same before and after ("stable") are compared; for those, every field must agree.
  */
 final class LsnsComparison {
     private LsnsComparison() {}
-
-    static final String[] LSNS = {"lsns", "-J", "-l", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS"};
 
     /**
      * {@code nsfs ls --json} in its own process between two lsns runs of one shell (all three
@@ -37,40 +34,31 @@ final class LsnsComparison {
 
         /** The {@code sh -c} script; {@code nsfs} is the shell words that start nsfs, such as {@code "$0"}. */
         String script(String nsfs) {
-            String lsns = String.join(" ", LSNS);
+            String lsns = String.join(" ", Lsns.COMMAND);
             return lsns + " >" + before + " && " + nsfs + " ls --json >" + this.nsfs + " && " + lsns + " >" + after;
         }
 
         /** Compares the three documents the script wrote. */
         Result compare() throws IOException {
-            return LsnsComparison.compare(rows(Files.readString(before)), rows(Files.readString(nsfs)),
-                    rows(Files.readString(after)), Set.of());
+            return LsnsComparison.compare(Lsns.parse(Files.readString(before)), nsfsRows(Files.readString(nsfs)),
+                    Lsns.parse(Files.readString(after)), Set.of());
         }
     }
 
-    /** The fields both print. {@code pid} and {@code command} are null where no process is in it. */
-    record Row(long ns, String type, long nprocs, Long pid, String user, String command, long pns, long ons) {
-        Row withNprocs(long n) {
-            return new Row(ns, type, n, pid, user, command, pns, ons);
+    /**
+     * The rows of an {@code nsfs ls --json} document: as {@link Lsns#parse} reads lsns's, but its
+     * numbers must be JSON numbers (some lsns versions print some as strings; nsfs never).
+     */
+    static Map<Long, Lsns.Row> nsfsRows(String json) {
+        for (Object row : Json.asArray(Json.object(json).get("namespaces"))) {
+            for (String column : List.of("ns", "nprocs", "pid", "pns", "ons")) {
+                Object value = Json.asObject(row).get(column);
+                if (value != null && !(value instanceof BigInteger)) {
+                    throw new IllegalStateException("nsfs ls --json: " + column + " is not a number: " + row);
+                }
+            }
         }
-    }
-
-    /** The rows of a {@code {"namespaces":[...]}} document, by inode. */
-    @SuppressWarnings("unchecked")
-    static Map<Long, Row> rows(String json) {
-        Map<Long, Row> rows = new LinkedHashMap<>();
-        for (Object o : (List<Object>) Json.object(json).get("namespaces")) {
-            Map<String, Object> m = (Map<String, Object>) o;
-            Row row = new Row(num(m.get("ns")), (String) m.get("type"), num(m.get("nprocs")),
-                    m.get("pid") == null ? null : num(m.get("pid")), (String) m.get("user"),
-                    (String) m.get("command"), num(m.get("pns")), num(m.get("ons")));
-            rows.put(row.ns(), row);
-        }
-        return rows;
-    }
-
-    private static long num(Object o) {
-        return o == null ? 0 : ((BigInteger) o).longValue();
+        return Lsns.parse(json);
     }
 
     /**
@@ -97,18 +85,19 @@ final class LsnsComparison {
      * Compares. {@code lsnsOnly}: namespaces the lsns process itself was in, while nsfs ran
      * in-process and so did not see it: lsns counts one process more there.
      */
-    static Result compare(Map<Long, Row> before, Map<Long, Row> nsfs, Map<Long, Row> after, Set<Long> lsnsOnly) {
+    static Result compare(Map<Long, Lsns.Row> before, Map<Long, Lsns.Row> nsfs, Map<Long, Lsns.Row> after,
+            Set<Long> lsnsOnly) {
         Set<Long> compared = new TreeSet<>();
         Set<Long> unstable = new TreeSet<>();
         List<String> mismatches = new ArrayList<>();
-        for (Row lsns : before.values()) {
+        for (Lsns.Row lsns : before.values()) {
             if (!lsns.equals(after.get(lsns.ns()))) {
                 unstable.add(lsns.ns());
                 continue;
             }
             compared.add(lsns.ns());
-            Row expected = lsnsOnly.contains(lsns.ns()) ? lsns.withNprocs(lsns.nprocs() - 1) : lsns;
-            Row ours = nsfs.get(lsns.ns());
+            Lsns.Row expected = lsnsOnly.contains(lsns.ns()) ? lsns.withNprocs(lsns.nprocs() - 1) : lsns;
+            Lsns.Row ours = nsfs.get(lsns.ns());
             if (ours == null) {
                 mismatches.add("nsfs lacks " + lsns);
             } else if (!expected.equals(ours)) {
@@ -118,7 +107,7 @@ final class LsnsComparison {
         return new Result(compared, unstable, mismatches);
     }
 
-    private static String diff(Row lsns, Row nsfs) {
+    private static String diff(Lsns.Row lsns, Lsns.Row nsfs) {
         StringBuilder sb = new StringBuilder(lsns.type() + ":[" + lsns.ns() + "]");
         field(sb, "type", lsns.type(), nsfs.type());
         field(sb, "nprocs", lsns.nprocs(), nsfs.nprocs());

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +135,7 @@ class MainTest {
             }
         }
         for (String type : new String[] {"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}) {
-            assertTrue(seen.contains(CliRun.big(Truth.inode(self, type))), type);
+            assertTrue(seen.contains(CliRun.big(Proc.nsInode(self, type))), type);
         }
         CliRun text = CliRun.of(sub);
         assertEquals(0, text.status(), text::toString);
@@ -162,7 +165,7 @@ class MainTest {
 
     @Test
     void goneProcessOrMissingFileExits1() throws Exception {
-        long dead = Truth.deadPid();
+        long dead = Proc.deadPid();
         CliRun run = CliRun.of("info", "net:" + dead).assertFailure(1);
         assertTrue(run.err().contains("no process " + dead), run::toString);
         CliRun.of("info", "--json", "/proc/" + dead + "/ns/net").assertFailure(1);
@@ -199,9 +202,8 @@ class MainTest {
     /** Without native access (no flag, no manifest), one line names the flag to add. */
     @Test
     void missingNativeAccessIsExplained() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "info", "--json", "net:" + ProcessHandle.current().pid()).start();
+        Process p = new ProcessBuilder(Commands.javaCommand(List.of(), Main.class, "info", "--json",
+                "net:" + ProcessHandle.current().pid())).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

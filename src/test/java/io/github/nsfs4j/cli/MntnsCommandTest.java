@@ -1,6 +1,10 @@
 package io.github.nsfs4j.cli;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static io.github.nsfs4j.cli.CliRun.big;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,14 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -37,8 +37,8 @@ class MntnsCommandTest {
         Object ownId = CliRun.of("info", "--json", "mnt:" + SELF).json().get("id");
         Map<String, Object> own = rows.stream().filter(r -> r.get("id").equals(ownId)).findFirst().orElseThrow();
         assertEquals(List.of("id", "ns", "nr_mounts"), List.copyOf(own.keySet()));
-        assertEquals(big(Truth.inode(SELF, "mnt")), own.get("ns"));
-        long mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+        assertEquals(big(Proc.nsInode(SELF, "mnt")), own.get("ns"));
+        long mounts = Proc.mountinfo("self").size();
         assertEquals(BigInteger.valueOf(mounts), own.get("nr_mounts"));
         // In id order.
         for (int i = 1; i < rows.size(); i++) {
@@ -51,12 +51,12 @@ class MntnsCommandTest {
     @SuppressWarnings("unchecked")
     @Test
     void walkSeesEveryMountNamespaceLsnsSees() throws Exception {
-        Assumptions.assumeTrue(Truth.inode(SELF, "pid") == 0xEFFFFFFCL, "not in the initial pid namespace");
-        try (NsChild child = NsChild.start("--mount")) {
+        Assumptions.assumeTrue(Proc.nsInode(SELF, "pid") == 0xEFFFFFFCL, "not in the initial pid namespace");
+        try (Unshared child = Unshared.start("mnt")) {
             // Other processes may make and drop mount namespaces meanwhile: only those lsns
             // lists both before and after the walk must be in it.
             Set<Long> before = new HashSet<>();
-            for (Truth.LsnsRow row : Truth.lsnsAll()) {
+            for (Lsns.Row row : Lsns.snapshot().values()) {
                 before.add(row.ns());
             }
             CliRun run = CliRun.of("mntns", "--json");
@@ -66,9 +66,9 @@ class MntnsCommandTest {
             for (Object row : (List<Object>) run.json().get("mount_namespaces")) {
                 walked.add(((Map<String, Object>) row).get("ns"));
             }
-            long childMnt = Truth.inode(child.pid(), "mnt");
+            long childMnt = Proc.nsInode(child.leafPid(), "mnt");
             assertTrue(walked.contains(big(childMnt)), run::toString);
-            for (Truth.LsnsRow row : Truth.lsnsAll()) {
+            for (Lsns.Row row : Lsns.snapshot().values()) {
                 if (row.type().equals("mnt") && before.contains(row.ns())) {
                     assertTrue(walked.contains(big(row.ns())), "lsns lists mnt:[" + row.ns() + "]\n" + run);
                 }
@@ -84,26 +84,16 @@ class MntnsCommandTest {
     @SuppressWarnings("unchecked")
     @Test
     void outsideTheInitialPidNamespaceOnlyOurOwnIsShown() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("unshare", "--pid", "--fork", "--kill-child", java,
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "mntns", "--json").start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            String report = "exit " + p.exitValue() + "\n" + out + err;
-            assertEquals(0, p.exitValue(), report);
-            List<Object> rows = (List<Object>) Json.object(out).get("mount_namespaces");
-            assertEquals(1, rows.size(), report);
-            assertEquals(big(Truth.inode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
-            assertEquals(1, err.lines().count(), report);
-            assertTrue(err.startsWith("nsfs mntns: showing only your own mount namespace: the kernel refuses"
-                    + " the walk (NS_MNT_GET_NEXT/PREV: EPERM)"), report);
-        } finally {
-            p.destroyForcibly();
-            p.waitFor();
-        }
+        Commands.Result r = Unshared.builder().types("pid").run(
+                Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), Main.class, "mntns", "--json"));
+        String report = r.toString();
+        assertEquals(0, r.exitCode(), report);
+        List<Object> rows = (List<Object>) Json.object(r.stdout()).get("mount_namespaces");
+        assertEquals(1, rows.size(), report);
+        assertEquals(big(Proc.nsInode(SELF, "mnt")), ((Map<String, Object>) rows.getFirst()).get("ns"), report);
+        assertEquals(1, r.stderr().lines().count(), report);
+        assertTrue(r.stderr().startsWith("nsfs mntns: showing only your own mount namespace: the kernel refuses"
+                + " the walk (NS_MNT_GET_NEXT/PREV: EPERM)"), report);
     }
 
     @Test
@@ -112,7 +102,7 @@ class MntnsCommandTest {
         assertEquals(0, run.status(), run::toString);
         List<String> lines = run.out().lines().toList();
         assertTrue(lines.getFirst().matches(" *ID +NS +NR_MOUNTS"), run::toString);
-        String inode = Long.toUnsignedString(Truth.inode(SELF, "mnt"));
+        String inode = Long.toUnsignedString(Proc.nsInode(SELF, "mnt"));
         assertTrue(lines.stream().anyMatch(l -> l.contains(" " + inode + " ")), run::toString);
     }
 }

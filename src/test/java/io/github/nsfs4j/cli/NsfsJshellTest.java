@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.PidNamespace;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * {@code bin/nsfs-jshell SCRIPT} as a user runs it: a copy of bin/ (the script and
@@ -59,11 +62,11 @@ class NsfsJshellTest {
     static void checkScriptRun(Path tmp, Path binDir, Map<String, String> env) throws Exception {
         Path script = tmp.resolve("pidns.jsh");
         Files.writeString(script, SCRIPT);
-        NsChild child = null;
+        Unshared child = null;
         Map<String, String> fullEnv = new HashMap<>(env);
-        if (NamespaceFixture.isRoot() && NamespaceFixture.onPath("unshare")) {
-            child = NsChild.start("--pid", "--fork", "--kill-child");
-            fullEnv.put("NSFS_TEST_CHILD", String.valueOf(child.pid()));
+        if (Proc.euid() == 0 && Commands.which("unshare") != null) {
+            child = Unshared.start("pid");
+            fullEnv.put("NSFS_TEST_CHILD", String.valueOf(child.leafPid()));
         }
         UserShell.Result r;
         try {
@@ -78,7 +81,7 @@ class NsfsJshellTest {
         assertFalse(result.err().contains("WARNING"), result::toString);
         assertFalse(result.out().contains("Try:"), () -> "no tour when a script runs: " + result);
         Map<String, String> v = result.values();
-        long inode = Truth.inode(SELF, "pid");
+        long inode = Proc.nsInode(SELF, "pid");
         assertEquals("pid", v.get("TYPE"), result::toString);
         assertEquals(String.valueOf(inode), v.get("INODE"), result::toString);
         try (PidNamespace own = PidNamespace.ofProcess(SELF)) {
@@ -92,9 +95,7 @@ class NsfsJshellTest {
             assertEquals("pid:[" + inode + "]" + (id.equals("none") ? "" : " id=" + id), v.get("STRING"), result::toString);
         }
         // The kernel's truth for the init pid: in the initial pid namespace (one NSpid column), 1.
-        List<String> nspid = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                .filter(l -> l.startsWith("NSpid:")).toList();
-        if (nspid.size() == 1 && nspid.getFirst().substring(6).trim().split("\\s+").length == 1) {
+        if (Proc.nsPid(ProcessHandle.current().pid()).size() == 1) {
             assertEquals("1", v.get("INIT"), result::toString);
         }
         assertEquals("[/proc]", v.get("IMPORTS"), result::toString);

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,9 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
-import io.github.nsfs4j.testing.Json;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Namespaces no process is in, made for real: {@code unshare --user --map-root-user --net}
@@ -47,45 +47,31 @@ class OrphanNamespacesTest {
          * runs while the process is still in them.
          */
         static Orphans make(Path file, int uid, Check whileAlive) throws Exception {
-            List<String> cmd = new ArrayList<>();
+            Unshared.Builder namespaces = Unshared.builder().types("user", "net").mapRootUser(true);
             if (uid != 0) {
-                cmd.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+                namespaces.prefix("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups");
             }
-            cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "sh", "-c",
-                    "readlink /proc/self/ns/user /proc/self/ns/net; echo ready; exec sleep 100000"));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Unshared tree = namespaces.start();
             boolean mounted = false;
             try {
-                BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                long user = inode(r.readLine(), "user");
-                long net = inode(r.readLine(), "net");
-                if (!"ready".equals(r.readLine())) { // sh waited for readlink: no process but sh is in them now
-                    throw new IOException("unshare did not get ready");
-                }
+                long pid = tree.leafPid();
+                long user = Proc.nsInode(pid, "user");
+                long net = Proc.nsInode(pid, "net");
                 Files.createFile(file);
-                run("mount", "--bind", "/proc/" + p.pid() + "/ns/net", file.toString());
+                run("mount", "--bind", "/proc/" + pid + "/ns/net", file.toString());
                 mounted = true;
-                whileAlive.run(p.pid(), user, net);
-                p.destroyForcibly();
-                p.waitFor();
-                assertEquals(net, (Long) Files.getAttribute(file, "unix:ino"), "the mount keeps the net namespace");
+                whileAlive.run(pid, user, net);
+                tree.close();
+                assertEquals(net, Proc.statIno(file), "the mount keeps the net namespace");
                 Orphans o = new Orphans(user, net, file);
                 mounted = false;
                 return o;
             } finally {
-                p.destroyForcibly();
-                p.waitFor();
+                tree.close();
                 if (mounted) {
                     run("umount", file.toString());
                 }
             }
-        }
-
-        private static long inode(String link, String type) throws IOException {
-            if (link == null || !link.startsWith(type + ":[") || !link.endsWith("]")) {
-                throw new IOException("unshare did not start: " + link);
-            }
-            return Long.parseLong(link.substring(type.length() + 2, link.length() - 1));
         }
 
         @Override
@@ -217,25 +203,13 @@ class OrphanNamespacesTest {
         }
     }
 
-    /** lsns's USER column for a namespace; retried, as lsns fails when a process exits under it. */
-    @SuppressWarnings("unchecked")
-    private static String lsnsUser(long ns) throws Exception {
-        for (int attempt = 0; attempt < 8; attempt++) {
-            Process p = new ProcessBuilder("lsns", "-J", "-l", "-o", "NS,USER").redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                continue;
-            }
-            for (Object row : (List<Object>) Json.object(out).get("namespaces")) {
-                Map<String, Object> m = (Map<String, Object>) row;
-                if (CliRun.u64(m.get("ns")) == ns) {
-                    return (String) m.get("user");
-                }
-            }
-            throw new AssertionError("lsns does not list ns " + ns + ":\n" + out);
+    /** lsns's USER column for a namespace. */
+    private static String lsnsUser(long ns) {
+        Lsns.Row row = Lsns.snapshot().get(ns);
+        if (row == null) {
+            throw new AssertionError("lsns does not list ns " + ns);
         }
-        throw new AssertionError("lsns failed 8 times");
+        return row.user();
     }
 
     /**

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,13 +46,13 @@ class StartupLinkingTest {
     void infoAndLsLinkOneDowncallShape(@TempDir Path dir) throws Exception {
         Path jar = TestJar.build(dir);
         try (Unshared child = Unshared.start("net", "uts")) {
-            long inode = Truth.inode(child.leafPid(), "net");
+            long inode = Proc.nsInode(child.leafPid(), "net");
             String info = run(jar, "info", "net:" + child.leafPid());
             assertTrue(info.contains(Long.toString(inode)), info);
             assertEquals(1, stubs(info), "info: open, ioctl, fstatfs, statx and close all through syscall(2)");
 
             String ls = run(jar, "ls", "-t", "uts");
-            assertTrue(ls.contains(Long.toString(Truth.inode(child.leafPid(), "uts"))), ls);
+            assertTrue(ls.contains(Long.toString(Proc.nsInode(child.leafPid(), "uts"))), ls);
             // The USER column: names learnt through the JDK's owner lookup of /proc/PID; getpwuid_r
             // only for a namespace no process is in whose owner's uid runs no process either.
             assertEquals(1, stubs(ls), "ls: syscall(2) alone");

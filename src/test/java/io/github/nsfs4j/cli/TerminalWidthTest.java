@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +69,7 @@ class TerminalWidthTest {
         // A child whose command line is long enough to need cutting at 40 columns.
         try (Unshared child = Unshared.builder().types("uts").script("echo ready; exec sleep 1000000 " + "1".repeat(60)).start()) {
             String piped = run(Map.of("COLUMNS", "40"), List.of("sh", "-c", ls()));
-            String inode = Long.toString(Truth.inode(child.leafPid(), "uts"));
+            String inode = Long.toString(Proc.nsInode(child.leafPid(), "uts"));
             assertTrue(piped.contains(inode), piped);
             assertTrue(longest(piped) > 40, "into a pipe nothing is cut:\n" + piped);
 

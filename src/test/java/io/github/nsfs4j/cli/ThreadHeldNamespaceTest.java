@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -29,6 +25,9 @@ import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Lsns;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 /**
  * Issue 11, "discovery sees threads": a thread of this JVM joins (setns) a fresh net
@@ -69,39 +68,30 @@ class ThreadHeldNamespaceTest {
         }
     }
 
-    private static long inode(Path link) throws Exception {
-        String s = Files.readSymbolicLink(link).toString();
-        return Long.parseLong(s.substring(s.indexOf('[') + 1, s.length() - 1));
-    }
-
     @Test
     void aNamespaceOnlyAThreadIsInIsFoundAndMarked() throws Exception {
         NamespaceFixture.requireNamespaces();
-        Process creator = new ProcessBuilder("unshare", "--net", "sh", "-c", "echo ready; exec sleep 100000")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Unshared creator = Unshared.start("net");
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<String> joined = new CompletableFuture<>();
         // A platform thread of its own, which ends after the test: no JVM thread is left in
         // a foreign namespace, and none is reused.
         Thread thread = Thread.ofPlatform().name("setns-net").start(() -> {
             try {
-                Native.joinNet(creator.pid());
-                joined.complete(Files.readSymbolicLink(Path.of("/proc/thread-self")).toString());
+                Native.joinNet(creator.leafPid());
+                joined.complete(Proc.readLink(Path.of("/proc/thread-self")));
                 release.await();
             } catch (Throwable t) {
                 joined.completeExceptionally(t);
             }
         });
         try {
-            String line = new BufferedReader(new InputStreamReader(creator.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
-            assertEquals("ready", line);
-            long net = inode(Path.of("/proc/" + creator.pid() + "/ns/net"));
+            long net = Proc.nsInode(creator.leafPid(), "net");
             Path task = Path.of("/proc").resolve(joined.get(30, TimeUnit.SECONDS)); // /proc/PID/task/TID
-            creator.destroyForcibly();
-            creator.waitFor();
-            assertEquals(net, inode(task.resolve("ns/net")), "the thread is in it (the kernel's own link)");
-            long own = inode(Path.of("/proc/self/ns/net"));
+            creator.close();
+            assertEquals(net, Proc.nsInode(Proc.readLink(task.resolve("ns/net"))),
+                    "the thread is in it (the kernel's own link)");
+            long own = Proc.selfNsInode("net");
 
             NamespaceSnapshot snapshot = NamespaceDiscovery.scan();
             DiscoveredNamespace found = snapshot.byInode(net).orElseThrow(
@@ -117,25 +107,11 @@ class ThreadHeldNamespaceTest {
             assertNotNull(row, "nsfs ls lacks net:[" + net + "]");
             assertEquals(List.of("thread"), row.get("held_by"));
             assertEquals(task.resolve("ns/net").toString(), row.get("path"));
-            assertFalse(lsns().stream().anyMatch(r -> r.ns() == net), "lsns lists only processes' namespaces");
+            assertFalse(Lsns.snapshot().containsKey(net), "lsns lists only processes' namespaces");
         } finally {
             release.countDown();
             thread.join(30_000);
-            creator.destroyForcibly();
-            creator.waitFor();
-        }
-    }
-
-    /** lsns's rows; retried, as lsns exits 1 when a process exits while it reads it. */
-    private static List<Truth.LsnsRow> lsns() throws Exception {
-        for (int attempt = 1;; attempt++) {
-            try {
-                return Truth.lsnsAll();
-            } catch (java.io.IOException e) {
-                if (attempt == 8) {
-                    throw e;
-                }
-            }
+            creator.close();
         }
     }
 

@@ -1,10 +1,13 @@
 package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.Namespace;
-import io.github.nsfs4j.NsfsChildMain;
 import io.github.nsfs4j.NamespaceException;
+import io.github.nsfs4j.NsfsChildMain;
 import io.github.nsfs4j.UserNamespace;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Unshared;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
-import io.github.nsfs4j.testing.Unshared;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -113,11 +113,8 @@ class InitialNamespaceTest {
      */
     @Test
     void inAPidNamespaceOfItsOwnEachAnswerIsTheTruthOrRefused() throws Exception {
-        Unshared.requireNamespaces();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc"));
-        cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class,
-                "initial"));
-        Commands.Result r = Commands.run(cmd);
+        Commands.Result r = Unshared.builder().types("mnt", "pid").mountProc().run(Commands.javaCommand(
+                List.of("--enable-native-access=ALL-UNNAMED"), NsfsChildMain.class, "initial"));
         assertEquals(0, r.exitCode(), r.toString());
         Map<String, String> out = r.properties();
         for (NamespaceType type : NamespaceType.values()) {

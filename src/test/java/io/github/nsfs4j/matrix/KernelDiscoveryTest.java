@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.DiscoveredNamespace;
-import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
+import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Commands;
@@ -16,12 +16,9 @@ import io.github.nsfs4j.testing.Lsns;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +43,7 @@ class KernelDiscoveryTest {
     private static final int CLONE_NEWUTS = 0x04000000;
 
     /** One process that made HELD uts namespaces in turn and holds an fd on each. */
-    private static Process holder;
+    private static Unshared holder;
     private static List<Long> heldInodes;
     private static Path bindFile;
     private static boolean mounted;
@@ -61,54 +56,29 @@ class KernelDiscoveryTest {
         String script = "for (1.." + HELD + ") { syscall(272, " + CLONE_NEWUTS + ") == 0 or die \"unshare: $!\";"
                 + " open(my $f, '<', '/proc/self/ns/uts') or die \"open: $!\"; push @fds, $f }"
                 + " $| = 1; print \"ready\\n\"; sleep 100000";
-        holder = new ProcessBuilder("perl", "-e", script).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-        assertEquals("ready", out.readLine(), "the fd holder started");
+        holder = Unshared.builder().start(List.of("perl", "-e", script)); // no namespaces of the harness's
         heldInodes = new ArrayList<>();
-        for (int fd : fdsOf(holder.pid())) {
-            String link = Proc.readLink(Path.of("/proc/" + holder.pid() + "/fd/" + fd));
+        for (String link : Proc.fds(holder.leafPid()).values()) {
             if (link.startsWith("uts:[")) {
-                heldInodes.add(Long.parseLong(link.substring(5, link.length() - 1)));
+                heldInodes.add(Proc.nsInode(link));
             }
         }
         assertEquals(HELD, heldInodes.size(), "uts namespaces held by fds");
         bindFile = Files.createTempFile("nsfs4j-kernel-uts", "");
-        Commands.Result bound = Commands.run(List.of("unshare", "--uts=" + bindFile, "true"));
-        assertEquals(0, bound.exitCode(), "unshare --uts=FILE: " + bound);
+        Unshared.bindMount("uts", bindFile);
         mounted = true;
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (holder != null) {
-            holder.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            holder.close();
         }
         if (mounted) {
             Commands.run(List.of("umount", bindFile.toString()));
         }
         if (bindFile != null) {
             Files.deleteIfExists(bindFile);
-        }
-    }
-
-    /** How many processes are in a namespace, by readlink of every /proc/PID/ns/TYPE. */
-    private static long members(String type, long inode) throws java.io.IOException {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
-                    .filter(n -> {
-                        try {
-                            return Proc.nsInode(Long.parseLong(n), type) == inode;
-                        } catch (RuntimeException gone) {
-                            return false;
-                        }
-                    }).count();
-        }
-    }
-
-    /** The fd numbers of a process ({@code /proc/PID/fd}). */
-    private static List<Integer> fdsOf(long pid) throws java.io.IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            return fds.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
         }
     }
 
@@ -125,9 +95,9 @@ class KernelDiscoveryTest {
     /** The ids of the held namespaces, by the raw NS_GET_ID; empty on a kernel without it. */
     private static List<Long> heldIds() throws java.io.IOException {
         List<Long> ids = new ArrayList<>();
-        for (int fd : fdsOf(holder.pid())) {
-            String path = "/proc/" + holder.pid() + "/fd/" + fd;
-            if (Proc.readLink(Path.of(path)).startsWith("uts:[")) {
+        for (var fd : Proc.fds(holder.leafPid()).entrySet()) {
+            String path = "/proc/" + holder.leafPid() + "/fd/" + fd.getKey();
+            if (fd.getValue().startsWith("uts:[")) {
                 RawKernel.U64 id = RawKernel.ioctlU64(path, NsIoctl.NS_GET_ID.request());
                 if (id.rc() == 0) {
                     ids.add(id.value());
@@ -181,7 +151,7 @@ class KernelDiscoveryTest {
     @Test
     void initialIds() throws Exception {
         Cells.check("initial ids fixed 1..8", () -> {
-            long init = KernelOracle.initialProcess();
+            long init = Proc.initialProcess();
             Map<NamespaceType, Long> ids = new LinkedHashMap<>();
             for (NamespaceType type : NamespaceType.values()) {
                 try (Namespace ns = Namespace.ofProcess((int) init, type)) {
@@ -212,11 +182,11 @@ class KernelDiscoveryTest {
     void fdAndMountHeldNamespaces() throws Exception {
         Cells.check("discovery: fd- and mount-held", () -> {
             NamespaceSnapshot snapshot = NamespaceDiscovery.scan(Set.of(NamespaceType.UTS));
-            long current = Proc.nsInode(holder.pid(), "uts");
+            long current = Proc.nsInode(holder.leafPid(), "uts");
             int fdOnly = 0;
             for (long inode : heldInodes) {
                 DiscoveredNamespace ns = snapshot.byInode(inode).orElseThrow(
-                        () -> new AssertionError("uts:[" + inode + "], held by an fd of pid " + holder.pid() + ", not found"));
+                        () -> new AssertionError("uts:[" + inode + "], held by an fd of pid " + holder.leafPid() + ", not found"));
                 assertTrue(ns.heldBy().contains(DiscoveredNamespace.Holder.FD), ns + " is held by an fd");
                 if (inode != current) {
                     assertEquals(0, ns.processCount(), ns + " has no process");
@@ -236,9 +206,9 @@ class KernelDiscoveryTest {
     void nsfsLsAgreesWithLsns() throws Exception {
         Cells.check("nsfs ls --json vs lsns -J", () -> {
             try (Unshared child = Unshared.builder().types("user", "pid", "net", "uts", "ipc", "mnt").start()) {
-                Map<Long, Lsns.Entry> before = Lsns.snapshot();
+                Map<Long, Lsns.Row> before = Lsns.snapshot();
                 Nsfs ls = Nsfs.run("ls", "--json");
-                Map<Long, Lsns.Entry> after = Lsns.snapshot();
+                Map<Long, Lsns.Row> after = Lsns.snapshot();
                 assertEquals(0, ls.status(), ls::toString);
                 Map<Long, Map<?, ?>> rows = new LinkedHashMap<>();
                 for (Object o : (List<?>) Json.object(ls.out()).get("namespaces")) {
@@ -247,7 +217,7 @@ class KernelDiscoveryTest {
                 }
                 List<String> wrong = new ArrayList<>();
                 int compared = 0;
-                for (Lsns.Entry e : before.values()) {
+                for (Lsns.Row e : before.values()) {
                     if (!e.equals(after.get(e.ns()))) {
                         continue; // came or went meanwhile
                     }
@@ -266,7 +236,7 @@ class KernelDiscoveryTest {
                     long inode = Proc.nsInode(child.pid(1), type);
                     Map<?, ?> row = rows.get(inode);
                     assertTrue(row != null, "the child's " + type + " namespace is listed");
-                    assertEquals(BigInteger.valueOf(members(type, inode)), row.get("nprocs"),
+                    assertEquals(BigInteger.valueOf(Proc.processesIn(type, inode)), row.get("nprocs"),
                             "processes in the child's " + type + " namespace (readlink /proc/*/ns): " + row);
                 }
                 assertEquals(List.of(), wrong, "nsfs ls vs lsns");

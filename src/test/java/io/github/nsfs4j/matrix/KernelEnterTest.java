@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.EntryRefusedException;
 import io.github.nsfs4j.NamespaceSet;
-import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +46,7 @@ class KernelEnterTest {
                 for (String type : TASK_TYPES) {
                     assertEquals(Proc.nsLink(child.leafPid(), type), inside.get(type), type + " inside the task");
                 }
-                assertEquals(List.of(), threadsAway(), "every thread of the JVM is home after the task");
+                assertEquals(Map.of(), Proc.foreignThreads(), "every thread of the JVM is home after the task");
             }
             return Cells.works("setns per namespace, restored");
         });
@@ -72,7 +69,7 @@ class KernelEnterTest {
                 p.getOutputStream().close();
                 assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the process ends");
                 assertEquals(3, p.exitValue());
-                assertEquals(List.of(), threadsAway(), "every thread of the JVM is home after the start");
+                assertEquals(Map.of(), Proc.foreignThreads(), "every thread of the JVM is home after the start");
             }
             return Cells.works("posix_spawn from an entered thread");
         });
@@ -89,7 +86,7 @@ class KernelEnterTest {
                     assertEquals(type == NamespaceType.USER ? EntryRefusedException.Reason.USER_NAMESPACE
                             : EntryRefusedException.Reason.TIME_NAMESPACE, e.reason());
                 }
-                assertEquals(List.of(), threadsAway(), "nothing was entered");
+                assertEquals(Map.of(), Proc.foreignThreads(), "nothing was entered");
             }
             return Cells.works("EntryRefusedException, nothing entered");
         });
@@ -107,26 +104,5 @@ class KernelEnterTest {
             line.append((char) c);
         }
         return line.toString();
-    }
-
-    /** Threads of this JVM with a namespace link other than the process's own, as "TID type". */
-    private static List<String> threadsAway() throws IOException {
-        List<String> away = new ArrayList<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            for (Path task : tasks) {
-                for (String type : Unshared.ALL_TYPES) {
-                    String own = Proc.readLink(Path.of("/proc/self/ns", type));
-                    try {
-                        String link = Files.readSymbolicLink(task.resolve("ns").resolve(type)).toString();
-                        if (!link.equals(own)) {
-                            away.add(task.getFileName() + " " + link);
-                        }
-                    } catch (java.nio.file.NoSuchFileException gone) {
-                        // the thread ended meanwhile
-                    }
-                }
-            }
-        }
-        return away;
     }
 }

@@ -9,6 +9,7 @@ import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceReference;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ class KernelIdentityTest {
                         Namespace byPath = Namespace.open(Path.of(path(pid, type)));
                         Namespace own = Namespace.current(type)) {
                     assertEquals(type, ns.type());
-                    assertEquals(KernelOracle.inode(pid, type), ns.inode(), type + " inode vs readlink");
+                    assertEquals(Proc.nsInode(pid, type.procName()), ns.inode(), type + " inode vs readlink");
                     assertEquals(ns, byPath, type + ": two opens of one namespace");
                     assertNotEquals(ns, own, type + ": the child's namespace is not the caller's");
                     assertNotEquals(ns.inode(), own.inode());
@@ -92,7 +93,7 @@ class KernelIdentityTest {
     @Test
     void isInitialOnEveryType() throws Exception {
         Cells.check("isInitial(), 8 types", () -> {
-            long init = KernelOracle.initialProcess();
+            long init = Proc.initialProcess();
             List<String> wrong = new ArrayList<>();
             for (NamespaceType type : NamespaceType.values()) {
                 try (Namespace initial = Namespace.ofProcess((int) init, type);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.MountNamespace;
 import io.github.nsfs4j.MountNamespaceInfo;
-import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.UnsupportedRequestException;
+import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Proc;
@@ -43,8 +43,8 @@ class KernelMountTest {
         Unshared.requireCommand("nsenter");
         child = Unshared.start("mnt");
         extraMount = Files.createTempDirectory("nsfs4j-kernel-mnt");
-        Commands.Result mounted = Commands.run(List.of("nsenter", "-t", Long.toString(child.pid(1)), "-m",
-                "mount", "-t", "tmpfs", "nsfs4j-kernel", extraMount.toString()));
+        Commands.Result mounted = Unshared.enter(child.pid(1), "mnt",
+                List.of("mount", "-t", "tmpfs", "nsfs4j-kernel", extraMount.toString()));
         assertEquals(0, mounted.exitCode(), "a tmpfs in the child's mount namespace: " + mounted);
     }
 
@@ -67,14 +67,9 @@ class KernelMountTest {
      */
     private static long mountinfoDifference() {
         long self = ProcessHandle.current().pid();
-        long difference = mountinfoLines(child.pid(1)) - mountinfoLines(self);
+        long difference = Proc.mountinfo(child.pid(1)).size() - Proc.mountinfo(self).size();
         assertEquals(1, difference, "the child's mountinfo has its tmpfs more than ours");
         return difference;
-    }
-
-    /** The kernel's count of a mount namespace's mounts: the lines of a member's mountinfo. */
-    private static long mountinfoLines(long pid) {
-        return Proc.readLines(Path.of("/proc/" + pid + "/mountinfo")).size();
     }
 
     @Test
@@ -96,7 +91,7 @@ class KernelMountTest {
                     MountNamespaceInfo ownInfo = own.info();
                     assertEquals(mountinfoDifference(), info.mountCount() - ownInfo.mountCount(),
                             "mounts of the child's namespace minus ours, vs their mountinfo tables");
-                    long hidden = ownInfo.mountCount() - mountinfoLines(ProcessHandle.current().pid());
+                    long hidden = ownInfo.mountCount() - Proc.mountinfo(ProcessHandle.current().pid()).size();
                     assertTrue(hidden >= 0, "the kernel counts at least the mounts mountinfo shows");
                     return Cells.works(hidden == 0 ? "" : hidden + " outside the root");
                 }

@@ -1,11 +1,6 @@
 package io.github.nsfs4j.matrix;
 
-import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
-import io.github.nsfs4j.testing.Proc;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * What the kernel suite asks the running kernel directly (through {@link RawKernel}, not
@@ -37,30 +32,5 @@ final class KernelOracle {
                     RawKernel.ioctlOnPath(pid, req, own, false);
         };
         return rc != -RawKernel.ENOTTY;
-    }
-
-    /** The inode of {@code /proc/PID/ns/TYPE}, as readlink shows it. */
-    static long inode(long pid, NamespaceType type) {
-        return Proc.nsInode(pid, type.procName());
-    }
-
-    /**
-     * The process whose namespaces are the machine's initial ones: pid 1 (in a matrix guest,
-     * busybox's init, which never unshares) where its namespace links can be read; where the
-     * sandbox hides pid 1 (this project's development machines), the JVM itself, which such a
-     * sandbox starts in the initial namespaces.
-     */
-    static long initialProcess() {
-        return Files.isReadable(Path.of("/proc/1/ns/pid")) && readable("/proc/1/ns/pid") ? 1
-                : ProcessHandle.current().pid();
-    }
-
-    private static boolean readable(String link) {
-        try {
-            Files.readSymbolicLink(Path.of(link));
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
     }
 }

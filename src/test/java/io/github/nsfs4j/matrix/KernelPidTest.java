@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.nsfs4j.Namespace;
-import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.NoSuchNamespaceException;
-import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.PidNamespace;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +85,7 @@ class KernelPidTest {
     void tgidTranslationMatchesNstgid() throws Exception {
         Cells.check("tgid translation vs NStgid", () -> {
             // A thread of this JVM: its tid translates to the JVM's pid as the thread-group leader.
-            String self = Files.readSymbolicLink(Path.of("/proc/thread-self")).toString(); // PID/task/TID
+            String self = Proc.readLink(Path.of("/proc/thread-self")); // PID/task/TID
             int pid = Integer.parseInt(self.substring(0, self.indexOf('/')));
             int tid = Integer.parseInt(self.substring(self.lastIndexOf('/') + 1));
             try (PidNamespace own = PidNamespace.current()) {
@@ -158,7 +157,7 @@ class KernelPidTest {
             try (Pidfd process = Pidfd.open((int) leaf)) {
                 for (NamespaceType type : NamespaceType.values()) {
                     try (Namespace ns = process.namespace(type)) {
-                        assertEquals(KernelOracle.inode(leaf, type), ns.inode(), type + " of " + process);
+                        assertEquals(Proc.nsInode(leaf, type.procName()), ns.inode(), type + " of " + process);
                     }
                 }
             }

@@ -7,11 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -58,16 +64,64 @@ class HarnessTest {
         assertThrows(IllegalArgumentException.class, () -> Json.asLong(true));
     }
 
+    /** lsns's document (some versions print numbers as strings), and nsfs's, read as rows by inode. */
+    @Test
+    void lsnsRowsParse() {
+        Map<Long, Lsns.Row> rows = Lsns.parse("{\"namespaces\": [{\"ns\": \"4026531835\", \"type\": \"cgroup\","
+                + " \"nprocs\": 3, \"pid\": 1, \"user\": \"root\", \"command\": \"init\", \"pns\": 0,"
+                + " \"ons\": \"4026531837\"},"
+                + " {\"ns\": 4026532201, \"type\": \"net\", \"nprocs\": 0, \"pid\": null, \"user\": \"root\","
+                + " \"command\": null, \"pns\": null, \"ons\": 4026531837}]}");
+        assertEquals(List.of(new Lsns.Row(4026531835L, "cgroup", 3, 1L, "root", "init", 0, 4026531837L),
+                new Lsns.Row(4026532201L, "net", 0, null, "root", null, 0, 4026531837L)), List.copyOf(rows.values()));
+        assertThrows(IllegalStateException.class, () -> Lsns.parse("{\"namespaces\": [{\"ns\": 1, \"type\": \"net\"},"
+                + " {\"ns\": 1, \"type\": \"uts\"}]}"), "one inode, two rows");
+    }
+
     /** The real lsns output parses, and lists the JVM's own namespaces with the types readlink shows. */
     @Test
     void lsnsListsTheOwnNamespaces() {
         Unshared.requireCommand("lsns");
-        Map<Long, Lsns.Entry> lsns = Lsns.snapshot();
+        Map<Long, Lsns.Row> lsns = Lsns.snapshot();
         for (String type : Unshared.ALL_TYPES) {
             long inode = Proc.selfNsInode(type);
-            Lsns.Entry e = lsns.get(inode);
+            Lsns.Row e = lsns.get(inode);
             assertTrue(e != null, "lsns lists " + type + ":[" + inode + "]");
             assertEquals(type, e.type());
+        }
+    }
+
+    // ------------------------------------------------------------------ Commands
+
+    /**
+     * A child JVM may run as another user or in a user namespace: every entry of its class
+     * path, each parent directory and everything inside is readable (directories also
+     * searchable) by others, wherever the checkout lies.
+     */
+    @Test
+    void childJvmClassPathIsReadableByEveryone() throws IOException {
+        List<String> cmd = Commands.javaCommand(List.of(), HarnessTest.class);
+        String[] entries = cmd.get(cmd.indexOf("-cp") + 1).split(File.pathSeparator);
+        assertEquals(3, entries.length, "test classes, main classes, jnr-constants: " + List.of(entries));
+        for (String entry : entries) {
+            Path path = Path.of(entry);
+            for (Path up = path.getParent(); up != null; up = up.getParent()) {
+                assertOthersMay(up, "r-x");
+            }
+            try (Stream<Path> walk = Files.walk(path)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    assertOthersMay(p, Files.isDirectory(p) ? "r-x" : "r--");
+                }
+            }
+        }
+    }
+
+    private static void assertOthersMay(Path path, String mode) throws IOException {
+        String others = PosixFilePermissions.toString(Files.getPosixFilePermissions(path)).substring(6);
+        for (int i = 0; i < 3; i++) {
+            if (mode.charAt(i) != '-') {
+                assertEquals(mode.charAt(i), others.charAt(i), path + " is " + others + " for others");
+            }
         }
     }
 
@@ -96,6 +150,53 @@ class HarnessTest {
                 "-c", "echo ready; exec sleep 100000"), one);
         assertThrows(IllegalArgumentException.class, () -> Unshared.builder().types("pid_for_children"));
         assertThrows(IllegalArgumentException.class, () -> Unshared.builder().levels(0));
+        List<String> direct = Unshared.builder().types("pid").levels(2).nestDirectly().command(List.of("true"));
+        assertEquals(List.of("unshare", "--pid", "--fork", "--kill-child", "unshare", "--pid", "--fork",
+                "--kill-child", "true"), direct);
+    }
+
+    /** Nested directly: U1 forks U2 forks U3 forks the leaf; pid(k) is the init of level k's pid namespace. */
+    @Test
+    void levelsNestedDirectly() {
+        int ownDepth = Proc.nsPid(ProcessHandle.current().pid()).size();
+        try (Unshared tree = Unshared.builder().types("user", "pid").levels(3).nestDirectly().start()) {
+            assertEquals(4, tree.pids().size());
+            assertEquals(tree.pid(3), tree.leafPid());
+            for (int k = 1; k <= 3; k++) {
+                List<Long> nsPid = Proc.nsPid(tree.pid(k));
+                assertEquals(ownDepth + k, nsPid.size(), "NSpid of level " + k + ": " + nsPid);
+                assertEquals(1L, nsPid.getLast());
+                if (k < 3) {
+                    assertEquals(tree.unsharePid(k + 1), tree.pid(k), "level " + (k + 1) + "'s unshare is level " + k
+                            + "'s init");
+                }
+                assertNotEquals(Proc.nsInode(tree.unsharePid(k), "user"),
+                        k == 1 ? Proc.selfNsInode("user") : Proc.nsInode(tree.unsharePid(k - 1), "user"),
+                        "level " + k + "'s unshare is in a user namespace of its own");
+            }
+            assertEquals(Proc.nsInode(tree.unsharePid(3), "user"), Proc.nsInode(tree.leafPid(), "user"));
+        }
+    }
+
+    /** A command of the test's own in the innermost level: run to its end, or started until it says ready. */
+    @Test
+    void innermostCommandRunsOrStarts() throws InterruptedException {
+        Commands.Result r = Unshared.builder().types("uts").run(List.of("readlink", "/proc/self/ns/uts"));
+        assertEquals(0, r.exitCode(), r::toString);
+        assertNotEquals(Proc.nsLink(ProcessHandle.current().pid(), "uts") + "\n", r.stdout());
+        assertTrue(r.stdout().startsWith("uts:["), r::toString);
+        try (Unshared tree = Unshared.builder().types("uts")
+                .start(List.of("sh", "-c", "echo before; echo ready; echo after; exec sleep 100000"))) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!tree.output().contains("after") && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("before\nafter\n", tree.output());
+            Commands.Result inside = Unshared.enter(tree.leafPid(), "uts", List.of("readlink", "/proc/self/ns/uts"));
+            assertEquals(Proc.nsLink(tree.leafPid(), "uts") + "\n", inside.stdout(), inside::toString);
+        }
+        assertThrows(IllegalStateException.class, () -> Unshared.builder().types("uts").start(List.of("true")),
+                "a command that ends without ready fails the test, it does not skip it");
     }
 
     /** Level k's member has k more pid-namespace levels than the JVM and all-new namespaces per level. */
@@ -137,6 +238,9 @@ class HarnessTest {
         assertFalse(tree.allGone());
         tree.close();
         assertTrue(tree.allGone(), "every process of the tree is gone");
+        for (long pid : pids) {
+            assertTrue(Proc.state(pid).isEmpty(), "process " + pid + " is reaped, not a zombie");
+        }
         tree.close();
         assertTrue(tree.allGone());
     }

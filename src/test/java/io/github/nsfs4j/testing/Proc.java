@@ -5,8 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +20,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The kernel's truth through procfs, read without the code under test: namespace links
- * ({@code readlink /proc/PID/ns/TYPE}), {@code /proc/PID/status}, process children, and the
- * JVM's own file descriptors ({@code /proc/self/fd}, {@code /proc/self/fdinfo}).
+ * The kernel's truth through procfs, read without the code under test (the tests' oracle, apart
+ * from the library's own /proc reader): namespace links ({@code readlink /proc/PID/ns/TYPE}),
+ * {@code /proc/PID/status} and the tasks of a process ({@link Task}), process children, the
+ * namespaces of the JVM's threads, and the JVM's own file descriptors ({@code /proc/self/fd},
+ * {@code /proc/self/fdinfo}). No JUnit: child JVMs use it too.
  */
 public final class Proc {
     private Proc() {}
@@ -37,7 +42,11 @@ public final class Proc {
 
     /** The inode in {@code readlink /proc/PID/ns/TYPE}. */
     public static long nsInode(long pid, String type) {
-        String link = nsLink(pid, type);
+        return nsInode(nsLink(pid, type));
+    }
+
+    /** The inode of a {@code type:[inode]} link text. */
+    public static long nsInode(String link) {
         Matcher m = NS_LINK.matcher(link);
         if (!m.matches()) {
             throw new IllegalStateException("not a namespace link: " + link);
@@ -48,6 +57,84 @@ public final class Proc {
     /** The inode of the JVM's own namespace of a type ({@code /proc/self/ns/TYPE}). */
     public static long selfNsInode(String type) {
         return nsInode(ProcessHandle.current().pid(), type);
+    }
+
+    /**
+     * The process whose namespaces are the machine's initial ones: pid 1 (in a kernel-matrix
+     * guest, busybox's init, which never unshares) where its namespace links can be read; where
+     * the sandbox hides pid 1 (this project's development machines), the JVM itself, which such
+     * a sandbox starts in the initial namespaces.
+     */
+    public static long initialProcess() {
+        try {
+            readLink(Path.of("/proc/1/ns/pid"));
+            return 1;
+        } catch (UncheckedIOException e) {
+            return ProcessHandle.current().pid();
+        }
+    }
+
+    // ------------------------------------------------------------------ the JVM's threads
+
+    /** The namespace links of a task, with those a child would get ({@code *_for_children}). */
+    public static final List<String> TASK_NS_LINKS = List.of("cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
+            "time", "time_for_children", "user", "uts");
+
+    /** The calling (carrier) thread's id, from {@code /proc/thread-self} ({@code PID/task/TID}). */
+    public static long tid() {
+        String self = readLink(Path.of("/proc/thread-self"));
+        return Long.parseLong(self.substring(self.lastIndexOf('/') + 1));
+    }
+
+    /** readlink {@code /proc/thread-self/ns/LINK}: the calling thread's namespace. */
+    public static String threadNsLink(String link) {
+        return readLink(Path.of("/proc/thread-self/ns", link));
+    }
+
+    /**
+     * The JVM's threads that are not where the process is: tid to the links (as
+     * {@code net=net:[...]}) in which the thread differs from {@code /proc/self/ns}; empty when
+     * every thread is home.
+     */
+    public static TreeMap<Long, List<String>> foreignThreads() {
+        TreeMap<Long, List<String>> foreign = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                List<String> differing = new ArrayList<>();
+                for (String link : TASK_NS_LINKS) {
+                    try {
+                        String mine = Files.readSymbolicLink(task.resolve("ns").resolve(link)).toString();
+                        // /proc/self, not the pid: inside a pid namespace the JVM may see a procfs of its parent's
+                        String home = readLink(Path.of("/proc/self/ns", link));
+                        if (!mine.equals(home)) {
+                            differing.add(link + "=" + mine);
+                        }
+                    } catch (NoSuchFileException e) {
+                        // the thread ended while being read
+                    }
+                }
+                if (!differing.isEmpty()) {
+                    foreign.put(Long.parseLong(task.getFileName().toString()), differing);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return foreign;
+    }
+
+    /**
+     * {@link #foreignThreads()} once it is empty, or after 5 s: a thread that ends leaves
+     * {@code /proc/self/task} a moment after Java sees it terminated.
+     */
+    public static TreeMap<Long, List<String>> foreignThreadsSettled() throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        TreeMap<Long, List<String>> foreign = foreignThreads();
+        while (!foreign.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            foreign = foreignThreads();
+        }
+        return foreign;
     }
 
     /** readlink(2) of a path; the link text. */
@@ -61,14 +148,71 @@ public final class Proc {
 
     /** The lines of {@code /proc/PID/status} as name to value (value trimmed). */
     public static Map<String, String> status(long pid) {
+        return status(readLines(Path.of("/proc", Long.toString(pid), "status")));
+    }
+
+    private static Map<String, String> status(List<String> lines) {
         Map<String, String> map = new LinkedHashMap<>();
-        for (String line : readLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        for (String line : lines) {
             int colon = line.indexOf(':');
             if (colon > 0) {
                 map.put(line.substring(0, colon), line.substring(colon + 1).trim());
             }
         }
         return map;
+    }
+
+    /** One task (thread) as the kernel describes it in its status file and {@code ns/pid} link. */
+    public record Task(int tgid, int tid, int ppid, int[] nspid, int[] nstgid, long nsInode, String comm) {
+        /** The index of the task's own pid namespace in NSpid (0: the one of this /proc). */
+        public int depth() {
+            return nspid.length - 1;
+        }
+
+        @Override
+        public String toString() {
+            return "task " + tid + " (tgid " + tgid + ", " + comm + ") NSpid " + Arrays.toString(nspid) + " NStgid "
+                    + Arrays.toString(nstgid) + " ns " + nsInode;
+        }
+    }
+
+    /** The main thread of a process ({@code /proc/PID}); fails if it is gone. */
+    public static Task task(long pid) {
+        return task(Path.of("/proc", Long.toString(pid)))
+                .orElseThrow(() -> new IllegalStateException("process " + pid + " is gone"));
+    }
+
+    /** Every task of a process ({@code /proc/PID/task/}), by tid; empty if the process is gone. */
+    public static List<Task> tasks(long pid) {
+        List<Task> tasks = new ArrayList<>();
+        try (Stream<Path> list = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            list.forEach(dir -> task(dir).ifPresent(tasks::add));
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        tasks.sort(Comparator.comparingInt(Task::tid));
+        return tasks;
+    }
+
+    /** The task of {@code /proc/PID/task/TID} (or {@code /proc/PID}); empty if it is gone. */
+    private static Optional<Task> task(Path dir) {
+        Map<String, String> status;
+        long ns;
+        try {
+            status = status(Files.readAllLines(dir.resolve("status")));
+            ns = nsInode(Files.readSymbolicLink(dir.resolve("ns/pid")).toString());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.of(new Task(Integer.parseInt(status.get("Tgid")), Integer.parseInt(status.get("Pid")),
+                Integer.parseInt(status.get("PPid")), ints(status.get("NSpid")), ints(status.get("NStgid")), ns,
+                status.get("Name")));
+    }
+
+    private static int[] ints(String text) {
+        return longs(text).stream().mapToInt(Long::intValue).toArray();
     }
 
     /** The {@code NSpid:} line: the pid from the outermost visible pid namespace down to the task's own. */
@@ -91,15 +235,110 @@ public final class Proc {
         return uids(ProcessHandle.current().pid()).get(1);
     }
 
-    /** The children of the main thread of a process ({@code /proc/PID/task/PID/children}); empty if gone. */
+    /**
+     * The children of a process, sorted: the {@code /proc/PID/task/TID/children} files of all its
+     * threads (a fork is a thread's); empty if the process is gone.
+     */
     public static List<Long> children(long pid) {
-        Path path = Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children");
-        try {
-            return longs(Files.readString(path));
+        List<Long> all = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    all.addAll(longs(Files.readString(task.resolve("children"))));
+                } catch (NoSuchFileException e) {
+                    // the thread ended
+                }
+            }
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        Collections.sort(all);
+        return all;
+    }
+
+    /** Waits for the single child of {@code pid} to appear and to have exec'd {@code comm} (if not null). */
+    public static long awaitChild(long pid, String comm, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (;;) {
+            List<Long> c = children(pid);
+            if (c.size() == 1 && (comm == null || comm.equals(status(c.get(0)).get("Name")))) {
+                return c.get(0);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("process " + pid + " has children " + c + ", expected one " + comm);
+            }
+            pause(5);
+        }
+    }
+
+    /** Waits until {@code /proc/PID} no longer exists (the process is reaped). */
+    public static void awaitGone(long pid, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (Files.exists(Path.of("/proc", Long.toString(pid)))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("process " + pid + " still there after " + timeout);
+            }
+            pause(5);
+        }
+    }
+
+    /** The arguments of a process ({@code /proc/PID/cmdline}); empty if it is gone. */
+    public static List<String> args(long pid) {
+        try {
+            String text = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+            return text.isEmpty() ? List.of() : List.of(text.split("\0"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The pids of {@code /proc} (its numeric entries). */
+    public static List<Long> pids() {
+        try (Stream<Path> list = Files.list(Path.of("/proc"))) {
+            return list.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A pid that names no process or thread now: from the top of the pid range down. */
+    public static int unusedPid() {
+        for (int candidate = pidMax() - 1 - (int) (Math.random() * 100); candidate > 300; candidate--) {
+            if (!Files.exists(Path.of("/proc", Integer.toString(candidate)))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no unused pid");
+    }
+
+    /** The pid of a process that has exited and been reaped: no process has it now. */
+    public static long deadPid() {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try {
+                Process p = new ProcessBuilder("true").start();
+                p.waitFor();
+                if (!Files.exists(Path.of("/proc", Long.toString(p.pid())))) {
+                    return p.pid();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("no dead pid found");
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -140,8 +379,17 @@ public final class Proc {
 
     /** The JVM's open fds and their link targets ({@code /proc/self/fd}); fds closed while listing are skipped. */
     public static Map<Integer, String> fds() {
+        return fds(Path.of("/proc/self/fd"));
+    }
+
+    /** The open fds of a process and their link targets ({@code /proc/PID/fd}). */
+    public static Map<Integer, String> fds(long pid) {
+        return fds(Path.of("/proc", Long.toString(pid), "fd"));
+    }
+
+    private static Map<Integer, String> fds(Path dir) {
         Map<Integer, String> fds = new TreeMap<>();
-        try (Stream<Path> list = Files.list(Path.of("/proc/self/fd"))) {
+        try (Stream<Path> list = Files.list(dir)) {
             for (Path p : (Iterable<Path>) list::iterator) {
                 try {
                     fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
@@ -208,6 +456,34 @@ public final class Proc {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** How many processes are in a namespace: those whose {@code /proc/PID/ns/TYPE} shows its inode. */
+    public static long processesIn(String type, long inode) {
+        return pids().stream().filter(pid -> {
+            try {
+                return nsInode(pid, type) == inode;
+            } catch (RuntimeException gone) {
+                return false;
+            }
+        }).count();
+    }
+
+    /**
+     * The lines of {@code /proc/PROC/mountinfo} ({@code PROC}: a pid, {@code self} or
+     * {@code thread-self}): the mounts of that mount namespace, one a line.
+     */
+    public static List<String> mountinfo(String proc) {
+        return readLines(Path.of("/proc", proc, "mountinfo"));
+    }
+
+    public static List<String> mountinfo(long pid) {
+        return mountinfo(Long.toString(pid));
+    }
+
+    /** The mount ids (first field) of {@link #mountinfo}, sorted: a copy of a mount namespace has new ones. */
+    public static List<String> mountIds(String proc) {
+        return mountinfo(proc).stream().map(l -> l.substring(0, l.indexOf(' '))).sorted().toList();
     }
 
     /** {@code /proc/sys/kernel/pid_max}: every pid is below it. */

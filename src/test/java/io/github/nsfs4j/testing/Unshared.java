@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -41,7 +42,14 @@ import org.junit.jupiter.api.Assumptions;
  *
  * and {@link #pid(int) pid(k)} is S<sub>k</sub>. With a pid namespace S<sub>k</sub> is its
  * init (pid 1). Nested user namespaces get {@code --map-root-user} (the inner unshare needs a
- * mapped uid), unless {@link Builder#mapRootUser(boolean)} says otherwise.
+ * mapped uid), unless {@link Builder#mapRootUser(boolean)} says otherwise. With
+ * {@link Builder#nestDirectly()} there is no shell between the levels: U1 forks U2, which
+ * unshares level 2's namespaces itself, and so on (n + 1 processes; S<sub>k</sub> is U<sub>k+1</sub>).
+ *
+ * <p>The innermost level may run a command of the test's instead of the shell
+ * ({@link Builder#start(List)}, which waits for its {@code ready} line, or
+ * {@link Builder#run(List)}, which runs it to completion). {@link #enter} runs a command in
+ * a process's namespaces (nsenter), {@link #bindMount} keeps a new namespace on a file.
  *
  * <p>{@link #close()} SIGKILLs every process of the tree, waits for each to be gone, and is
  * idempotent; use try-with-resources or {@code @AfterAll}. A shutdown hook kills what a test
@@ -68,21 +76,25 @@ public final class Unshared implements AutoCloseable {
 
     private final Process process;
     private final Thread reader;
+    private final StringBuffer output;
     private final List<Long> chain;
     private final Map<Long, Long> startTimes;
     private final int levels;
+    private final boolean direct;
     private final Set<String> types;
     private final List<String> command;
     private boolean closed;
 
-    private Unshared(Process process, Thread reader, List<Long> chain, Map<Long, Long> startTimes, int levels,
-            Set<String> types, List<String> command) {
+    private Unshared(Process process, Thread reader, StringBuffer output, List<Long> chain,
+            Map<Long, Long> startTimes, Builder b, List<String> command) {
         this.process = process;
         this.reader = reader;
+        this.output = output;
         this.chain = chain;
         this.startTimes = startTimes;
-        this.levels = levels;
-        this.types = types;
+        this.levels = b.levels;
+        this.direct = b.direct;
+        this.types = Set.copyOf(b.types);
         this.command = command;
     }
 
@@ -175,6 +187,7 @@ public final class Unshared implements AutoCloseable {
     public static final class Builder {
         private final Set<String> types = new LinkedHashSet<>();
         private int levels = 1;
+        private boolean direct;
         private Boolean mapRootUser;
         private final List<String> prefix = new ArrayList<>();
         private String script = "echo ready; exec sleep 100000";
@@ -189,9 +202,7 @@ public final class Unshared implements AutoCloseable {
 
         public Builder types(Collection<String> names) {
             for (String name : names) {
-                if (!ALL_TYPES.contains(name)) {
-                    throw new IllegalArgumentException("unknown namespace type " + name);
-                }
+                flag(name); // rejects an unknown name
                 types.add(name);
             }
             return this;
@@ -208,6 +219,12 @@ public final class Unshared implements AutoCloseable {
                 throw new IllegalArgumentException("levels must be 1 to 5, got " + n);
             }
             levels = n;
+            return this;
+        }
+
+        /** No shell between the levels: each level's unshare runs the next one's directly. */
+        public Builder nestDirectly() {
+            direct = true;
             return this;
         }
 
@@ -240,11 +257,16 @@ public final class Unshared implements AutoCloseable {
 
         /** The full command line. */
         public List<String> command() {
+            return command(List.of("sh", "-c", script));
+        }
+
+        /** The full command line, with the innermost level running {@code innermost} itself. */
+        public List<String> command(List<String> innermost) {
             boolean map = mapRootUser != null ? mapRootUser : types.contains("user") && levels > 1;
             List<String> level = new ArrayList<>();
             level.add("unshare");
             for (String type : types) {
-                level.add(type.equals("mnt") ? "--mount" : "--" + type);
+                level.add(flag(type));
             }
             if (map) {
                 level.add("--map-root-user");
@@ -257,11 +279,22 @@ public final class Unshared implements AutoCloseable {
             List<String> cmd = new ArrayList<>(prefix);
             for (int k = 1; k < levels; k++) {
                 cmd.addAll(level);
-                cmd.addAll(List.of("sh", "-c", "\"$@\" & wait", "sh"));
+                if (!direct) {
+                    cmd.addAll(List.of("sh", "-c", "\"$@\" & wait", "sh"));
+                }
             }
             cmd.addAll(level);
-            cmd.addAll(List.of("sh", "-c", script));
+            cmd.addAll(innermost);
             return cmd;
+        }
+
+        /**
+         * Runs {@code innermost} in the innermost level to its end, with {@link Commands#run}.
+         * Skips (or fails) the test when namespaces cannot be made.
+         */
+        public Commands.Result run(List<String> innermost) {
+            requireNamespaces();
+            return Commands.run(command(innermost));
         }
 
         /**
@@ -269,8 +302,21 @@ public final class Unshared implements AutoCloseable {
          * the test when namespaces cannot be made.
          */
         public Unshared start() {
+            return start(command(), true);
+        }
+
+        /**
+         * Starts the tree with the innermost level running {@code innermost}, which must print a
+         * line {@code ready} once it runs; waits for it. What it prints besides is {@link #output()}.
+         * Skips (or fails) the test when unshare cannot make the namespaces; fails it when the
+         * command ends or says nothing.
+         */
+        public Unshared start(List<String> innermost) {
+            return start(command(innermost), false);
+        }
+
+        private Unshared start(List<String> cmd, boolean ownScript) {
             requireNamespaces();
-            List<String> cmd = command();
             Process process;
             try {
                 process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(new File("/dev/null"))
@@ -302,35 +348,87 @@ public final class Unshared implements AutoCloseable {
             } catch (InterruptedException | ExecutionException | TimeoutException e) {
                 killTree(process);
                 joinQuietly(reader);
-                unavailable("unshare did not get ready (" + e + "): " + String.join(" ", cmd) + "\n" + output);
-                throw new AssertionError("unreachable");
+                String why = "unshare did not get ready (" + e + "): " + String.join(" ", cmd) + "\n" + output;
+                if (ownScript || output.indexOf("unshare failed") >= 0) { // unshare(2) refused by the kernel
+                    unavailable(why);
+                }
+                throw new IllegalStateException(why);
             }
+            // U1, S1, U2, ... down to the innermost level's own process; what that one starts is its own
+            int length = direct ? levels + 1 : 2 * levels;
             List<Long> chain = new ArrayList<>();
             Map<Long, Long> startTimes = new LinkedHashMap<>();
             long pid = process.pid();
-            for (;;) {
+            for (int i = 0; i < length; i++) {
                 chain.add(pid);
                 startTimes.put(pid, Proc.startTime(pid).orElse(-1L));
-                List<Long> children = Proc.children(pid);
-                if (children.isEmpty()) {
+                if (i == length - 1) {
                     break;
                 }
-                if (children.size() > 1) {
+                List<Long> children = Proc.children(pid);
+                if (children.size() != 1) {
                     killTree(process);
-                    throw new IllegalStateException("process " + pid + " of " + cmd + " has several children "
-                            + children + ": the tree is not the expected chain");
+                    joinQuietly(reader);
+                    throw new IllegalStateException("process " + pid + " of " + cmd + " has children " + children
+                            + ", not one: the tree is not the expected chain " + chain);
                 }
                 pid = children.get(0);
             }
-            Unshared u = new Unshared(process, reader, List.copyOf(chain), startTimes, levels, Set.copyOf(types),
-                    List.copyOf(cmd));
+            Unshared u = new Unshared(process, reader, output, List.copyOf(chain), startTimes, this, List.copyOf(cmd));
             LIVE.add(u);
-            if (chain.size() != 2 * levels) {
-                u.close();
-                throw new IllegalStateException("expected a chain of " + 2 * levels + " processes under " + cmd
-                        + ", found " + chain);
-            }
             return u;
+        }
+    }
+
+    /** The unshare(1) or nsenter(1) option of a namespace type ({@code mnt} is {@code --mount}). */
+    private static String flag(String type) {
+        if (!ALL_TYPES.contains(type)) {
+            throw new IllegalArgumentException("unknown namespace type " + type);
+        }
+        return type.equals("mnt") ? "--mount" : "--" + type;
+    }
+
+    // ------------------------------------------------------------------ other processes' namespaces
+
+    /**
+     * Runs {@code command} to its end in the namespace of a type of process {@code pid}
+     * ({@code nsenter --target PID --TYPE}). Skips (or fails) the test without nsenter(1).
+     */
+    public static Commands.Result enter(long pid, String type, List<String> command) {
+        requireCommand("nsenter");
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--target", Long.toString(pid), flag(type), "--"));
+        cmd.addAll(command);
+        return Commands.run(cmd);
+    }
+
+    /**
+     * A new namespace of a type that only a bind mount on {@code file} (which must exist)
+     * keeps: {@code unshare --TYPE=FILE true}, with {@code --fork} for pid and time, whose
+     * namespace is made for a child. Fails the test if unshare fails.
+     */
+    public static void bindMount(String type, Path file) {
+        requireNamespaces();
+        check(Commands.run(bindMountCommand(type, file)));
+    }
+
+    /** {@link #bindMount}, in the mount namespace of process {@code pid}: the host's mount table does not change. */
+    public static void bindMountIn(long pid, String type, Path file) {
+        requireNamespaces();
+        check(enter(pid, "mnt", bindMountCommand(type, file)));
+    }
+
+    private static List<String> bindMountCommand(String type, Path file) {
+        List<String> cmd = new ArrayList<>(List.of("unshare", flag(type) + "=" + file));
+        if (type.equals("pid") || type.equals("time")) {
+            cmd.add("--fork");
+        }
+        cmd.add("true");
+        return cmd;
+    }
+
+    private static void check(Commands.Result r) {
+        if (r.exitCode() != 0) {
+            fail("cannot bind-mount a new namespace: " + r);
         }
     }
 
@@ -351,12 +449,21 @@ public final class Unshared implements AutoCloseable {
         return Math.toIntExact(chain.get(0));
     }
 
-    /** The host pid of the process that is in every namespace of level k (1 = outermost, {@link #levels()} = leaf). */
+    /**
+     * The host pid of the process that level k's unshare forked (1 = outermost, {@link #levels()}
+     * = leaf): a member of every namespace of level k, and with a pid namespace its init.
+     * (Nested directly, it is level k+1's unshare, which has unshared level k+1's namespaces but pid.)
+     */
     public int pid(int level) {
+        return Math.toIntExact(chain.get(unshareIndex(level) + 1));
+    }
+
+    /** The index in the chain of level k's unshare process. */
+    private int unshareIndex(int level) {
         if (level < 1 || level > levels) {
             throw new IllegalArgumentException("level must be 1 to " + levels + ", got " + level);
         }
-        return Math.toIntExact(chain.get(2 * level - 1));
+        return direct ? level - 1 : 2 * level - 2;
     }
 
     /** The host pids of the members of each level, outermost first. */
@@ -370,10 +477,7 @@ public final class Unshared implements AutoCloseable {
 
     /** The host pid of the unshare(1) process that made level k (it sits between levels k-1 and k). */
     public long unsharePid(int level) {
-        if (level < 1 || level > levels) {
-            throw new IllegalArgumentException("level must be 1 to " + levels + ", got " + level);
-        }
-        return chain.get(2 * level - 2);
+        return chain.get(unshareIndex(level));
     }
 
     /** The innermost process's host pid. */
@@ -386,6 +490,11 @@ public final class Unshared implements AutoCloseable {
         return chain;
     }
 
+    /** The lines the tree printed (stdout and stderr) but {@code ready}, so far. */
+    public String output() {
+        return output.toString();
+    }
+
     /** Whether every process of the tree is gone (after {@link #close()}). */
     public boolean allGone() {
         return startTimes.entrySet().stream().allMatch(e -> Proc.isGone(e.getKey(), e.getValue()));
@@ -393,6 +502,11 @@ public final class Unshared implements AutoCloseable {
 
     /**
      * Kills every process of the tree (SIGKILL) and waits until each is gone. Idempotent.
+     *
+     * <p>The leaf goes first, with what it started: then each process above it reaps its child
+     * and exits by itself (unshare with {@code --fork} waits for its child, the shell between
+     * levels too), up to U1, which the JVM reaps. Killed from the top, the children would be
+     * left to pid 1, which may reap them late, and a zombie still shows its user namespace.
      *
      * @throws IllegalStateException if a process survives
      */
@@ -405,7 +519,20 @@ public final class Unshared implements AutoCloseable {
         LIVE.remove(this);
         Map<Long, Long> all = new LinkedHashMap<>(startTimes);
         process.descendants().forEach(h -> all.putIfAbsent(h.pid(), Proc.startTime(h.pid()).orElse(-1L)));
-        killTree(process);
+        long leaf = chain.getLast();
+        ProcessHandle.of(leaf).filter(h -> !Proc.isGone(leaf, startTimes.get(leaf))).ifPresent(h -> {
+            List<ProcessHandle> below = h.descendants().toList();
+            for (int i = below.size() - 1; i >= 0; i--) {
+                below.get(i).destroyForcibly();
+            }
+            h.destroyForcibly();
+        });
+        try {
+            process.waitFor(EXIT_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        killTree(process); // what did not end by itself
         long deadline = System.currentTimeMillis() + EXIT_TIMEOUT_MILLIS;
         List<Long> survivors = new ArrayList<>();
         for (Map.Entry<Long, Long> e : all.entrySet()) {

@@ -2,6 +2,8 @@ package io.github.nsfs4j.internal.linux;
 
 import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.kernel.PidfdIoctl;
+import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.Proc;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -32,8 +34,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-import io.github.nsfs4j.testing.Commands;
-import io.github.nsfs4j.testing.Proc;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -265,10 +265,10 @@ class LibCBindingTest {
                 int after;
                 int attempts = 0;
                 do {
-                    before = Proc.readLines(Path.of("/proc/self/mountinfo")).size();
+                    before = Proc.mountinfo("self").size();
                     info.fill((byte) 0);
                     assertEquals(0, LibC.ioctl(mnt, NsIoctl.NS_MNT_GET_INFO.request(), info));
-                    after = Proc.readLines(Path.of("/proc/self/mountinfo")).size();
+                    after = Proc.mountinfo("self").size();
                 } while (before != after && ++attempts < 10);
                 assertEquals(16, info.get(JAVA_INT, 0), "size");
                 assertEquals(after, info.get(JAVA_INT, 4), "nr_mounts equals the lines of /proc/self/mountinfo");
