@@ -1,7 +1,7 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.FdGuard;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

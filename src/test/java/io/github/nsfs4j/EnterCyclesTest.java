@@ -1,8 +1,8 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.enter.NamespaceThread;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;

@@ -1,6 +1,6 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;

@@ -37,10 +37,10 @@ class LayeringTest {
     static {
         MAY_USE.put("cli", Set.of("", "kernel"));
         MAY_USE.put("", Set.of("kernel", "internal", "internal.enter"));
-        MAY_USE.put("internal.enter", Set.of("kernel", "internal", "internal.linux"));
-        MAY_USE.put("internal", Set.of("kernel", "internal.linux"));
-        MAY_USE.put("kernel", Set.of("internal.linux"));
-        MAY_USE.put("internal.linux", Set.of());
+        MAY_USE.put("internal.enter", Set.of("kernel", "internal", "linux"));
+        MAY_USE.put("internal", Set.of("kernel", "linux"));
+        MAY_USE.put("kernel", Set.of("linux"));
+        MAY_USE.put("linux", Set.of());
     }
 
     private static final Pattern REFERENCE = Pattern.compile("io/github/nsfs4j/((?:[a-z]+/)*)[A-Z][\\w$]*");

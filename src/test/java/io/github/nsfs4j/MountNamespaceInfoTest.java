@@ -2,9 +2,9 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.MountWalk;
-import io.github.nsfs4j.internal.linux.IoctlCodes;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.IoctlCodes;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.Structs;
 import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;

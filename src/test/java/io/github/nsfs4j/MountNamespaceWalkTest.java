@@ -1,9 +1,9 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.IoctlCodes;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.IoctlCodes;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Commands;

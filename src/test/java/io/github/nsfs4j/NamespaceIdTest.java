@@ -2,7 +2,7 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.NamespaceFiles;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;

@@ -1,8 +1,8 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;
@@ -301,7 +301,7 @@ class NamespaceReferenceTest {
         assertTrue(lines.contains("parsed=nsfs:net:id=4099:ino=4026531833"), () -> r.toString());
         // NamespaceHandle holds the code that opens and checks fds; the Namespace interface has no
         // code that runs on loading (the verifier may load it to check a return type).
-        for (String cls : List.of("io.github.nsfs4j.internal.linux.LibC", "io.github.nsfs4j.internal.linux.Downcalls",
+        for (String cls : List.of("io.github.nsfs4j.linux.LibC", "io.github.nsfs4j.linux.Downcalls",
                 "io.github.nsfs4j.kernel.KernelSupport", "io.github.nsfs4j.internal.FileHandles",
                 "io.github.nsfs4j.NamespaceHandle")) {
             assertFalse(lines.stream().anyMatch(l -> l.contains("class,load") && l.contains(" " + cls + " ")),

@@ -1,7 +1,7 @@
 package io.github.nsfs4j;
 
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.PidfdIoctl;
 

@@ -1,16 +1,16 @@
 package io.github.nsfs4j.internal;
 
-import static io.github.nsfs4j.internal.linux.Errno.EACCES;
-import static io.github.nsfs4j.internal.linux.Errno.EINVAL;
-import static io.github.nsfs4j.internal.linux.Errno.ENOENT;
-import static io.github.nsfs4j.internal.linux.Errno.ENOSYS;
-import static io.github.nsfs4j.internal.linux.Errno.ENOTTY;
-import static io.github.nsfs4j.internal.linux.Errno.ENXIO;
-import static io.github.nsfs4j.internal.linux.Errno.EOPNOTSUPP;
-import static io.github.nsfs4j.internal.linux.Errno.EOVERFLOW;
-import static io.github.nsfs4j.internal.linux.Errno.EPERM;
-import static io.github.nsfs4j.internal.linux.Errno.ESRCH;
-import static io.github.nsfs4j.internal.linux.Errno.ESTALE;
+import static io.github.nsfs4j.linux.Errno.EACCES;
+import static io.github.nsfs4j.linux.Errno.EINVAL;
+import static io.github.nsfs4j.linux.Errno.ENOENT;
+import static io.github.nsfs4j.linux.Errno.ENOSYS;
+import static io.github.nsfs4j.linux.Errno.ENOTTY;
+import static io.github.nsfs4j.linux.Errno.ENXIO;
+import static io.github.nsfs4j.linux.Errno.EOPNOTSUPP;
+import static io.github.nsfs4j.linux.Errno.EOVERFLOW;
+import static io.github.nsfs4j.linux.Errno.EPERM;
+import static io.github.nsfs4j.linux.Errno.ESRCH;
+import static io.github.nsfs4j.linux.Errno.ESTALE;
 
 import java.util.List;
 
@@ -166,13 +166,13 @@ public final class Errnos {
         }
     }
 
-    /** The names of {@link io.github.nsfs4j.internal.linux.Errno}'s numbers, read from its fields. */
+    /** The names of {@link io.github.nsfs4j.linux.Errno}'s numbers, read from its fields. */
     private static final class WithoutJnr {
         static final java.util.Map<Integer, String> NAMES = names();
 
         private static java.util.Map<Integer, String> names() {
             java.util.Map<Integer, String> names = new java.util.HashMap<>();
-            for (java.lang.reflect.Field f : io.github.nsfs4j.internal.linux.Errno.class.getFields()) {
+            for (java.lang.reflect.Field f : io.github.nsfs4j.linux.Errno.class.getFields()) {
                 try {
                     names.put(f.getInt(null), f.getName());
                 } catch (IllegalAccessException e) {

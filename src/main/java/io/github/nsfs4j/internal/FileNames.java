@@ -1,6 +1,6 @@
 package io.github.nsfs4j.internal;
 
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

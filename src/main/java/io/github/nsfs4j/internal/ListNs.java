@@ -1,9 +1,9 @@
 package io.github.nsfs4j.internal;
 
-import io.github.nsfs4j.internal.linux.Downcalls;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.Downcalls;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.Structs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

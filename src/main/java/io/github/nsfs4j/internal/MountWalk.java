@@ -1,6 +1,6 @@
 package io.github.nsfs4j.internal;
 
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.Structs;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 
@@ -37,7 +37,7 @@ public final class MountWalk {
      *     CAP_SYS_ADMIN in the initial user namespace
      */
     public static NsFile step(NsFile ns, NsIoctl request) throws Failure {
-        MemorySegment buf = io.github.nsfs4j.internal.linux.LibC.scratch().fill((byte) 0);
+        MemorySegment buf = io.github.nsfs4j.linux.LibC.scratch().fill((byte) 0);
         int newFd = ns.ioctl(request, buf);
         if (newFd < 0) {
             if (Errnos.meaning(request.name(), -newFd, null) == Errnos.Meaning.END) {

@@ -2,11 +2,11 @@ package io.github.nsfs4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.Downcalls;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.Downcalls;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.Structs;
 import io.github.nsfs4j.kernel.KernelSupport;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;

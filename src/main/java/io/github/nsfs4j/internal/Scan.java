@@ -1,6 +1,6 @@
 package io.github.nsfs4j.internal;
 
-import io.github.nsfs4j.internal.linux.Downcalls;
+import io.github.nsfs4j.linux.Downcalls;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;

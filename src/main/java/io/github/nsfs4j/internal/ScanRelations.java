@@ -2,7 +2,7 @@ package io.github.nsfs4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 

@@ -2,9 +2,9 @@ package io.github.nsfs4j.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.Structs;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

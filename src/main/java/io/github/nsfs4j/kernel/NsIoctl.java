@@ -1,8 +1,8 @@
 package io.github.nsfs4j.kernel;
 
-import io.github.nsfs4j.internal.linux.Arch;
-import io.github.nsfs4j.internal.linux.IoctlCodes;
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.Arch;
+import io.github.nsfs4j.linux.IoctlCodes;
+import io.github.nsfs4j.linux.Structs;
 
 /**
  * Every ioctl request of the namespace filesystem ({@code include/uapi/linux/nsfs.h}, magic

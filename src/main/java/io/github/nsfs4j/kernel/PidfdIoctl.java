@@ -1,7 +1,7 @@
 package io.github.nsfs4j.kernel;
 
-import io.github.nsfs4j.internal.linux.Arch;
-import io.github.nsfs4j.internal.linux.IoctlCodes;
+import io.github.nsfs4j.linux.Arch;
+import io.github.nsfs4j.linux.IoctlCodes;
 
 /**
  * The ioctl requests of a pidfd ({@code include/uapi/linux/pidfd.h}, magic

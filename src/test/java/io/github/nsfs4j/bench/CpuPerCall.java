@@ -10,7 +10,7 @@ import io.github.nsfs4j.PidNamespace.Translation;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NamespaceFiles;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 import java.lang.foreign.Arena;

@@ -6,7 +6,7 @@ import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.Pidfd;
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.JvmNamespaces;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.File;

@@ -1,8 +1,8 @@
 package io.github.nsfs4j.kernel;
 
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.Structs;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.Structs;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;

@@ -1,8 +1,8 @@
 package io.github.nsfs4j.kernel;
 
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -3,8 +3,8 @@ package io.github.nsfs4j.internal.enter;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.JvmNamespaces;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.util.concurrent.atomic.AtomicInteger;

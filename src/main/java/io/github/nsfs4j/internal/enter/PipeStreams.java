@@ -4,9 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.FdGuard;
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package io.github.nsfs4j.internal.enter;
 
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.JvmNamespaces;
-import io.github.nsfs4j.internal.linux.Errno;
+import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.util.concurrent.ConcurrentLinkedDeque;

@@ -3,9 +3,9 @@ package io.github.nsfs4j.internal.enter;
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.JvmNamespaces;
-import io.github.nsfs4j.internal.linux.Errno;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.PosixSpawn;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.PosixSpawn;
 
 import java.net.InetAddress;
 import java.nio.file.FileSystems;

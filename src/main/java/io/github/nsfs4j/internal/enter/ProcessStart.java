@@ -6,9 +6,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.linux.Constants;
-import io.github.nsfs4j.internal.linux.LibC;
-import io.github.nsfs4j.internal.linux.PosixSpawn;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.PosixSpawn;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.File;

@@ -1,4 +1,4 @@
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
 
 /**
  * The C constants nsfs4j passes to the kernel, in one place. Every value here is the same on

@@ -1,4 +1,4 @@
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
 
 /**
  * The errno numbers nsfs4j tests for, the same on every architecture of {@link Arch}

@@ -1,4 +1,4 @@
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
 
 /**
  * ioctl request encoding, {@code dir << dirShift | size << 16 | type << 8 | nr}, in the two

@@ -1,7 +1,7 @@
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
 
-import static io.github.nsfs4j.internal.linux.IoctlCodes.Encoding.ASM_GENERIC;
-import static io.github.nsfs4j.internal.linux.IoctlCodes.Encoding.POWERPC;
+import static io.github.nsfs4j.linux.IoctlCodes.Encoding.ASM_GENERIC;
+import static io.github.nsfs4j.linux.IoctlCodes.Encoding.POWERPC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;

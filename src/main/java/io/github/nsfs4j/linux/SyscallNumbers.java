@@ -1,4 +1,4 @@
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
 
 /**
  * The numbers of the system calls that {@link LibC} makes through syscall(2), on the

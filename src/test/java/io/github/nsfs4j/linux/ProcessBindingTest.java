@@ -1,4 +1,4 @@
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
 
 import io.github.nsfs4j.internal.JvmNamespaces;
 import io.github.nsfs4j.testing.Proc;

@@ -4,4 +4,4 @@
  * constants per architecture. Int fds, raw request numbers, {@code -errno} results; no
  * checks, no ownership, no exceptions. Not exported; see docs/design.md.
  */
-package io.github.nsfs4j.internal.linux;
+package io.github.nsfs4j.linux;
