@@ -89,7 +89,7 @@ public final class EnteredExecutor extends AbstractExecutorService implements Au
             RestoreFailedException {
         Objects.requireNonNull(task, "task");
         NamespaceThread.checkNotInside();
-        Job<T> job = run(NamespaceSet.job(core.entries(), target, task));
+        Job<T> job = run(Outcomes.job(core.entries(), target, task));
         try {
             return Outcomes.<T, X>of(job);
         } catch (ClosedNamespaceException | RestoreFailedException e) {

@@ -2,7 +2,6 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.enter.Job;
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.enter.PoolThread;
 import io.github.nsfs4j.internal.enter.Preload;
@@ -259,20 +258,10 @@ public final class NamespaceSet implements AutoCloseable {
         Objects.requireNonNull(task, "task");
         requireOpen("call");
         try {
-            return Outcomes.<T, X>of(PoolThread.run(job(entries, target, task)));
+            return Outcomes.<T, X>of(PoolThread.run(Outcomes.job(entries, target, task)));
         } catch (Failure f) {
             throw Failures.of(f);
         }
-    }
-
-    /** The job that runs {@code task} inside {@code entries}. */
-    static <T, X extends Exception> Job<T> job(NsFile[] entries, String target, NamespaceTask<T, X> task) {
-        return new Job<>(entries, target) {
-            @Override
-            protected T work() throws Exception {
-                return task.call();
-            }
-        };
     }
 
     /**

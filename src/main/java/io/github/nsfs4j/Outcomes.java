@@ -1,11 +1,25 @@
 package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.Failure;
+import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.internal.enter.Job;
 
-/** A job's outcome, as its caller gets it: what the task returned, or what it (or entering) threw. */
+/**
+ * A task as a job for the threads that enter, and a job's outcome as its caller gets it: what
+ * the task returned, or what it (or entering) threw.
+ */
 final class Outcomes {
     private Outcomes() {}
+
+    /** The job that runs {@code task} inside {@code entries}. */
+    static <T, X extends Exception> Job<T> job(NsFile[] entries, String target, NamespaceTask<T, X> task) {
+        return new Job<>(entries, target) {
+            @Override
+            protected T work() throws Exception {
+                return task.call();
+            }
+        };
+    }
 
     /**
      * The job's result, or its failure thrown as it is: the task's own exception, a failure to
