@@ -5,7 +5,9 @@
 # $1: the settings file kernels/run wrote (GUEST_* variables).
 set -u
 . "$1"
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+# HOME is a writable directory of the guest's own: not /root, which is the host's (read-only)
+# and may hold the checkout (a tmpfs over it would hide the checkout).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/tmp/home LANG=C.UTF-8
 export NSFS4J_REQUIRE_NAMESPACES=1
 
 mount -t proc proc /proc
@@ -15,7 +17,8 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null || true
-for d in /root /var/tmp; do mount -t tmpfs tmpfs "$d"; done
+mount -t tmpfs tmpfs /var/tmp
+mkdir -p "$HOME"
 # /tmp is the host's, read-only (a checkout may live there): temporary files go to /var/tmp.
 export TMPDIR=/var/tmp
 exec < /dev/null > /dev/ttyS0 2>&1
