@@ -14,18 +14,32 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The table of kernels/run (run as {@code java kernels/Table.java OUT ACCEL KVER...}): reads
- * each guest's cells.tsv, JUnit XML and status from OUT/KVER/, prints a Markdown table
- * capability x kernel, the packages, and every wrong cell and failed test. Exits 1 if a cell
- * is WRONG, a test failed or was skipped, or a kernel has no results.
+ * The tables of kernels/run (run as {@code java kernels/Table.java OUT ARCH=ACCEL KVER...
+ * [ARCH=ACCEL KVER...]}): reads each guest's cells.tsv, JUnit XML and status from OUT/KVER/,
+ * prints per architecture a Markdown table capability x kernel, the packages (and, for an
+ * architecture with a root filesystem of its own, OUT/rootfs-ARCH.tsv), then, for more than
+ * one architecture, one row per kernel; and every wrong cell and failed test. Exits 1 if a
+ * cell is WRONG, a test failed or was skipped, or a kernel has no results.
  */
 public class Table {
     record Suite(int tests, int failures, int errors, int skipped, List<String> failed) {}
 
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
-        String accel = args[1];
-        List<String> kernels = List.of(args).subList(2, args.length);
+        Map<String, String> accels = new LinkedHashMap<>();
+        Map<String, List<String>> byArch = new LinkedHashMap<>();
+        String arch = null;
+        for (String arg : List.of(args).subList(1, args.length)) {
+            if (arg.contains("=")) {
+                arch = arg.substring(0, arg.indexOf('='));
+                accels.put(arch, arg.substring(arg.indexOf('=') + 1));
+                byArch.put(arch, new ArrayList<>());
+            } else if (arch != null) {
+                byArch.get(arch).add(arg);
+            }
+        }
+        byArch.values().removeIf(List::isEmpty);
+        List<String> kernels = byArch.values().stream().flatMap(List::stream).toList();
         Map<String, String> packages = new LinkedHashMap<>();
         Path pkgFile = out.resolve("packages.tsv");
         if (Files.exists(pkgFile)) {
@@ -61,8 +75,58 @@ public class Table {
 
         boolean bad = false;
         StringBuilder sb = new StringBuilder();
-        sb.append("Kernel matrix of ").append(ZonedDateTime.now(ZoneOffset.UTC)
-                .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append(", under qemu (").append(accel)
+        String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        for (Map.Entry<String, List<String>> group : byArch.entrySet()) {
+            if (!sb.isEmpty()) {
+                sb.append("\n");
+            }
+            bad |= table(sb, out, date, group.getKey(), accels.get(group.getKey()), group.getValue(), capabilities, cells,
+                    suites, status, packages);
+        }
+        if (byArch.size() > 1) {
+            sb.append("\nEvery kernel, every architecture\n\n| architecture | kernel | package | kernel suite | cells |\n"
+                    + "|---|---|---|---|---|\n");
+            for (Map.Entry<String, List<String>> group : byArch.entrySet()) {
+                for (String k : group.getValue()) {
+                    Map<String, Integer> count = new LinkedHashMap<>();
+                    for (String[] f : cells.get(k).values()) {
+                        count.merge(f[1].toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+                    }
+                    String cellText = count.isEmpty() ? "none" : String.join(", ", count.entrySet().stream()
+                            .map(e -> e.getValue() + " " + (e.getKey().equals("wrong") ? "**WRONG**" : e.getKey())).toList());
+                    sb.append("| ").append(group.getKey()).append(" | ").append(shortName(k)).append(" | ")
+                            .append(packages.getOrDefault("linux-image-" + k, "?")).append(" | ")
+                            .append(suiteText(suites.get(k), status.get(k))).append(" | ").append(cellText).append(" |\n");
+                }
+            }
+        }
+        sb.append('\n');
+        for (String k : kernels) {
+            for (String[] f : cells.get(k).values()) {
+                if (f[1].equals("WRONG")) {
+                    sb.append("\nWRONG on ").append(k).append(", ").append(f[0]).append(": ").append(f.length > 2 ? f[2] : "");
+                }
+            }
+            Suite s = suites.get(k);
+            if (s != null) {
+                for (String t : s.failed) {
+                    sb.append("\nFAILED on ").append(k).append(": ").append(t);
+                }
+            }
+        }
+        System.out.println(sb);
+        System.exit(bad ? 1 : 0);
+    }
+
+    /**
+     * Appends the table of one architecture (capability x kernel, the suite's result, the
+     * packages) to {@code sb}; whether something is wrong in it.
+     */
+    static boolean table(StringBuilder sb, Path out, String date, String arch, String accel, List<String> kernels,
+            Set<String> capabilities, Map<String, Map<String, String[]>> cells, Map<String, Suite> suites,
+            Map<String, String> status, Map<String, String> packages) throws IOException {
+        boolean bad = false;
+        sb.append("Kernel matrix of ").append(date).append(", ").append(arch).append(", under qemu (").append(accel)
                 .append(")\n\n");
         sb.append("| capability |");
         for (String k : kernels) {
@@ -94,21 +158,8 @@ public class Table {
         }
         sb.append("| kernel suite (JUnit) |");
         for (String k : kernels) {
-            Suite s = suites.get(k);
-            String st = status.get(k);
-            String text;
-            if (!"ok".equals(st)) {
-                text = "**" + st + "**";
-                bad = true;
-            } else if (s == null) {
-                text = "**no report**";
-                bad = true;
-            } else {
-                int failed = s.failures + s.errors;
-                text = (s.tests - failed - s.skipped) + " passed" + (failed > 0 ? ", **" + failed + " failed**" : "")
-                        + (s.skipped > 0 ? ", **" + s.skipped + " skipped**" : "");
-                bad |= failed > 0 || s.skipped > 0 || s.tests == 0;
-            }
+            String text = suiteText(suites.get(k), status.get(k));
+            bad |= text.contains("**");
             sb.append(' ').append(text).append(" |");
         }
         sb.append("\n\nPackages (Debian):");
@@ -120,27 +171,37 @@ public class Table {
                 }
             });
         }
-        sb.append('\n');
-        for (String k : kernels) {
-            for (String[] f : cells.get(k).values()) {
-                if (f[1].equals("WRONG")) {
-                    sb.append("\nWRONG on ").append(k).append(", ").append(f[0]).append(": ").append(f.length > 2 ? f[2] : "");
-                }
-            }
-            Suite s = suites.get(k);
-            if (s != null) {
-                for (String t : s.failed) {
-                    sb.append("\nFAILED on ").append(k).append(": ").append(t);
+        Path rootfs = out.resolve("rootfs-" + arch + ".tsv");
+        if (Files.exists(rootfs)) {
+            sb.append("\n- root filesystem (").append(arch).append("):");
+            for (String line : Files.readAllLines(rootfs)) {
+                String[] f = line.split("\t");
+                if (f.length == 2) {
+                    sb.append(' ').append(f[0]).append(' ').append(f[1]).append(';');
                 }
             }
         }
-        System.out.println(sb);
-        System.exit(bad ? 1 : 0);
+        sb.append('\n');
+        return bad;
     }
 
-    /** "6.12.118+deb13-amd64" -> "6.12.118"; "5.10.0-46-amd64" -> "5.10.0-46". */
+    /** The suite's result of one kernel: "21 passed", or what went wrong, in bold. */
+    static String suiteText(Suite s, String status) {
+        if (!"ok".equals(status)) {
+            return "**" + status + "**";
+        }
+        if (s == null) {
+            return "**no report**";
+        }
+        int failed = s.failures + s.errors;
+        String text = (s.tests - failed - s.skipped) + " passed" + (failed > 0 ? ", **" + failed + " failed**" : "")
+                + (s.skipped > 0 ? ", **" + s.skipped + " skipped**" : "");
+        return s.tests == 0 ? "**no tests**" : text;
+    }
+
+    /** "6.12.118+deb13-amd64" -> "6.12.118"; "5.10.0-46-arm64" -> "5.10.0-46". */
     static String shortName(String kver) {
-        return kver.replaceAll("\\+deb[0-9.]+", "").replaceAll("-amd64$", "");
+        return kver.replaceAll("\\+deb[0-9.]+", "").replaceAll("-(amd64|arm64|riscv64|s390x|powerpc64le)$", "");
     }
 
     private static final Pattern SUITE = Pattern.compile("<testsuite\\b[^>]*>");

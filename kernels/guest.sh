@@ -1,7 +1,8 @@
 #!/bin/sh
 # Pid 1 of a kernel-matrix guest (after kernels/init): mounts what a Linux system has, runs
-# the kernel suite in one JVM with JUnit's console launcher, and sends the results back on
-# the second serial port (/dev/ttyS1) as a base64 tar between markers. Then powers off.
+# the kernel suite in one JVM with JUnit's console launcher, and sends the results back: on
+# x86-64 on the second serial port (/dev/ttyS1) as a base64 tar between markers, elsewhere
+# into the writable share GUEST_RESULTS_DIR. Then powers off.
 # $1: the settings file kernels/run wrote (GUEST_* variables).
 set -u
 . "$1"
@@ -21,7 +22,7 @@ mount -t tmpfs tmpfs /var/tmp
 mkdir -p "$HOME"
 # /tmp is the host's, read-only (a checkout may live there): temporary files go to /var/tmp.
 export TMPDIR=/var/tmp
-exec < /dev/null > /dev/ttyS0 2>&1
+exec < /dev/null > "${GUEST_CONSOLE:-/dev/ttyS0}" 2>&1
 
 poweroff_now() {
     sync
@@ -52,9 +53,13 @@ sleep 1
 kill -9 "$tailer" 2>/dev/null
 echo "nsfs4j-guest: launcher exit $(cat "$results/jvm.exit"), up $(cut -d' ' -f1 /proc/uptime)s"
 
-{
-    echo "==NSFS4J-RESULTS-BEGIN=="
-    (cd /run && tar cf - results | gzip -c | base64)
-    echo "==NSFS4J-RESULTS-END=="
-} > /dev/ttyS1
+if [ -n "${GUEST_RESULTS_DIR:-}" ]; then
+    cp -R "$results" "$GUEST_RESULTS_DIR/" || echo "nsfs4j-guest: cannot copy the results to $GUEST_RESULTS_DIR"
+else
+    {
+        echo "==NSFS4J-RESULTS-BEGIN=="
+        (cd /run && tar cf - results | gzip -c | base64)
+        echo "==NSFS4J-RESULTS-END=="
+    } > /dev/ttyS1
+fi
 poweroff_now
