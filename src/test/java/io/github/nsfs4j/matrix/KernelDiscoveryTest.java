@@ -52,8 +52,10 @@ class KernelDiscoveryTest {
     static void start() throws Exception {
         Unshared.requireNamespaces();
         Unshared.requireCommand("perl");
-        // unshare(2) is syscall 272 on x86-64; each fd keeps the namespace it was opened on.
-        String script = "for (1.." + HELD + ") { syscall(272, " + CLONE_NEWUTS + ") == 0 or die \"unshare: $!\";"
+        // unshare(2)'s number on this architecture, from its headers (272 on x86-64, 97 on
+        // arm64, where 272 is kcmp); each fd keeps the namespace it was opened on.
+        long unshare = ArchHeaders.syscall("unshare").orElseThrow();
+        String script = "for (1.." + HELD + ") { syscall(" + unshare + ", " + CLONE_NEWUTS + ") == 0 or die \"unshare: $!\";"
                 + " open(my $f, '<', '/proc/self/ns/uts') or die \"open: $!\"; push @fds, $f }"
                 + " $| = 1; print \"ready\\n\"; sleep 100000";
         holder = Unshared.builder().start(List.of("perl", "-e", script)); // no namespaces of the harness's

@@ -145,7 +145,9 @@ class KernelPidTest {
             assertTrue(pidfd >= 0, "pidfd_open: " + RawKernel.errnoName(pidfd));
             int rawRc;
             try {
-                rawRc = RawKernel.ioctl((int) pidfd, 0xff05L /* PIDFD_GET_PID_NAMESPACE */, 0);
+                // PIDFD_GET_PID_NAMESPACE, _IO(0xFF, 5) (include/uapi/linux/pidfd.h), as this
+                // architecture encodes it: 0xff05, but 0x2000ff05 on powerpc
+                rawRc = RawKernel.ioctl((int) pidfd, ArchHeaders.io(0xff, 5), 0);
                 if (rawRc >= 0) {
                     RawKernel.close(rawRc);
                 }

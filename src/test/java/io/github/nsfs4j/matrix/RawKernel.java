@@ -34,6 +34,7 @@ final class RawKernel {
     private static final MethodHandle OPEN = link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle IOCTL = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    private static final MethodHandle FSTATFS = link("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
     private static final MethodHandle SYSCALL = link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
 
@@ -92,6 +93,17 @@ final class RawKernel {
             return rc;
         } finally {
             close(fd);
+        }
+    }
+
+    /** The C library's fstatfs(fd, buf), its own {@code struct statfs}: 0, or -errno. */
+    static int fstatfs(int fd, MemorySegment buf) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int rc = (int) FSTATFS.invokeExact(state, fd, buf);
+            return rc >= 0 ? rc : -(int) ERRNO.get(state, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
