@@ -31,10 +31,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -151,6 +153,8 @@ class KernelArchTest {
                         new Call("kill", 0, self, () -> LibC.kill((int) self, 0)),
                         new Call("pidfd_open", 0, self, () -> closeFd(LibC.pidfd_open((int) self, 0))),
                         new Call("listns", 2, BAD, () -> LibC.listns(MemorySegment.NULL, MemorySegment.NULL, BAD, 0)));
+                assertEquals(new TreeSet<>(ArchHeaders.SYSCALLS), calls.stream().map(Call::syscall)
+                        .collect(Collectors.toCollection(TreeSet::new)), "a call of every system call of the C layer");
                 Map<Call, Long> results = new LinkedHashMap<>();
                 trace.on();
                 for (Call c : calls) {
