@@ -36,6 +36,11 @@ import java.util.Set;
  * <p>Processes that exit during the scan, {@code /proc} entries the caller may not read, and
  * namespaces that die before they are opened are skipped and counted in the snapshot, never
  * an error; a process that exits half-way through being read is counted in no namespace.
+ * A namespace whose file the kernel (or a sandbox: a seccomp filter, qemu-user) refuses to
+ * open or to answer on is not "vanished": it is left out and counted as refused
+ * ({@link NamespaceSnapshot#namespacesRefused()}, with the first refusal); when every
+ * namespace found was refused, or no process at all could be read, the scan throws: an empty
+ * snapshot would say "none" where the truth is "could not look".
  * Namespaces of a type this library does not know (one a newer kernel adds: a name under
  * {@code /proc/PID/ns} beyond the eight of {@link io.github.nsfs4j.kernel.NamespaceType}, or an nsfs bind mount of
  * one) are not listed either: they are counted, in
@@ -55,7 +60,8 @@ public final class NamespaceDiscovery {
      * Scans for namespaces of every type.
      *
      * @return what was found
-     * @throws NamespaceException only if {@code /proc} itself cannot be listed
+     * @throws NamespaceException if {@code /proc} itself cannot be listed, or nothing could be
+     *     looked at (every namespace refused, or every process)
      * @throws IllegalCallerException if native access is not enabled for nsfs4j
      */
     public static NamespaceSnapshot scan() throws NamespaceException {
@@ -71,7 +77,8 @@ public final class NamespaceDiscovery {
      *
      * @param types the types to list
      * @return what was found
-     * @throws NamespaceException only if {@code /proc} itself cannot be listed
+     * @throws NamespaceException if {@code /proc} itself cannot be listed, or nothing could be
+     *     looked at (every namespace refused, or every process)
      * @throws IllegalCallerException if native access is not enabled for nsfs4j
      */
     public static NamespaceSnapshot scan(Set<NamespaceType> types) throws NamespaceException {
@@ -97,7 +104,8 @@ public final class NamespaceDiscovery {
             Scan.Result<DiscoveredNamespace> found = Scan.run(proc, types, NamespaceDiscovery::row, afterListing,
                     afterProcesses);
             return new NamespaceSnapshot(found.namespaces(), found.processesScanned(), found.processesVanished(),
-                    found.processesDenied(), found.namespacesVanished(), found.namespacesOfUnknownType());
+                    found.processesDenied(), found.namespacesVanished(), found.namespacesOfUnknownType(),
+                    found.namespacesRefused(), java.util.Optional.ofNullable(found.refusal()));
         } catch (Failure f) {
             throw Failures.of(f);
         }

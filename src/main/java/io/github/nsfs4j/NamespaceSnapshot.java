@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.ToLongFunction;
 
@@ -20,13 +21,21 @@ import java.util.function.ToLongFunction;
  * @param namespacesOfUnknownType namespaces of a type this library does not know (one added by
  *     a newer kernel), seen in {@code /proc/PID/ns}, an fd or an nsfs bind mount: skipped, not
  *     listed
+ * @param namespacesRefused namespaces seen (in a link, an fd, a mount) whose file the kernel,
+ *     or a sandbox between the program and the kernel, refused to open or to answer on (EACCES;
+ *     ENOTTY or ENOSYS from a seccomp filter or qemu-user): not listed, since nothing read of
+ *     them would be a fact, and not counted as vanished. A scan in which every namespace was
+ *     refused throws instead of returning an empty snapshot.
+ * @param refusal the first of those refusals (operation, namespace, errno), if any
  */
 public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int processesScanned,
-        int processesVanished, int processesDenied, int namespacesVanished, int namespacesOfUnknownType) {
+        int processesVanished, int processesDenied, int namespacesVanished, int namespacesOfUnknownType,
+        int namespacesRefused, Optional<String> refusal) {
 
     /** Copies {@code namespaces} into an unmodifiable list. */
     public NamespaceSnapshot {
         namespaces = List.copyOf(namespaces);
+        Objects.requireNonNull(refusal, "refusal");
     }
 
     /**
@@ -118,7 +127,7 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
     /**
      * A summary for jshell and logs, not the whole list (see {@link #namespaces()}):
      * {@code NamespaceSnapshot[42 namespaces, 120 processes scanned, 1 denied]}, with the
-     * vanished and unknown-type counts where not zero.
+     * vanished, unknown-type and refused counts where not zero.
      */
     @Override
     public String toString() {
@@ -136,6 +145,9 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
         }
         if (namespacesOfUnknownType > 0) {
             sb.append(", ").append(namespacesOfUnknownType).append(" of unknown type");
+        }
+        if (namespacesRefused > 0) {
+            sb.append(", ").append(namespacesRefused).append(" refused");
         }
         return sb.append(']').toString();
     }

@@ -148,7 +148,8 @@ class NamespaceDiscoveryRobustnessTest {
         NamespaceSnapshot snapshot = NamespaceDiscovery.scan();
         String summary = snapshot.toString();
         assertTrue(summary.matches("NamespaceSnapshot\\[\\d+ namespaces, \\d+ processes scanned"
-                + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?(, \\d+ of unknown type)?\\]"), summary);
+                + "(, \\d+ vanished)?(, \\d+ denied)?(, \\d+ namespaces vanished)?(, \\d+ of unknown type)?"
+                + "(, \\d+ refused)?\\]"), summary);
         assertTrue(summary.length() < 120, summary);
         long inode = Proc.selfNsInode("pid");
         DiscoveredNamespace pid = snapshot.byInode(inode).orElseThrow();

@@ -28,10 +28,19 @@ final class NamespaceRows {
     /** Left-aligned columns of {@link #HEADER}: TYPE, USER, HELD, COMMAND (numbers are right-aligned). */
     private static final int[] LEFT = {1, 4, 6, 7};
 
-    /** Scans the machine; a note on stderr when processes could not be read and the caller is not root. */
+    /**
+     * Scans the machine; a note on stderr when processes could not be read and the caller is
+     * not root. Namespaces the kernel (or a sandbox) refused to open are a failure: the listing
+     * would leave them out as if they did not exist.
+     */
     static NamespaceSnapshot scan(Set<NamespaceType> types, boolean json, PrintStream err, String prefix)
             throws NamespaceException {
         NamespaceSnapshot snapshot = NamespaceDiscovery.scan(types.isEmpty() ? EnumSet.allOf(NamespaceType.class) : types);
+        if (snapshot.namespacesRefused() > 0) {
+            throw CliException.failure(snapshot.namespacesRefused() + " namespace(s) could not be opened, so they"
+                    + " cannot be listed: " + snapshot.refusal().orElse("refused") + " (run as root, outside any"
+                    + " sandbox that filters system calls)");
+        }
         if (!json && snapshot.processesDenied() > 0 && !NsRef.callerIsRoot()) {
             err.println(prefix + ": " + snapshot.processesDenied() + " process(es) could not be inspected"
                     + " (permission refused); run as root to see every namespace");

@@ -28,6 +28,11 @@ final class FoundNamespace {
         this.inode = inode;
     }
 
+    /** {@code net:[4026531833]}, for messages. */
+    String describe() {
+        return type.procName() + ":[" + Long.toUnsignedString(inode) + "]";
+    }
+
     /** One more holder's path: the first one seen, else the backup. */
     void holder(Holding where) {
         if (path == null) {

@@ -51,9 +51,12 @@ public final class Scan<T> {
      * What a scan found: the rows in inode order, and what it could not see.
      *
      * @param namespacesOfUnknownType namespaces of a type nsfs4j does not know (a newer kernel's)
+     * @param namespacesRefused namespaces seen whose files the kernel (or a sandbox) refused to
+     *     open or to answer on: left out, not counted as vanished
+     * @param refusal the first of those refusals, as a message; null if none
      */
     public record Result<T>(List<T> namespaces, int processesScanned, int processesVanished, int processesDenied,
-            int namespacesVanished, int namespacesOfUnknownType) {}
+            int namespacesVanished, int namespacesOfUnknownType, int namespacesRefused, String refusal) {}
 
     /**
      * Scans the procfs tree at {@code proc} (a made-up one, in tests) for namespaces of
@@ -61,7 +64,9 @@ public final class Scan<T> {
      * {@code afterProcesses} once every process has been read (tests make processes exit and
      * namespaces die there).
      *
-     * @throws Failure only if {@code proc} itself cannot be listed
+     * @throws Failure if {@code proc} itself cannot be listed, if no process could be read
+     *     although some were refused, or if every namespace seen was refused: an empty answer
+     *     would then say "none" where the truth is "could not look"
      */
     public static <T> Result<T> run(Path proc, Set<NamespaceType> wanted, Rows<T> rows, Runnable afterListing,
             Runnable afterProcesses) throws Failure {
@@ -76,10 +81,21 @@ public final class Scan<T> {
         }
         afterListing.run();
         scan.processes(pids);
+        if (scan.processesScanned == 0 && scan.processesDenied > 0) {
+            throw Failure.of(Failure.Kind.DENIED, "scan", proc.toString(), 0, "every process of " + proc
+                    + " refused reading its namespaces (" + scan.processesDenied + " refused, not even this"
+                    + " process's own): is " + proc + " mounted with hidepid, or is a sandbox in the way?");
+        }
         afterProcesses.run();
         ScanRelations relations = new ScanRelations(scan.found, scan.typeSet, scan.unknown, scan.users);
         relations.resolve();
-        return scan.result(rows, relations.namespacesVanished);
+        if (relations.namespacesRefused > 0 && relations.namespacesOpened == 0) {
+            Failure first = relations.firstRefusal;
+            throw Failure.of(first.kind(), first.operation(), first.target(), first.errno(), first.detail()
+                    + "; every namespace found was refused (" + relations.namespacesRefused + "), so nothing could"
+                    + " be listed");
+        }
+        return scan.result(rows, relations);
     }
 
     /**
@@ -343,7 +359,7 @@ public final class Scan<T> {
         }
     }
 
-    private Result<T> result(Rows<T> rows, int namespacesVanished) {
+    private Result<T> result(Rows<T> rows, ScanRelations relations) {
         List<FoundNamespace> list = new ArrayList<>(found.size());
         for (FoundNamespace f : found.values()) {
             if (wanted.contains(f.type)) {
@@ -357,7 +373,8 @@ public final class Scan<T> {
                     f.processCount, f.lowestPid > 0 ? OptionalInt.of(f.lowestPid) : OptionalInt.empty(), f.user,
                     f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null ? null : f.path.bytes()));
         }
-        return new Result<>(out, processesScanned, processesVanished, processesDenied, namespacesVanished,
-                unknown.size());
+        return new Result<>(out, processesScanned, processesVanished, processesDenied, relations.namespacesVanished,
+                unknown.size(), relations.namespacesRefused,
+                relations.firstRefusal == null ? null : relations.firstRefusal.getMessage());
     }
 }

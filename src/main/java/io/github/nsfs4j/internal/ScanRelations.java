@@ -2,6 +2,7 @@ package io.github.nsfs4j.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
@@ -16,7 +17,10 @@ import java.util.Set;
  * The second half of a {@link Scan}: each namespace found is opened once, for its id and the
  * inodes of its parent and owner, each read with an ioctl, a statx and a close (no handle is
  * built); ancestors that only those relations reveal are added. What cannot be opened any more
- * is dropped and counted as vanished.
+ * (ENOENT, ESRCH, a path that names something else now) is dropped and counted as vanished;
+ * what the kernel or a sandbox refuses (an open refused with EACCES, a relation request
+ * answered ENOTTY or ENOSYS by a seccomp filter or qemu-user) is dropped and counted as
+ * refused, never as vanished: the scan could not look, and says so.
  */
 final class ScanRelations {
     private final Map<Long, FoundNamespace> found;
@@ -24,6 +28,10 @@ final class ScanRelations {
     private final Set<Long> unknown;
     private final UserNames users;
     int namespacesVanished;
+    int namespacesRefused;
+    int namespacesOpened;
+    /** The first refusal, as the kernel gave it; null if none. */
+    Failure firstRefusal;
 
     ScanRelations(Map<Long, FoundNamespace> found, Set<NamespaceType> typeSet, Set<Long> unknown, UserNames users) {
         this.found = found;
@@ -35,7 +43,13 @@ final class ScanRelations {
     /** Opens each namespace once: id, parent and owner; adds ancestors known only through those. */
     void resolve() {
         for (FoundNamespace f : new ArrayList<>(found.values())) {
-            int fd = open(f);
+            int fd;
+            try {
+                fd = open(f);
+            } catch (Failure refused) {
+                refused(f, refused);
+                continue;
+            }
             if (fd < 0) {
                 if (!unknown.contains(f.inode)) {
                     namespacesVanished++;
@@ -45,10 +59,21 @@ final class ScanRelations {
             }
             try {
                 relations(f, fd);
+                namespacesOpened++;
+            } catch (Failure refused) {
+                refused(f, refused);
             } finally {
                 LibC.close(fd);
             }
         }
+    }
+
+    private void refused(FoundNamespace f, Failure why) {
+        namespacesRefused++;
+        if (firstRefusal == null) {
+            firstRefusal = why;
+        }
+        found.remove(f.inode);
     }
 
     /**
@@ -56,8 +81,11 @@ final class ScanRelations {
      * names it. A link the scan made is opened directly and its inode checked; an fd or mount
      * path may name something else by now (an fd number reused for a device), so it goes
      * through {@link NamespaceFiles#openCheckedFd}, which opens nothing but that namespace.
+     *
+     * @throws Failure if a holder was refused (not gone) and no other one opened
      */
-    private static int open(FoundNamespace f) {
+    private static int open(FoundNamespace f) throws Failure {
+        Failure refused = null;
         for (FoundNamespace.Holding p : new FoundNamespace.Holding[] {f.path, f.backup}) {
             if (p == null) {
                 continue;
@@ -69,18 +97,34 @@ final class ScanRelations {
                     f.path = p;
                     return fd;
                 }
-            } catch (Failure | IllegalArgumentException e) {
-                // that holder is gone, or names something else now: try the other
+            } catch (Failure e) {
+                if (e.kind() != Failure.Kind.GONE && e.kind() != Failure.Kind.NOT_A_NAMESPACE) {
+                    refused = e; // the holder is there, but the kernel (or a sandbox) will not open it
+                }
+            } catch (IllegalArgumentException e) {
+                // a path with a NUL: names nothing openable
             }
+        }
+        if (refused != null) {
+            throw refused;
         }
         return -1;
     }
 
-    /** A {@code /proc/.../ns/TYPE} link, opened if it still names the namespace {@code inode}; else -1. */
+    /**
+     * A {@code /proc/.../ns/TYPE} link, opened if it still names the namespace {@code inode}; else -1.
+     *
+     * @throws Failure if the open is refused for another reason than the process being gone
+     */
     private static int openLink(byte[] link, long inode) throws Failure {
         int fd = LibC.open(link, NamespaceFiles.OPEN_FLAGS);
         if (fd < 0) {
-            return -1;
+            Failure f = Failure.errno("open", new String(link, StandardCharsets.ISO_8859_1), -fd,
+                    "cannot open the namespace file");
+            if (f.kind() == Failure.Kind.GONE) {
+                return -1;
+            }
+            throw f;
         }
         if (NamespaceFiles.inodeOf(fd, "") != inode) {
             LibC.close(fd); // the pid was reused: that link names another namespace now
@@ -91,13 +135,17 @@ final class ScanRelations {
 
     /**
      * Fills id, parent, owner (and, with no process in it, the user) of {@code f} from its
-     * open {@code fd}; adds unseen ancestors. A relation that cannot be read stays 0.
+     * open {@code fd}; adds unseen ancestors. A parent or owner outside the caller's view
+     * (EPERM, the kernel's ordinary answer there) stays 0.
+     *
+     * @throws Failure if the kernel (or a sandbox) refuses a request that every kernel nsfs4j
+     *     supports answers on a namespace file: then nothing read from it would be a fact
      */
-    private void relations(FoundNamespace f, int fd) {
+    private void relations(FoundNamespace f, int fd) throws Failure {
         try {
-            f.id = NamespaceFiles.readId(fd, f.type, "");
+            f.id = NamespaceFiles.readId(fd, f.type, f.describe());
         } catch (Failure e) {
-            // it answers nothing any more: keep what the links said
+            throw e.errno() == 0 ? e : refusal(e.operation(), f, e.errno());
         }
         if (f.type.isHierarchical()) {
             int parent = LibC.ioctl(fd, NsIoctl.NS_GET_PARENT.request(), 0L);
@@ -107,47 +155,67 @@ final class ScanRelations {
                 } finally {
                     LibC.close(parent);
                 }
+            } else if (parent != -Errno.EPERM) {
+                throw refusal(NsIoctl.NS_GET_PARENT.name(), f, -parent);
             }
         }
         int owner = LibC.ioctl(fd, NsIoctl.NS_GET_USERNS.request(), 0L);
-        if (owner >= 0) {
-            try {
-                f.ownerInode = related(owner, NamespaceType.USER);
-                if (f.processCount == 0) {
-                    // As lsns shows a namespace no process is in: the user that created it (a
-                    // user namespace) or its owning user namespace.
-                    long uid = ownerUid(f.type == NamespaceType.USER ? fd : owner);
-                    if (uid >= 0) {
-                        f.user = users.name((int) uid);
-                    }
-                }
-            } finally {
-                LibC.close(owner);
+        if (owner < 0) {
+            if (owner != -Errno.EPERM) {
+                throw refusal(NsIoctl.NS_GET_USERNS.name(), f, -owner);
             }
+            return;
+        }
+        try {
+            f.ownerInode = related(owner, NamespaceType.USER);
+            if (f.processCount == 0) {
+                // As lsns shows a namespace no process is in: the user that created it (a
+                // user namespace) or its owning user namespace.
+                int userNs = f.type == NamespaceType.USER ? fd : owner;
+                MemorySegment buf = LibC.scratch();
+                int rc = LibC.ioctl(userNs, NsIoctl.NS_GET_OWNER_UID.request(), buf);
+                if (rc < 0) {
+                    throw refusal(NsIoctl.NS_GET_OWNER_UID.name(), f, -rc);
+                }
+                f.user = users.name(buf.get(JAVA_INT, 0));
+            }
+        } finally {
+            LibC.close(owner);
         }
     }
 
-    /** The inode of a related namespace's fd, adding it as an ancestor if it is new; 0 if unreadable. */
-    private long related(int fd, NamespaceType type) {
-        long inode;
-        try {
-            inode = NamespaceFiles.inodeOf(fd, "");
-        } catch (Failure e) {
-            return 0;
+    /**
+     * A refused request. NS_GET_PARENT, NS_GET_USERNS and NS_GET_OWNER_UID are on every kernel
+     * nsfs4j runs on (4.11+), and NS_GET_ID is asked only where the probe found it, so ENOTTY or
+     * ENOSYS from one is a filter between the program and the kernel (a seccomp profile,
+     * qemu-user's "Unsupported ioctl"), not a missing request: said as such.
+     */
+    private static Failure refusal(String request, FoundNamespace f, int errno) {
+        if (errno == Errno.ENOTTY || errno == Errno.ENOSYS) {
+            return Failure.of(Failure.Kind.FAILED, request, f.describe(), errno, "refused ("
+                    + Errnos.describe(errno) + "), although the kernel has it: a sandbox (a seccomp filter,"
+                    + " qemu-user) filters the nsfs ioctls");
         }
+        return Failure.errno(request, f.describe(), errno, "the kernel refused the request");
+    }
+
+    /** The inode of a related namespace's fd, adding it as an ancestor if it is new. */
+    private long related(int fd, NamespaceType type) throws Failure {
+        long inode = NamespaceFiles.inodeOf(fd, "a related namespace");
         if (!found.containsKey(inode) && typeSet.contains(type)) {
             FoundNamespace ancestor = new FoundNamespace(type, inode);
             ancestor.heldBy = Scan.HELD_BY_DESCENDANT;
             found.put(inode, ancestor);
-            relations(ancestor, fd);
+            boolean done = false;
+            try {
+                relations(ancestor, fd);
+                done = true;
+            } finally {
+                if (!done) {
+                    found.remove(inode);
+                }
+            }
         }
         return inode;
-    }
-
-    /** NS_GET_OWNER_UID of a user namespace fd: the uid, unsigned; -1 if the kernel refused. */
-    private static long ownerUid(int userNsFd) {
-        MemorySegment buf = LibC.scratch();
-        int rc = LibC.ioctl(userNsFd, NsIoctl.NS_GET_OWNER_UID.request(), buf);
-        return rc < 0 ? -1 : Integer.toUnsignedLong(buf.get(JAVA_INT, 0));
     }
 }
