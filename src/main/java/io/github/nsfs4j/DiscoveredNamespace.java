@@ -32,7 +32,10 @@ import java.util.StringJoiner;
  * @param type the namespace's type
  * @param inode its inode number, as in {@code type:[inode]}
  * @param id its 64-bit id (NS_GET_ID, Linux 6.18+), empty where the kernel has none
- * @param processCount how many processes (not threads) are in it; 0 if only an fd or a mount holds it
+ * @param processCount how many processes (not threads) are in it; 0 if only an fd or a mount holds it.
+ *     Of the processes the caller could inspect: in a partial view
+ *     ({@link NamespaceSnapshot#isPartial()}) others may be in it too, and this, the lowest pid,
+ *     its user and command describe only those the caller could see
  * @param lowestPid the lowest pid among them, empty if none
  * @param user the user name (or uid) owning that lowest-pid process, as lsns shows it; with no
  *     process in it, the user that created it (a user namespace) or its owning user

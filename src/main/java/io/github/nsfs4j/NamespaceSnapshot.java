@@ -39,6 +39,20 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
     }
 
     /**
+     * Whether this is a partial view: some processes could not be inspected
+     * ({@link #processesDenied()} &gt; 0: another user's, for a caller that is not root). Then no
+     * namespace's {@link DiscoveredNamespace#processCount()}, {@link DiscoveredNamespace#lowestPid()},
+     * user or command is a fact about the machine: they describe the processes the caller
+     * could inspect, and processes it could not may be in any namespace (lsns, run by the same
+     * user, shows the same counts). A namespace with a count of 0 may have processes in it.
+     *
+     * @return true if some processes were refused
+     */
+    public boolean isPartial() {
+        return processesDenied > 0;
+    }
+
+    /**
      * Looks a namespace up by inode.
      *
      * @param inode its inode number

@@ -53,6 +53,10 @@ final class LsCommand implements Command {
                   path     a path that opened it during the scan (/proc/PID/ns/TYPE,
                            /proc/PID/task/TID/ns/TYPE, /proc/PID/fd/N,
                            /proc/PID/root/MOUNTPOINT; null for a descendant-only one)
+                  partial  true when processes could not be inspected (not root): nprocs,
+                           pid, user and command then count only those you could
+                and, after "namespaces": processes_scanned, processes_refused,
+                processes_vanished, namespaces_vanished
                 ns, type, nprocs, pid, user, command, pns and ons agree with
                 lsns -J -l -o NS,TYPE,NPROCS,PID,USER,COMMAND,PNS,ONS where lsns lists it.
 
@@ -66,7 +70,7 @@ final class LsCommand implements Command {
                 Examples:
                   nsfs ls
                   nsfs ls -t net -t pid
-                  nsfs ls --json | jq '.namespaces[] | select(.nprocs == 0)'
+                  nsfs ls --json | jq '.namespaces[] | select(.nprocs == 0 and (.partial | not))'
 
                 Exit status: 0 listed; 2 usage error or failure (/proc cannot be read).
                 """;
@@ -88,10 +92,11 @@ final class LsCommand implements Command {
         if (args.json()) {
             List<Object> list = Json.array();
             for (DiscoveredNamespace ns : snapshot.namespaces()) {
-                list.add(NamespaceRows.json(ns));
+                list.add(NamespaceRows.json(ns, snapshot.isPartial()));
             }
             Map<String, Object> doc = Json.object();
             doc.put("namespaces", list);
+            NamespaceRows.counts(doc, snapshot);
             out.print(Json.write(doc));
         } else {
             List<List<String>> rows = new ArrayList<>();

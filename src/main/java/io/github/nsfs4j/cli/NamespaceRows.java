@@ -49,10 +49,25 @@ final class NamespaceRows {
     }
 
     /**
-     * One namespace as a JSON object: {@code ns id type nprocs pid user command pns ons held_by
-     * path}. {@code pid} and {@code command} are null when no process is in it, as lsns prints them.
+     * The top-level counts of a listing's document, after {@code namespaces}: how many
+     * processes were read, refused (another user's, for a caller that is not root) and
+     * vanished, and how many namespaces vanished mid-scan.
      */
-    static Map<String, Object> json(DiscoveredNamespace ns) {
+    static void counts(Map<String, Object> doc, NamespaceSnapshot snapshot) {
+        doc.put("processes_scanned", snapshot.processesScanned());
+        doc.put("processes_refused", snapshot.processesDenied());
+        doc.put("processes_vanished", snapshot.processesVanished());
+        doc.put("namespaces_vanished", snapshot.namespacesVanished());
+    }
+
+    /**
+     * One namespace as a JSON object: {@code ns id type nprocs pid user command pns ons held_by
+     * path partial}. {@code pid} and {@code command} are null when no process is in it, as lsns
+     * prints them. {@code partial} is true when processes were refused
+     * ({@link NamespaceSnapshot#isPartial()}): then {@code nprocs}, {@code pid}, {@code user}
+     * and {@code command} describe only the processes the caller could inspect.
+     */
+    static Map<String, Object> json(DiscoveredNamespace ns, boolean partial) {
         Map<String, Object> row = Json.object();
         row.put("ns", Json.u64(ns.inode()));
         row.put("id", ns.id().isPresent() ? Json.u64(ns.id().getAsLong()) : null);
@@ -69,6 +84,7 @@ final class NamespaceRows {
         }
         row.put("held_by", held);
         row.put("path", ns.pathString());
+        row.put("partial", partial);
         return row;
     }
 

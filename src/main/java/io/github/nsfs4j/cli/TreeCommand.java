@@ -79,7 +79,8 @@ final class TreeCommand implements Command {
         List<NamespaceSnapshot.Node> roots = byParent ? snapshot.treeByParent() : snapshot.treeByOwner();
         if (args.json()) {
             Map<String, Object> doc = Json.object();
-            doc.put("namespaces", json(roots));
+            doc.put("namespaces", json(roots, snapshot.isPartial()));
+            NamespaceRows.counts(doc, snapshot);
             out.print(Json.write(doc));
         } else {
             List<List<String>> rows = new ArrayList<>();
@@ -91,11 +92,11 @@ final class TreeCommand implements Command {
         return 0;
     }
 
-    private static List<Object> json(List<NamespaceSnapshot.Node> nodes) {
+    private static List<Object> json(List<NamespaceSnapshot.Node> nodes, boolean partial) {
         List<Object> list = Json.array();
         for (NamespaceSnapshot.Node node : nodes) {
-            Map<String, Object> object = NamespaceRows.json(node.namespace());
-            object.put("children", json(node.children()));
+            Map<String, Object> object = NamespaceRows.json(node.namespace(), partial);
+            object.put("children", json(node.children(), partial));
             list.add(object);
         }
         return list;
