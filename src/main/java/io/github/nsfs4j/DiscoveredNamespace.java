@@ -53,11 +53,15 @@ import java.util.StringJoiner;
  *     {@code /proc/PID/ns/TYPE}, {@code /proc/PID/task/TID/ns/TYPE}, {@code /proc/PID/fd/N}, or
  *     {@code /proc/PID/root/MOUNTPOINT}; null for an ancestor found only through a relation. A
  *     mount point is any byte string (but NUL), in no particular encoding, so the path is kept
- *     as the kernel gave it; {@link #path()} and {@link #pathString()} are views of it.
+ *     as the kernel gave it; {@link #path()} and {@link #pathString()} are views of it. Null
+ *     too for a net namespace only a socket keeps: see {@code socket}
+ * @param socket for a net namespace that only a socket keeps alive (no process in it, no path
+ *     to it), the socket that does: {@code net:PID:FD}, as {@link Namespace#ofSocket} and
+ *     {@code nsfs info} name it; null otherwise
  */
 public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong id, int processCount,
         OptionalInt lowestPid, String user, byte[] commandBytes, long parentInode, long ownerInode,
-        Set<Holder> heldBy, byte[] pathBytes) {
+        Set<Holder> heldBy, byte[] pathBytes, String socket) {
 
     /** What keeps a namespace alive. */
     public enum Holder {
@@ -72,6 +76,11 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         FD(Scan.HELD_BY_FD),
         /** A bind mount of its file exists. */
         MOUNT(Scan.HELD_BY_MOUNT),
+        /**
+         * A socket created in it (a net namespace): found through pidfd_getfd(2) and SIOCGSKNS
+         * (Linux 5.6, and root's permissions), as lsns 2.41 finds it.
+         */
+        SOCKET(Scan.HELD_BY_SOCKET),
         /** Only known as the parent or owner of another namespace. */
         DESCENDANT(Scan.HELD_BY_DESCENDANT);
 
@@ -187,17 +196,18 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         return o instanceof DiscoveredNamespace d && type == d.type && inode == d.inode && id.equals(d.id)
                 && processCount == d.processCount && lowestPid.equals(d.lowestPid) && user.equals(d.user)
                 && Arrays.equals(commandBytes, d.commandBytes) && parentInode == d.parentInode && ownerInode == d.ownerInode
-                && heldBy.equals(d.heldBy) && Arrays.equals(pathBytes, d.pathBytes);
+                && heldBy.equals(d.heldBy) && Arrays.equals(pathBytes, d.pathBytes) && Objects.equals(socket, d.socket);
     }
 
     @Override
     public int hashCode() {
-        return (Objects.hash(type, inode, id, processCount, lowestPid, user, parentInode, ownerInode, heldBy)
+        return (Objects.hash(type, inode, id, processCount, lowestPid, user, parentInode, ownerInode, heldBy, socket)
                 * 31 + Arrays.hashCode(commandBytes)) * 31 + Arrays.hashCode(pathBytes);
     }
 
     /**
-     * Opens the namespace again through its path (its bytes, whatever their encoding), and
+     * Opens the namespace again through its path (its bytes, whatever their encoding), or its
+     * {@link #socket()} (pidfd_getfd and SIOCGSKNS), and
      * checks that it is still the same one (type and inode, and id where known), so a
      * namespace that died and whose inode was reused is not mistaken for this one. Nothing
      * but a namespace file is opened for real: if the path now names something else (an fd
@@ -209,6 +219,15 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
      * @throws NamespaceException if it cannot be opened otherwise
      */
     public Namespace open() throws NamespaceException {
+        if (pathBytes == null && socket != null) {
+            Namespace ns = Namespace.ofSocket(socketPid(), socketFd());
+            if (ns.inode() != inode || id.isPresent() && ns.id().isPresent() && ns.id().getAsLong() != id.getAsLong()) {
+                ns.close();
+                throw new NoSuchNamespaceException("open", describe(), 0,
+                        "the namespace is gone: " + socket + " now names another one");
+            }
+            return ns;
+        }
         if (pathBytes == null) {
             throw new NoSuchNamespaceException("open", describe(), 0,
                     "found only as the parent or owner of another namespace; open that one and ask for it");
@@ -225,6 +244,14 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
                     "the namespace is gone: " + pathString() + " now names another one");
         }
         return ns;
+    }
+
+    private int socketPid() {
+        return Integer.parseInt(socket.substring(4, socket.lastIndexOf(':')));
+    }
+
+    private int socketFd() {
+        return Integer.parseInt(socket.substring(socket.lastIndexOf(':') + 1));
     }
 
     /**

@@ -96,6 +96,32 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
     }
 
     /**
+     * Opens the net namespace of a socket that another process holds: fd {@code fd} of
+     * process {@code pid} (as {@code nsenter -N} does). A net namespace that a process created
+     * a socket in and then left lives on through the socket alone; this reaches it. A copy of
+     * the socket's fd is taken with pidfd_getfd(2) (Linux 5.6; ptrace attach access to the
+     * process, so in practice root) and closed at once, after SIOCGSKNS (Linux 4.9;
+     * CAP_NET_ADMIN over the namespace) gave the namespace's own fd. {@code nsfs info} names
+     * such a namespace {@code net:PID:FD}.
+     *
+     * @param pid the process holding the socket
+     * @param fd the socket's fd number in that process
+     * @return a new handle of the net namespace, owned by the caller
+     * @throws IllegalArgumentException if {@code pid} is not positive or {@code fd} negative
+     * @throws NotANamespaceException if that fd is not a socket
+     * @throws NoSuchNamespaceException if the process or the fd is gone
+     * @throws NamespaceAccessDeniedException if the kernel refuses the copy or the request
+     * @throws NamespaceException for any other failure (no pidfd_getfd before Linux 5.6)
+     */
+    static Namespace ofSocket(int pid, int fd) throws NamespaceException {
+        try {
+            return NamespaceHandle.of(io.github.nsfs4j.internal.SocketNamespaces.open(pid, fd));
+        } catch (io.github.nsfs4j.internal.Failure f) {
+            throw Failures.of(f);
+        }
+    }
+
+    /**
      * Opens a namespace of the process a {@link ProcessHandle} names, race-free: through a
      * pidfd ({@link Pidfd#of}), so a pid reused by another process is detected, not opened.
      *

@@ -21,8 +21,11 @@ import java.util.Set;
  * processes are in ({@code /proc/PID/ns/*}), those that only some thread is in
  * ({@code /proc/PID/task/TID/ns/*}: a thread that called setns or unshare; lsns does not see
  * these), those that processes hold open fds on
- * ({@code /proc/PID/fd/*}), and those kept alive by bind mounts ({@code nsfs} entries of
- * {@code /proc/PID/mountinfo}, read once per mount namespace). Each namespace found is
+ * ({@code /proc/PID/fd/*}), those kept alive by bind mounts ({@code nsfs} entries of
+ * {@code /proc/PID/mountinfo}, read once per mount namespace), and net namespaces kept alive
+ * by sockets (each socket fd of each process: a copy of it through pidfd_getfd(2), then
+ * SIOCGSKNS; Linux 5.6, and root: what the kernel or the permissions refuse is counted in
+ * {@link NamespaceSnapshot#socketsRefused()}). Each namespace found is
  * opened once, to read its id and the inodes of its parent and owner; ancestors that only
  * those relations reveal are added too, as lsns does in its tree views.
  *
@@ -105,7 +108,8 @@ public final class NamespaceDiscovery {
                     afterProcesses);
             return new NamespaceSnapshot(found.namespaces(), found.processesScanned(), found.processesVanished(),
                     found.processesDenied(), found.namespacesVanished(), found.namespacesOfUnknownType(),
-                    found.namespacesRefused(), java.util.Optional.ofNullable(found.refusal()));
+                    found.namespacesRefused(), java.util.Optional.ofNullable(found.refusal()), found.socketsRefused(),
+                    java.util.Optional.ofNullable(found.socketRefusal()));
         } catch (Failure f) {
             throw Failures.of(f);
         }
@@ -113,9 +117,9 @@ public final class NamespaceDiscovery {
 
     private static DiscoveredNamespace row(NamespaceType type, long inode, OptionalLong id,
             int processCount, OptionalInt lowestPid, String user, byte[] command, long parentInode,
-            long ownerInode, int heldBy, byte[] path) {
+            long ownerInode, int heldBy, byte[] path, String socket) {
         return new DiscoveredNamespace(type, inode, id, processCount, lowestPid, user, command, parentInode,
-                ownerInode, DiscoveredNamespace.Holder.of(heldBy), path);
+                ownerInode, DiscoveredNamespace.Holder.of(heldBy), path, socket);
     }
 
     /**

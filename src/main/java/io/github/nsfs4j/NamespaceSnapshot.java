@@ -27,15 +27,21 @@ import java.util.function.ToLongFunction;
  *     them would be a fact, and not counted as vanished. A scan in which every namespace was
  *     refused throws instead of returning an empty snapshot.
  * @param refusal the first of those refusals (operation, namespace, errno), if any
+ * @param socketsRefused sockets whose net namespace could not be asked for: pidfd_getfd(2)
+ *     refused (it needs ptrace attach access to the process: root) or missing (before Linux
+ *     5.6), or SIOCGSKNS refused (it needs CAP_NET_ADMIN over that namespace). A net namespace
+ *     that only such a socket keeps alive is not listed
+ * @param socketRefusal the first of those refusals, if any
  */
 public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int processesScanned,
         int processesVanished, int processesDenied, int namespacesVanished, int namespacesOfUnknownType,
-        int namespacesRefused, Optional<String> refusal) {
+        int namespacesRefused, Optional<String> refusal, int socketsRefused, Optional<String> socketRefusal) {
 
     /** Copies {@code namespaces} into an unmodifiable list. */
     public NamespaceSnapshot {
         namespaces = List.copyOf(namespaces);
         Objects.requireNonNull(refusal, "refusal");
+        Objects.requireNonNull(socketRefusal, "socketRefusal");
     }
 
     /**
@@ -162,6 +168,9 @@ public record NamespaceSnapshot(List<DiscoveredNamespace> namespaces, int proces
         }
         if (namespacesRefused > 0) {
             sb.append(", ").append(namespacesRefused).append(" refused");
+        }
+        if (socketsRefused > 0) {
+            sb.append(", ").append(socketsRefused).append(" sockets refused");
         }
         return sb.append(']').toString();
     }

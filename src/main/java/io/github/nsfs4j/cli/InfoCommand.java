@@ -40,7 +40,9 @@ final class InfoCommand implements Command {
                              namespace (null if it has none left)
 
                 NSREF is a namespace file (/proc/1234/ns/net, a bind mount such as
-                /run/netns/blue) or TYPE:PID (net:1234 means /proc/1234/ns/net).
+                /run/netns/blue), TYPE:PID (net:1234 means /proc/1234/ns/net), or
+                net:PID:FD, the net namespace of socket fd FD of process PID (one that
+                only a socket keeps alive has no other name; Linux 5.6, root).
 
                 Options:
                   -J, --json     print one JSON object on stdout

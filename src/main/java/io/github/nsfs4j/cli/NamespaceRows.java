@@ -45,6 +45,11 @@ final class NamespaceRows {
             err.println(prefix + ": " + snapshot.processesDenied() + " process(es) could not be inspected"
                     + " (permission refused); run as root to see every namespace");
         }
+        if (!json && snapshot.socketsRefused() > 0) {
+            err.println(prefix + ": the net namespaces of " + snapshot.socketsRefused() + " socket(s) could not be"
+                    + " asked for, so a net namespace only a socket keeps alive may be missing: "
+                    + Text.safe(snapshot.socketRefusal().orElse("refused")));
+        }
         return snapshot;
     }
 
@@ -58,6 +63,7 @@ final class NamespaceRows {
         doc.put("processes_refused", snapshot.processesDenied());
         doc.put("processes_vanished", snapshot.processesVanished());
         doc.put("namespaces_vanished", snapshot.namespacesVanished());
+        doc.put("sockets_refused", snapshot.socketsRefused());
     }
 
     /**
@@ -84,6 +90,7 @@ final class NamespaceRows {
         }
         row.put("held_by", held);
         row.put("path", ns.pathString());
+        row.put("socket", ns.socket());
         row.put("partial", partial);
         return row;
     }

@@ -22,8 +22,13 @@ import io.github.nsfs4j.NotANamespaceException;
  * @param path the namespace file to open
  * @param type the type the reference names or the subcommand requires; null for "any"
  * @param pid the process named, or 0 for a path
+ * @param fd for {@code net:PID:FD}, the socket fd whose net namespace is named; else -1
  */
-record NsRef(String text, Path path, NamespaceType type, int pid) {
+record NsRef(String text, Path path, NamespaceType type, int pid, int fd) {
+
+    NsRef(String text, Path path, NamespaceType type, int pid) {
+        this(text, path, type, pid, -1);
+    }
 
     private static final String TYPES = "cgroup ipc mnt net pid time user uts";
 
@@ -52,6 +57,18 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
             if (implied != null && type != implied) {
                 throw CliException.usage(text + " names a " + type + " namespace, but this needs a " + implied
                         + " namespace (" + implied + ":" + digits + ")");
+            }
+            int second = digits.indexOf(':');
+            if (second >= 0 && type == NamespaceType.NET) {
+                // net:PID:FD, a net namespace a socket holds (perhaps the only thing that does)
+                int pid = pid(digits.substring(0, second), " in '" + text + "'");
+                String fdText = digits.substring(second + 1);
+                if (fdText.isEmpty() || fdText.length() > 9 || !fdText.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw CliException.usage("'" + fdText + "' in '" + text + "' is not an fd number; net:PID:FD"
+                            + " names the net namespace of socket fd FD of process PID");
+                }
+                int fd = Integer.parseInt(fdText);
+                return new NsRef(text, Path.of("/proc", Integer.toString(pid), "fd", fdText), type, pid, fd);
             }
             int pid = pid(digits, " in '" + text + "'");
             return new NsRef(text, procPath(pid, type), type, pid);
@@ -145,8 +162,12 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
     Namespace open() {
         Namespace ns;
         try {
-            ns = Namespace.open(path);
+            ns = fd >= 0 ? Namespace.ofSocket(pid, fd) : Namespace.open(path);
         } catch (NotANamespaceException e) {
+            if (fd >= 0) {
+                throw CliException.failure(text + ": fd " + fd + " of process " + pid + " is not a socket; net:PID:FD"
+                        + " names the net namespace of a socket");
+            }
             throw CliException.failure(text + " is not a namespace file; give /proc/PID/ns/TYPE, a bind mount of one,"
                     + " or TYPE:PID");
         } catch (NoSuchNamespaceException e) {
@@ -165,6 +186,9 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
     }
 
     private String gone() {
+        if (fd >= 0 && ProcessHandle.of(pid).isPresent()) {
+            return "process " + pid + " has no fd " + fd + " (closed meanwhile?)";
+        }
         if (pid > 0) {
             if (ProcessHandle.of(pid).isEmpty()) {
                 return "no process " + pid + " (it has exited, or it is not visible in this pid namespace)";
@@ -180,6 +204,11 @@ record NsRef(String text, Path path, NamespaceType type, int pid) {
 
     private String denied(NamespaceAccessDeniedException e) {
         String errno = e.errnoName().orElse("EACCES");
+        if (fd >= 0) {
+            return "permission refused to reach the net namespace of " + text + " (" + errno + "): copying another"
+                    + " process's fd (pidfd_getfd) needs ptrace attach access to it, and SIOCGSKNS CAP_NET_ADMIN over"
+                    + " the namespace; run nsfs as root";
+        }
         String what = "permission refused to open " + path + " (" + errno + ")";
         if (pid > 0 || path.toString().startsWith("/proc/")) {
             String need = "opening another process's namespace needs ptrace read access to that process";

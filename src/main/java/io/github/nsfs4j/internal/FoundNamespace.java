@@ -45,7 +45,17 @@ final class FoundNamespace {
     /**
      * A path that names a namespace: a {@code /proc/.../ns/TYPE} link the scan made (opened
      * directly: it can only be a namespace file), or an fd or mount point (which may name
-     * anything by now, opened with {@code O_PATH} first).
+     * anything by now, opened with {@code O_PATH} first); or a socket, fd {@code socketFd} of
+     * process {@code socketPid} (then {@code bytes} is {@code net:PID:FD}, no path), whose net
+     * namespace is reached through pidfd_getfd and SIOCGSKNS.
      */
-    record Holding(byte[] bytes, boolean nsLink) {}
+    record Holding(byte[] bytes, boolean nsLink, int socketPid, int socketFd) {
+        Holding(byte[] bytes, boolean nsLink) {
+            this(bytes, nsLink, 0, -1);
+        }
+
+        boolean isSocket() {
+            return socketFd >= 0;
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.linux.Downcalls;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,11 +43,12 @@ public final class Scan<T> {
     public static final int HELD_BY_FD = 4;
     public static final int HELD_BY_MOUNT = 8;
     public static final int HELD_BY_DESCENDANT = 16;
+    public static final int HELD_BY_SOCKET = 32;
 
     /** Makes the caller's row for one namespace found. */
     public interface Rows<T> {
         T row(NamespaceType type, long inode, OptionalLong id, int processCount, OptionalInt lowestPid, String user,
-                byte[] command, long parentInode, long ownerInode, int heldBy, byte[] path);
+                byte[] command, long parentInode, long ownerInode, int heldBy, byte[] path, String socket);
     }
 
     /**
@@ -54,9 +58,13 @@ public final class Scan<T> {
      * @param namespacesRefused namespaces seen whose files the kernel (or a sandbox) refused to
      *     open or to answer on: left out, not counted as vanished
      * @param refusal the first of those refusals, as a message; null if none
+     * @param socketsRefused sockets whose net namespace could not be asked for (pidfd_getfd or
+     *     SIOCGSKNS refused, or missing): a net namespace only such a socket keeps is not listed
+     * @param socketRefusal the first of those refusals, as a message; null if none
      */
     public record Result<T>(List<T> namespaces, int processesScanned, int processesVanished, int processesDenied,
-            int namespacesVanished, int namespacesOfUnknownType, int namespacesRefused, String refusal) {}
+            int namespacesVanished, int namespacesOfUnknownType, int namespacesRefused, String refusal,
+            int socketsRefused, String socketRefusal) {}
 
     /**
      * Scans the procfs tree at {@code proc} (a made-up one, in tests) for namespaces of
@@ -125,6 +133,16 @@ public final class Scan<T> {
     private int processesScanned;
     private int processesVanished;
     private int processesDenied;
+    /** The socket fds of the process being read: fd numbers and socket inodes, {@link #socketCount} of them. */
+    private int[] socketFds = new int[16];
+    private long[] socketInodes = new long[16];
+    private int socketCount;
+    /** Socket inode to the inode of its net namespace (0: could not be asked), so that a shared socket is asked once. */
+    private final Map<Long, Long> socketNetns = new HashMap<>();
+    private int socketsRefused;
+    private Failure socketRefusal;
+    /** pidfd_open or pidfd_getfd is missing (ENOSYS): no socket is asked any more. */
+    private boolean socketsUnreachable;
 
     private Scan(Path proc, Set<NamespaceType> wanted) {
         this.proc = proc;
@@ -231,6 +249,7 @@ public final class Scan<T> {
             f.heldBy |= HELD_BY_PROCESS;
         }
         Procfs.fds(dir, this::fd);
+        sockets(pid);
         long mnt = -1;
         for (int i = 0; i < types.length; i++) {
             if (types[i] == NamespaceType.MNT) {
@@ -314,6 +333,12 @@ public final class Scan<T> {
 
     private void fd(Path fd, String target) {
         NamespaceType type = Procfs.typeOfLink(target);
+        if (type == null && target.startsWith("socket:[")) {
+            if (typeSet.contains(NamespaceType.NET)) {
+                socket(fd, target);
+            }
+            return;
+        }
         if (type == null) {
             // socket:[N] and pipe:[N] look the same: only names /proc/self/ns has are namespaces
             String name = Procfs.linkName(target);
@@ -328,6 +353,105 @@ public final class Scan<T> {
         FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new FoundNamespace(type, i));
         f.holder(new FoundNamespace.Holding(bytes(fd), false));
         f.heldBy |= HELD_BY_FD;
+    }
+
+    /** Notes a socket fd of the process being read, for {@link #sockets}. */
+    private void socket(Path fd, String target) {
+        long inode = Procfs.anyInode(target);
+        int number;
+        try {
+            number = Integer.parseInt(fd.getFileName().toString());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        if (inode < 0) {
+            return;
+        }
+        if (socketCount == socketFds.length) {
+            socketFds = Arrays.copyOf(socketFds, socketCount * 2);
+            socketInodes = Arrays.copyOf(socketInodes, socketCount * 2);
+        }
+        socketFds[socketCount] = number;
+        socketInodes[socketCount++] = inode;
+    }
+
+    /**
+     * The net namespaces of the sockets of process {@code pid} that no process read before
+     * shared ({@link SocketNamespaces}): a copy of each socket's fd, SIOCGSKNS, a statx, two
+     * closes; the process's pidfd opened once. A net namespace only a socket keeps alive is
+     * found this way alone. What the kernel or the permissions refuse is counted, with the
+     * first reason; a kernel without pidfd_getfd (before 5.6) is asked once.
+     */
+    private void sockets(int pid) {
+        int n = socketCount;
+        socketCount = 0;
+        int pidfd = -1;
+        try {
+            for (int i = 0; i < n; i++) {
+                long socket = socketInodes[i];
+                Long known = socketNetns.get(socket);
+                if (known != null) {
+                    if (known != 0) {
+                        socketHolder(known, pid, socketFds[i]);
+                    }
+                    continue;
+                }
+                if (socketsUnreachable) {
+                    socketsRefused++;
+                    continue;
+                }
+                if (pidfd < 0) {
+                    pidfd = LibC.pidfd_open(pid, 0);
+                    if (pidfd < 0) {
+                        if (-pidfd == Errno.ENOSYS) {
+                            socketRefused(pid, socketFds[i], -pidfd);
+                            socketsUnreachable = true;
+                            continue;
+                        }
+                        return; // it exited: its sockets went with it, or to others still read
+                    }
+                }
+                int ns = SocketNamespaces.netNamespaceOf(pidfd, socketFds[i], socket);
+                if (ns < 0) {
+                    if (-ns == Errno.EBADF || -ns == Errno.ESRCH) {
+                        continue; // closed (or its number reused) meanwhile, or the process exited
+                    }
+                    socketNetns.put(socket, 0L);
+                    socketRefused(pid, socketFds[i], -ns);
+                    socketsUnreachable |= -ns == Errno.ENOSYS;
+                    continue;
+                }
+                try {
+                    long inode = NamespaceFiles.inodeOf(ns, "a socket's net namespace");
+                    socketNetns.put(socket, inode);
+                    socketHolder(inode, pid, socketFds[i]);
+                } catch (Failure e) {
+                    // an nsfs fd the kernel just made always has an inode: nothing to count
+                } finally {
+                    LibC.close(ns);
+                }
+            }
+        } finally {
+            if (pidfd >= 0) {
+                LibC.close(pidfd);
+            }
+        }
+    }
+
+    private void socketRefused(int pid, int fd, int errno) {
+        socketsRefused++;
+        if (socketRefusal == null) {
+            socketRefusal = SocketNamespaces.failure(SocketNamespaces.describe(pid, fd), pid, fd, errno);
+        }
+    }
+
+    private void socketHolder(long inode, int pid, int fd) {
+        FoundNamespace f = found.computeIfAbsent(inode, i -> new FoundNamespace(NamespaceType.NET, i));
+        if (f.path == null) {
+            f.path = new FoundNamespace.Holding(SocketNamespaces.describe(pid, fd).getBytes(StandardCharsets.ISO_8859_1),
+                    false, pid, fd);
+        }
+        f.heldBy |= HELD_BY_SOCKET;
     }
 
     private void mounts(Path dir) {
@@ -369,12 +493,15 @@ public final class Scan<T> {
         list.sort((a, b) -> Long.compareUnsigned(a.inode, b.inode));
         List<T> out = new ArrayList<>(list.size());
         for (FoundNamespace f : list) {
+            boolean socket = f.path != null && f.path.isSocket();
             out.add(rows.row(f.type, f.inode, f.id == 0 ? OptionalLong.empty() : OptionalLong.of(f.id),
                     f.processCount, f.lowestPid > 0 ? OptionalInt.of(f.lowestPid) : OptionalInt.empty(), f.user,
-                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null ? null : f.path.bytes()));
+                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null || socket ? null : f.path.bytes(),
+                    socket ? new String(f.path.bytes(), StandardCharsets.ISO_8859_1) : null));
         }
         return new Result<>(out, processesScanned, processesVanished, processesDenied, relations.namespacesVanished,
                 unknown.size(), relations.namespacesRefused,
-                relations.firstRefusal == null ? null : relations.firstRefusal.getMessage());
+                relations.firstRefusal == null ? null : relations.firstRefusal.getMessage(), socketsRefused,
+                socketRefusal == null ? null : socketRefusal.getMessage());
     }
 }

@@ -91,7 +91,7 @@ final class ScanRelations {
                 continue;
             }
             try {
-                int fd = p.nsLink() ? openLink(p.bytes(), f.inode)
+                int fd = p.isSocket() ? openSocket(p, f.inode) : p.nsLink() ? openLink(p.bytes(), f.inode)
                         : NamespaceFiles.openCheckedFd(p.bytes(), new String(p.bytes(), StandardCharsets.UTF_8), f.inode);
                 if (fd >= 0) {
                     f.path = p;
@@ -109,6 +109,37 @@ final class ScanRelations {
             throw refused;
         }
         return -1;
+    }
+
+    /** The net namespace of a socket holder, if it is still namespace {@code inode}; else -1. */
+    private static int openSocket(FoundNamespace.Holding socket, long inode) throws Failure {
+        int pidfd = LibC.pidfd_open(socket.socketPid(), 0);
+        if (pidfd < 0) {
+            return -1; // the process exited
+        }
+        int fd;
+        try {
+            fd = SocketNamespaces.netNamespaceOf(pidfd, socket.socketFd(), -1);
+        } finally {
+            LibC.close(pidfd);
+        }
+        if (fd < 0) {
+            Failure f = SocketNamespaces.failure(new String(socket.bytes(), StandardCharsets.ISO_8859_1),
+                    socket.socketPid(), socket.socketFd(), -fd);
+            if (f.kind() == Failure.Kind.GONE || f.kind() == Failure.Kind.NOT_A_NAMESPACE || -fd == Errno.ESRCH) {
+                return -1; // closed, or its number now names another file
+            }
+            throw f;
+        }
+        boolean same = false;
+        try {
+            same = NamespaceFiles.inodeOf(fd, "") == inode;
+        } finally {
+            if (!same) {
+                LibC.close(fd); // the fd number names another socket now (or statx failed)
+            }
+        }
+        return same ? fd : -1;
     }
 
     /**

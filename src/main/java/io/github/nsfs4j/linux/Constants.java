@@ -38,6 +38,10 @@ public final class Constants {
     public static final int CAP_SYS_CHROOT = 18;
     public static final int CAP_SYS_ADMIN = 21;
 
+    // <linux/sockios.h> (the same on every architecture)
+    /** ioctl on a socket: a new O_CLOEXEC fd of the socket's net namespace (Linux 4.9). */
+    public static final int SIOCGSKNS = 0x894c;
+
     // <linux/magic.h>
     public static final long NSFS_MAGIC = 0x6e736673L;
 
@@ -47,6 +51,7 @@ public final class Constants {
 
     // The unified syscall numbers (the same on every architecture of Arch; mips and alpha differ).
     public static final int SYS_pidfd_open = 434;
+    public static final int SYS_pidfd_getfd = 438;
     public static final int SYS_listns = 470;
 
     // <linux/nsfs.h>, <linux/exportfs.h>

@@ -378,6 +378,15 @@ public final class LibC {
         return (int) syscall(Constants.SYS_pidfd_open, pid, flags, 0, 0, 0);
     }
 
+    /**
+     * pidfd_getfd(2) (Linux 5.6): a copy, in this process, of fd {@code targetFd} of the
+     * process of {@code pidfd} (O_CLOEXEC, always), or -errno (EPERM without ptrace attach
+     * access to it). See https://man7.org/linux/man-pages/man2/pidfd_getfd.2.html
+     */
+    public static int pidfd_getfd(int pidfd, int targetFd, int flags) {
+        return (int) syscall(Constants.SYS_pidfd_getfd, pidfd, targetFd, flags, 0, 0);
+    }
+
     /** pipe2(2) into {@code fds} (two ints: read end, write end): 0, or -errno. */
     public static int pipe2(MemorySegment fds, int flags) {
         try {

@@ -173,7 +173,7 @@ class LsTreeCommandTest {
         Map<String, Object> fd = all.get(fx.fdHeld);
         assertNotNull(fd, () -> "fd-held net:[" + fx.fdHeld + "] missing from\n" + run.out());
         assertEquals(List.of("ns", "id", "type", "nprocs", "pid", "user", "command", "pns", "ons", "held_by", "path",
-                "partial"),
+                "socket", "partial"),
                 List.copyOf(fd.keySet()));
         assertEquals("net", fd.get("type"));
         assertEquals(BigInteger.ZERO, fd.get("nprocs"));

@@ -406,6 +406,48 @@ class LibCBindingTest {
         }
     }
 
+    /**
+     * pidfd_getfd(2): a copy of another fd of a process (here our own: a socket), O_CLOEXEC,
+     * naming the same file as the original (its /proc link); EBADF for an fd the process lacks.
+     * SIOCGSKNS on the copy: an fd of the net namespace the socket was made in, our own.
+     */
+    @Test
+    void pidfdGetfdCopiesASocketAndSiocgsknsNamesItsNetNamespace() throws Exception {
+        try (java.nio.channels.DatagramChannel channel = java.nio.channels.DatagramChannel.open()) {
+            int original = -1;
+            for (var fd : Proc.fds().entrySet()) {
+                if (fd.getValue().startsWith("socket:[")) {
+                    original = Math.max(original, fd.getKey()); // the newest socket: the channel's
+                }
+            }
+            assertTrue(original >= 0, "a socket fd of our own: " + Proc.fds());
+            int pidfd = LibC.pidfd_open((int) OWN_PID, 0);
+            assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
+            try {
+                int copy = LibC.pidfd_getfd(pidfd, original, 0);
+                assertTrue(copy >= 0, "pidfd_getfd: " + copy);
+                try {
+                    assertNotEquals(original, copy);
+                    assertEquals(Proc.fdLink(original), Proc.fdLink(copy), "the same socket");
+                    assertTrue((Proc.fdFlags(copy).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0, "O_CLOEXEC");
+                    int net = LibC.ioctl(copy, Constants.SIOCGSKNS, 0L);
+                    assertTrue(net >= 0, "SIOCGSKNS: " + net);
+                    try {
+                        assertEquals(Optional.of(Proc.nsLink(OWN_PID, "net")), Proc.fdLink(net));
+                        assertTrue((Proc.fdFlags(net).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0, "O_CLOEXEC");
+                    } finally {
+                        LibC.close(net);
+                    }
+                } finally {
+                    LibC.close(copy);
+                }
+                assertEquals(-EBADF, LibC.pidfd_getfd(pidfd, BAD_FD, 0));
+            } finally {
+                LibC.close(pidfd);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ poll, setns, unshare
 
     /** poll(POLLIN) on a pidfd: nothing while the process runs, POLLIN once it has exited (zombie or reaped). */
