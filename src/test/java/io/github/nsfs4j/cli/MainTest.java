@@ -124,7 +124,8 @@ class MainTest {
         CliRun run = CliRun.of(sub, "--json");
         assertEquals(0, run.status(), run::toString);
         assertEquals("", run.err(), run::toString);
-        assertEquals(List.of("namespaces"), List.copyOf(run.json().keySet()));
+        assertEquals(List.of("namespaces", "processes_scanned", "processes_refused", "processes_vanished",
+                "namespaces_vanished", "sockets_refused"), List.copyOf(run.json().keySet()));
         java.util.Set<Object> seen = new java.util.HashSet<>();
         java.util.ArrayDeque<Object> todo = new java.util.ArrayDeque<>((List<Object>) run.json().get("namespaces"));
         while (!todo.isEmpty()) {
