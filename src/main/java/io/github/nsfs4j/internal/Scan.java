@@ -127,8 +127,13 @@ public final class Scan<T> {
     /** Inodes of namespaces of those types, seen anywhere. */
     private final Set<Long> unknown = new HashSet<>();
     private final Map<Long, FoundNamespace> found = new LinkedHashMap<>();
-    /** Mount namespaces whose mountinfo was read. */
+    /**
+     * Mount namespaces whose mountinfo was read through a process whose root is the
+     * namespace's root: every mount of the namespace was in it.
+     */
     private final Set<Long> mountNamespacesRead = new HashSet<>();
+    /** Other mount namespaces: the roots (as readlink shows them) through which mountinfo was read. */
+    private final Map<Long, Set<String>> mountRootsRead = new HashMap<>();
     private final UserNames users = new UserNames();
     private int processesScanned;
     private int processesVanished;
@@ -259,8 +264,8 @@ public final class Scan<T> {
         if (mnt < 0 && !typeSet.contains(NamespaceType.MNT)) {
             mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
         }
-        if (mnt >= 0 && mountNamespacesRead.add(mnt)) {
-            mounts(dir);
+        if (mnt >= 0) {
+            mountsOf(dir, mnt);
         }
         tasks(pid, dir, inodes, mnt);
     }
@@ -313,8 +318,8 @@ public final class Scan<T> {
             if (!typeSet.contains(NamespaceType.MNT)) {
                 mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
             }
-            if (mnt >= 0 && mnt != processMnt && mountNamespacesRead.add(mnt)) {
-                mounts(task);
+            if (mnt >= 0 && mnt != processMnt) {
+                mountsOf(task, mnt);
             }
         }
     }
@@ -452,6 +457,37 @@ public final class Scan<T> {
                     false, pid, fd);
         }
         f.heldBy |= HELD_BY_SOCKET;
+    }
+
+    /**
+     * The nsfs bind mounts of mount namespace {@code mnt}, through the process (or thread)
+     * {@code dir}, unless they were read already. mountinfo shows only the mounts under the
+     * reader's root, so one process whose root is the namespace's own ({@code readlink
+     * /proc/PID/root} is {@code /}) shows them all and settles the namespace; a chrooted one
+     * (a daemon, a container's init, a pid 1 that kept an initramfs root) shows those under its
+     * root, so each distinct root is read once until such a process comes. Cost: one readlink
+     * per mount namespace (and per process of a namespace not settled yet), and one mountinfo
+     * per distinct root: fewer calls than listmount(2) and statmount(2), which need one call
+     * per mount and exist only from Linux 6.8 (6.11 for another mount namespace), so the same
+     * answer on every kernel.
+     */
+    private void mountsOf(Path dir, long mnt) {
+        if (mountNamespacesRead.contains(mnt)) {
+            return;
+        }
+        String root;
+        try {
+            root = Procfs.link(dir.resolve("root"));
+        } catch (IOException e) {
+            return; // gone, or not ours to read
+        }
+        if (root.equals("/")) {
+            mountNamespacesRead.add(mnt);
+            mountRootsRead.remove(mnt);
+        } else if (!mountRootsRead.computeIfAbsent(mnt, k -> new HashSet<>()).add(root)) {
+            return; // this root's mounts were read through another process
+        }
+        mounts(dir);
     }
 
     private void mounts(Path dir) {
