@@ -132,19 +132,40 @@ public final class MountNamespace extends NamespaceHandle {
      * Every mount namespace of the machine, in id order, whichever this one is, as values:
      * their id, inode and number of mounts (NS_MNT_GET_PREV back to the first, then
      * NS_MNT_GET_NEXT to the last, and NS_MNT_GET_INFO on each; Linux 6.12, and the privilege
-     * of {@link #next()}). No fd outlives the call; open one of them with
-     * {@link MountNamespaceInfo#open()}. This handle stays open.
+     * of {@link #next()}). On a kernel without the walk (before 6.12) it falls back as
+     * {@code nsfs mntns} does: every mount namespace a process is in, found through /proc
+     * ({@link NamespaceDiscovery}), each marked {@link MountNamespaceInfo.Source#PROC} (see
+     * there what such an entry lacks), in id order where the kernel gives ids, else in inode
+     * order. No fd outlives the call; open one of them with {@link MountNamespaceInfo#open()}
+     * (a walked one). This handle stays open.
      *
      * @return the namespaces' values, ascending by id
      * @throws NamespaceAccessDeniedException unless the caller may walk (see {@link #next()})
-     * @throws UnsupportedRequestException on a kernel before 6.12
      * @throws ClosedNamespaceException if the handle is closed
      * @throws NamespaceException for any other failure
      */
     public List<MountNamespaceInfo> listAll() throws NamespaceException {
         List<MountNamespaceInfo> all = new ArrayList<>();
-        walkAll(ns -> all.add(ns.info()));
+        try {
+            walkAll(ns -> all.add(ns.info()));
+        } catch (UnsupportedRequestException e) {
+            return listFromProc();
+        }
         return List.copyOf(all);
+    }
+
+    /** The fallback of {@link #listAll()}: the mount namespaces processes are in, from /proc. */
+    private List<MountNamespaceInfo> listFromProc() throws NamespaceException {
+        List<MountNamespaceInfo> found = new ArrayList<>();
+        for (DiscoveredNamespace ns : NamespaceDiscovery.scan(java.util.EnumSet.of(NamespaceType.MNT)).namespaces()) {
+            if (ns.processCount() > 0 && ns.lowestPid().isPresent()) {
+                found.add(new MountNamespaceInfo(ns.id().orElse(0), ns.inode(), ns.mountCount().orElse(-1),
+                        MountNamespaceInfo.Source.PROC));
+            }
+        }
+        found.sort(java.util.Comparator.comparing(MountNamespaceInfo::id, Long::compareUnsigned)
+                .thenComparing(MountNamespaceInfo::inode, Long::compareUnsigned));
+        return List.copyOf(found);
     }
 
     /**

@@ -7,11 +7,39 @@ import io.github.nsfs4j.kernel.NamespaceType;
  * the namespace's inode: a value that holds no fd, from {@link MountNamespace#info()} or
  * {@link MountNamespace#listAll()}, and that can be opened again with {@link #open()}.
  *
- * @param id the mount namespace's 64-bit id (unsigned), as statmount(2) and listmount(2) use it
+ * @param id the mount namespace's 64-bit id (unsigned), as statmount(2) and listmount(2) use it;
+ *     0 where the kernel gives none (a {@link Source#PROC} entry before Linux 6.11)
  * @param inode the namespace's inode, as {@code readlink /proc/<pid>/ns/mnt} shows it
- * @param mountCount the number of mounts in it, as listmount(2) counts them (unsigned 32-bit)
+ * @param mountCount the number of mounts in it, as listmount(2) counts them (unsigned 32-bit);
+ *     for a {@link Source#PROC} entry the lines of a member's mountinfo, -1 if it exited meanwhile
+ * @param source where the values come from: the kernel's NS_MNT_GET_INFO, or, on a kernel
+ *     without it, /proc
  */
-public record MountNamespaceInfo(long id, long inode, long mountCount) {
+public record MountNamespaceInfo(long id, long inode, long mountCount, Source source) {
+
+    /** Where the values of a {@link MountNamespaceInfo} come from. */
+    public enum Source {
+        /** NS_MNT_GET_INFO (Linux 6.12): the kernel's own id and count of mounts. */
+        KERNEL,
+        /**
+         * A kernel without NS_MNT_GET_INFO and the walk (before 6.12): found through /proc,
+         * as {@code nsfs mntns} lists it there. Only mount namespaces a process is in are
+         * listed (one that only an fd or a bind mount keeps alive is missing); the id is
+         * NS_GET_MNTNS_ID's (6.11) or NS_GET_ID's, else 0; the count is the number of lines of
+         * the lowest-pid member's mountinfo (mounts under its root).
+         */
+        PROC
+    }
+
+    /** Values the kernel gave ({@link Source#KERNEL}). */
+    public MountNamespaceInfo(long id, long inode, long mountCount) {
+        this(id, inode, mountCount, Source.KERNEL);
+    }
+
+    /** Checks that {@code source} is given. */
+    public MountNamespaceInfo {
+        java.util.Objects.requireNonNull(source, "source");
+    }
 
     /**
      * The persistent reference of this namespace, for {@link NamespaceReference#open()} (nsfs
@@ -67,13 +95,14 @@ public record MountNamespaceInfo(long id, long inode, long mountCount) {
     }
 
     /**
-     * {@code MountNamespaceInfo[id=.., inode=.., mountCount=..]}, the id unsigned.
+     * {@code MountNamespaceInfo[id=.., inode=.., mountCount=..]}, the id unsigned, with
+     * {@code , from /proc} for a {@link Source#PROC} entry.
      *
      * @return the description
      */
     @Override
     public String toString() {
         return "MountNamespaceInfo[id=" + Long.toUnsignedString(id) + ", inode=" + inode + ", mountCount="
-                + mountCount + "]";
+                + mountCount + (source == Source.PROC ? ", from /proc]" : "]");
     }
 }

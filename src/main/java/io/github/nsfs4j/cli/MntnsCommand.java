@@ -2,19 +2,13 @@ package io.github.nsfs4j.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 
-import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.MountNamespace;
 import io.github.nsfs4j.MountNamespaceInfo;
 import io.github.nsfs4j.NamespaceAccessDeniedException;
-import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceException;
-import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.UnsupportedRequestException;
 
 /** {@code nsfs mntns [--json]}: every mount namespace, in id order. */
@@ -71,9 +65,10 @@ final class MntnsCommand implements Command {
             try {
                 own.walkAll(ns -> rows.add(row(ns, err)));
             } catch (UnsupportedRequestException e) {
-                // No walk before Linux 6.12: the mount namespaces that processes are in, from /proc.
+                // No walk before Linux 6.12: listAll()'s fallback, the mount namespaces that
+                // processes are in, from /proc; the library marks them so, and so does stderr.
                 rows.clear();
-                rows.addAll(fromProc());
+                rows.addAll(fromProc(own.listAll()));
                 err.println(prefix() + ": " + Errors.describe(e).getMessage() + " to walk mount namespaces;"
                         + " listing those that processes are in, found through /proc, with nr_mounts from a"
                         + " member's mountinfo (a mount namespace that only an fd or a bind mount keeps alive is"
@@ -101,27 +96,14 @@ final class MntnsCommand implements Command {
         return 0;
     }
 
-    /**
-     * Every mount namespace a process is in, by a scan of /proc, in id order where the kernel
-     * gives ids, else in inode order; {@code nr_mounts} is the number of lines of the lowest
-     * member's {@code /proc/PID/mountinfo} (null if it exited meanwhile).
-     */
-    private static List<Map<String, Object>> fromProc() throws NamespaceException {
-        List<DiscoveredNamespace> found = new ArrayList<>();
-        for (DiscoveredNamespace ns : NamespaceDiscovery.scan(EnumSet.of(NamespaceType.MNT)).namespaces()) {
-            if (ns.processCount() > 0 && ns.lowestPid().isPresent()) {
-                found.add(ns);
-            }
-        }
-        found.sort(Comparator.comparing((DiscoveredNamespace ns) -> ns.id().orElse(0), Long::compareUnsigned)
-                .thenComparing(DiscoveredNamespace::inode, Long::compareUnsigned));
+    /** The rows of {@link MountNamespace#listAll()}'s fallback ({@code nr_mounts} null where unknown). */
+    private static List<Map<String, Object>> fromProc(List<MountNamespaceInfo> found) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (DiscoveredNamespace ns : found) {
+        for (MountNamespaceInfo ns : found) {
             Map<String, Object> row = Json.object();
-            row.put("id", ns.id().isPresent() ? Json.u64(ns.id().getAsLong()) : null);
+            row.put("id", ns.id() != 0 ? Json.u64(ns.id()) : null);
             row.put("ns", Json.u64(ns.inode()));
-            OptionalLong mounts = ns.mountCount();
-            row.put("nr_mounts", mounts.isPresent() ? mounts.getAsLong() : null);
+            row.put("nr_mounts", ns.mountCount() >= 0 ? ns.mountCount() : null);
             rows.add(row);
         }
         return rows;
