@@ -4,6 +4,8 @@ import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.FileNames;
 import io.github.nsfs4j.internal.NamespaceFiles;
 import io.github.nsfs4j.internal.Mountinfo;
+import io.github.nsfs4j.internal.NetNsIds;
+import io.github.nsfs4j.internal.Procfs;
 import io.github.nsfs4j.internal.Scan;
 import io.github.nsfs4j.kernel.NamespaceType;
 
@@ -58,10 +60,14 @@ import java.util.StringJoiner;
  * @param socket for a net namespace that only a socket keeps alive (no process in it, no path
  *     to it), the socket that does: {@code net:PID:FD}, as {@link Namespace#ofSocket} and
  *     {@code nsfs info} name it; null otherwise
+ * @param uid the uid behind {@code user} (the owner of {@code /proc/PID} of the lowest pid, or
+ *     with no process the namespace's creator or owner), unsigned; -1 if unknown
+ * @param mountPoints where it is bind-mounted in the scanning process's own mount namespace
+ *     (lsns's NSFS column), as text (UTF-8, {@code \xNN} for other bytes); empty if nowhere
  */
 public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong id, int processCount,
         OptionalInt lowestPid, String user, byte[] commandBytes, long parentInode, long ownerInode,
-        Set<Holder> heldBy, byte[] pathBytes, String socket) {
+        Set<Holder> heldBy, byte[] pathBytes, String socket, long uid, java.util.List<String> mountPoints) {
 
     /** What keeps a namespace alive. */
     public enum Holder {
@@ -116,6 +122,115 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         holders.addAll(heldBy);
         heldBy = Collections.unmodifiableSet(holders);
         pathBytes = pathBytes == null ? null : pathBytes.clone();
+        mountPoints = java.util.List.copyOf(mountPoints);
+    }
+
+    /**
+     * The parent process of the lowest pid, read now from {@code /proc/PID/stat} (lsns's
+     * PPID); empty if no process is in it or it is gone.
+     *
+     * @return the parent's pid (0 for a process the kernel started)
+     */
+    public OptionalInt parentPid() {
+        if (lowestPid.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        int ppid = Procfs.parentPid(Procfs.PROC.resolve(Integer.toString(lowestPid.getAsInt())));
+        return ppid < 0 ? OptionalInt.empty() : OptionalInt.of(ppid);
+    }
+
+    /**
+     * For a net namespace with a process in it: the id the caller's net namespace gives it
+     * (the "nsid" of {@code ip netns list-id}, lsns's NETNSID), asked now with RTM_GETNSID by
+     * the lowest pid, as lsns asks; -1 when it has none ("unassigned"). Empty for another type,
+     * with no process in it, or when the kernel does not answer (the process is gone).
+     *
+     * @return the nsid, or -1 for none assigned
+     */
+    public OptionalInt netnsId() {
+        if (type != NamespaceType.NET || lowestPid.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        try (NetNsIds ids = new NetNsIds()) {
+            int id = ids.ofProcess(lowestPid.getAsInt());
+            return id < NetNsIds.NOT_ASSIGNED ? OptionalInt.empty() : OptionalInt.of(id);
+        }
+    }
+
+    /**
+     * One process in a namespace, as {@link #processes()} reads it.
+     *
+     * @param pid its pid
+     * @param parentPid its parent's pid (0 for one the kernel started), -1 if unknown
+     * @param uid the owner of {@code /proc/PID}, unsigned; -1 if unknown
+     * @param user that uid's name, as lsns shows it
+     * @param commandBytes its command line, NULs as spaces ({@code comm} for a kernel thread)
+     */
+    public record Process(int pid, int parentPid, long uid, String user, byte[] commandBytes) {
+        /** Copies the command's bytes. */
+        public Process {
+            commandBytes = commandBytes.clone();
+        }
+
+        /** {@return a copy of the command line's bytes} */
+        @Override
+        public byte[] commandBytes() {
+            return commandBytes.clone();
+        }
+    }
+
+    /**
+     * The processes in this namespace, read now from {@code /proc} (each one's
+     * {@code /proc/PID/ns/TYPE} names it), in pid order, as {@code lsns NAMESPACE} lists them.
+     * Processes that exit meanwhile, and those the caller may not inspect, are left out.
+     *
+     * @return the processes, by pid
+     * @throws NamespaceException if {@code /proc} cannot be listed
+     */
+    public java.util.List<Process> processes() throws NamespaceException {
+        java.util.List<Process> out = new java.util.ArrayList<>();
+        io.github.nsfs4j.internal.UserNames users = new io.github.nsfs4j.internal.UserNames();
+        int[] pids;
+        try {
+            pids = Procfs.pids();
+        } catch (java.io.IOException e) {
+            throw new NamespaceException("scan", "/proc", 0, "cannot list /proc: " + e.getMessage());
+        }
+        for (int pid : pids) {
+            java.nio.file.Path dir = Procfs.PROC.resolve(Integer.toString(pid));
+            if (Procfs.linkInode(dir.resolve("ns").resolve(type.procName()), type) != inode) {
+                continue;
+            }
+            try {
+                String user = users.ownerOf(dir);
+                long uid = Integer.toUnsignedLong(users.lastUid);
+                out.add(new Process(pid, Procfs.parentPid(dir), uid, user, Procfs.command(dir)));
+            } catch (java.io.IOException e) {
+                // exited meanwhile
+            }
+        }
+        return out;
+    }
+
+    /** Bytes as text for people: UTF-8, each byte that is not part of valid UTF-8 as {@code \xNN}. */
+    static String text(byte[] bytes) {
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        StringBuilder sb = new StringBuilder(bytes.length);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        while (in.hasRemaining()) {
+            CoderResult r = utf8.decode(in, out, true);
+            out.flip();
+            sb.append(out);
+            out.clear();
+            if (r.isError()) {
+                for (int i = 0; i < r.length(); i++) {
+                    sb.append(String.format("\\x%02x", in.get() & 0xff));
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** {@return a copy of the command line's bytes: see {@link #commandBytes}} */
@@ -168,26 +283,7 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
      * @return the path as text, or null
      */
     public String pathString() {
-        if (pathBytes == null) {
-            return null;
-        }
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        StringBuilder sb = new StringBuilder(pathBytes.length);
-        ByteBuffer in = ByteBuffer.wrap(pathBytes);
-        CharBuffer out = CharBuffer.allocate(pathBytes.length);
-        while (in.hasRemaining()) {
-            CoderResult r = utf8.decode(in, out, true);
-            out.flip();
-            sb.append(out);
-            out.clear();
-            if (r.isError()) {
-                for (int i = 0; i < r.length(); i++) {
-                    sb.append(String.format("\\x%02x", in.get() & 0xff));
-                }
-            }
-        }
-        return sb.toString();
+        return pathBytes == null ? null : text(pathBytes);
     }
 
     /** Compares every component, the path by its bytes. */
@@ -196,12 +292,14 @@ public record DiscoveredNamespace(NamespaceType type, long inode, OptionalLong i
         return o instanceof DiscoveredNamespace d && type == d.type && inode == d.inode && id.equals(d.id)
                 && processCount == d.processCount && lowestPid.equals(d.lowestPid) && user.equals(d.user)
                 && Arrays.equals(commandBytes, d.commandBytes) && parentInode == d.parentInode && ownerInode == d.ownerInode
-                && heldBy.equals(d.heldBy) && Arrays.equals(pathBytes, d.pathBytes) && Objects.equals(socket, d.socket);
+                && heldBy.equals(d.heldBy) && Arrays.equals(pathBytes, d.pathBytes) && Objects.equals(socket, d.socket)
+                && uid == d.uid && mountPoints.equals(d.mountPoints);
     }
 
     @Override
     public int hashCode() {
-        return (Objects.hash(type, inode, id, processCount, lowestPid, user, parentInode, ownerInode, heldBy, socket)
+        return (Objects.hash(type, inode, id, processCount, lowestPid, user, parentInode, ownerInode, heldBy, socket, uid,
+                mountPoints)
                 * 31 + Arrays.hashCode(commandBytes)) * 31 + Arrays.hashCode(pathBytes);
     }
 

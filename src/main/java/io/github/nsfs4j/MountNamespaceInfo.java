@@ -31,7 +31,13 @@ public record MountNamespaceInfo(long id, long inode, long mountCount, Source so
         PROC
     }
 
-    /** Values the kernel gave ({@link Source#KERNEL}). */
+    /**
+     * Values the kernel gave ({@link Source#KERNEL}).
+     *
+     * @param id the mount namespace's id
+     * @param inode its inode
+     * @param mountCount its number of mounts
+     */
     public MountNamespaceInfo(long id, long inode, long mountCount) {
         this(id, inode, mountCount, Source.KERNEL);
     }

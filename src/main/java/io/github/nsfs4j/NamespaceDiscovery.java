@@ -117,9 +117,47 @@ public final class NamespaceDiscovery {
 
     private static DiscoveredNamespace row(NamespaceType type, long inode, OptionalLong id,
             int processCount, OptionalInt lowestPid, String user, byte[] command, long parentInode,
-            long ownerInode, int heldBy, byte[] path, String socket) {
+            long ownerInode, int heldBy, byte[] path, String socket, long uid, List<byte[]> mountPoints) {
+        List<String> points = new ArrayList<>(mountPoints.size());
+        for (byte[] point : mountPoints) {
+            points.add(DiscoveredNamespace.text(point));
+        }
         return new DiscoveredNamespace(type, inode, id, processCount, lowestPid, user, command, parentInode,
-                ownerInode, DiscoveredNamespace.Holder.of(heldBy), path, socket);
+                ownerInode, DiscoveredNamespace.Holder.of(heldBy), path, socket, uid, points);
+    }
+
+    /**
+     * The inodes of the namespaces of process {@code pid} ({@code readlink /proc/PID/ns/*}),
+     * the eight types', for {@code lsns -p PID}: what it is in.
+     *
+     * @param pid a process of the caller's pid namespace
+     * @return the inodes, by type; a type the kernel lacks is missing
+     * @throws NoSuchNamespaceException if there is no such process
+     * @throws NamespaceAccessDeniedException if the caller may not inspect it
+     */
+    public static java.util.Map<NamespaceType, Long> inodesOf(int pid) throws NamespaceException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, got " + pid);
+        }
+        java.util.Map<NamespaceType, Long> inodes = new java.util.EnumMap<>(NamespaceType.class);
+        Path dir = Procfs.PROC.resolve(Integer.toString(pid)).resolve("ns");
+        for (NamespaceType type : NamespaceType.values()) {
+            try {
+                long inode = Procfs.nsInode(Procfs.link(dir.resolve(type.procName())), type);
+                if (inode >= 0) {
+                    inodes.put(type, inode);
+                }
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new NamespaceAccessDeniedException("readlink", dir.toString(), 0,
+                        "may not inspect process " + pid + " (EACCES): its user's, or root's, right");
+            } catch (java.io.IOException e) {
+                // gone, or a type the kernel lacks: told below
+            }
+        }
+        if (inodes.isEmpty()) {
+            throw new NoSuchNamespaceException("readlink", dir.toString(), 0, "no process " + pid);
+        }
+        return inodes;
     }
 
     /**

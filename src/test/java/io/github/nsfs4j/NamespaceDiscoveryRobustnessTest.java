@@ -162,7 +162,7 @@ class NamespaceDiscoveryRobustnessTest {
         assertTrue(root.toString().matches("user:\\[\\d+\\] \\(\\d+ child(ren)?\\)"), root.toString());
         DiscoveredNamespace bare = new DiscoveredNamespace(NamespaceType.NET, 4026532000L, OptionalLong.of(-1L), 0,
                 OptionalInt.empty(), "", new byte[0], 0, 0, Set.of(DiscoveredNamespace.Holder.MOUNT,
-                        DiscoveredNamespace.Holder.FD), null, null);
+                        DiscoveredNamespace.Holder.FD), null, null, -1, List.of());
         assertEquals("net:[4026532000] id=18446744073709551615 nprocs=0 held=fd,mount", bare.toString());
     }
 }

@@ -28,6 +28,8 @@ final class Args {
     static final class Spec {
         private final Map<String, String> canonical = new HashMap<>();
         private final Set<String> withValue = new HashSet<>();
+        /** Options whose value is optional: given only attached ({@code --tree=owner}, {@code -Towner}). */
+        private final Set<String> optionalValue = new HashSet<>();
 
         Spec() {
             flag("--json", "-J");
@@ -48,6 +50,13 @@ final class Args {
         Spec option(String name, String... aliases) {
             flag(name, aliases);
             withValue.add(name);
+            return this;
+        }
+
+        /** An option whose value is optional, as getopt's {@code ::}: only {@code --name=value} or {@code -Xvalue}. */
+        Spec optional(String name, String... aliases) {
+            flag(name, aliases);
+            optionalValue.add(name);
             return this;
         }
 
@@ -140,6 +149,10 @@ final class Args {
             int eq = arg.indexOf('=');
             String typed = eq > 0 ? arg.substring(0, eq) : arg;
             String key = spec.longOption(typed, command);
+            if (spec.optionalValue.contains(key)) {
+                add(key, eq > 0 ? arg.substring(eq + 1) : null);
+                return i;
+            }
             if (!spec.withValue.contains(key)) {
                 if (eq > 0) {
                     throw CliException.usage("option '" + key + "' takes no value; see '" + command + " --help'");
@@ -160,7 +173,10 @@ final class Args {
             if (key == null) {
                 throw unknown(name, command);
             }
-            if (!spec.withValue.contains(key)) {
+            if (spec.optionalValue.contains(key)) {
+                add(key, c + 1 < arg.length() ? arg.substring(c + 1) : null);
+                return i;
+            } else if (!spec.withValue.contains(key)) {
                 add(key, null);
             } else if (c + 1 < arg.length()) {
                 add(key, arg.substring(c + 1));

@@ -5,7 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -22,11 +22,6 @@ import io.github.nsfs4j.kernel.NamespaceType;
 /** What {@code nsfs ls} and {@code nsfs tree} share: the scan, one namespace as JSON, the table. */
 final class NamespaceRows {
     private NamespaceRows() {}
-
-    /** The text columns, lsns's first (NS TYPE NPROCS PID USER), then ours, COMMAND last as in lsns. */
-    static final List<String> HEADER = List.of("NS", "TYPE", "NPROCS", "PID", "USER", "ID", "HELD", "COMMAND");
-    /** Left-aligned columns of {@link #HEADER}: TYPE, USER, HELD, COMMAND (numbers are right-aligned). */
-    private static final int[] LEFT = {1, 4, 6, 7};
 
     /**
      * Scans the machine; a note on stderr when processes could not be read and the caller is
@@ -84,11 +79,7 @@ final class NamespaceRows {
         row.put("command", ns.processCount() == 0 ? null : ns.command());
         row.put("pns", Json.u64(ns.parentInode()));
         row.put("ons", Json.u64(ns.ownerInode()));
-        List<Object> held = Json.array();
-        for (DiscoveredNamespace.Holder h : ns.heldBy()) {
-            held.add(holder(h));
-        }
-        row.put("held_by", held);
+        row.put("held_by", Column.held(ns));
         row.put("path", ns.pathString());
         row.put("socket", ns.socket());
         row.put("partial", partial);
@@ -99,34 +90,81 @@ final class NamespaceRows {
         return h.name().toLowerCase(Locale.ROOT);
     }
 
-    /** One table row; {@code nsColumn} is the NS cell (the inode, or the tree's prefix and inode). */
-    static List<String> cells(DiscoveredNamespace ns, String nsColumn) {
-        StringBuilder held = new StringBuilder();
-        for (DiscoveredNamespace.Holder h : ns.heldBy()) {
-            held.append(held.isEmpty() ? "" : ",").append(holder(h));
+    /**
+     * The table of {@code rows}: a header (unless {@code headings} is false), then one line a
+     * row, as util-linux's libsmartcols prints lsns's: numbers right-aligned, text left, empty
+     * cells empty, one space between columns, the last column not padded. {@code treeColumn},
+     * if not null, is drawn as a tree: left-aligned, each cell after its row's prefix
+     * ({@code prefixes}). Raw ({@code -r}): cells separated by one space and not aligned, a
+     * space inside a cell written {@code \x20}. Lines are cut to {@code width} where it is
+     * not 0.
+     */
+    static String render(List<Column> columns, List<Column.Row> rows, Column treeColumn, List<String> prefixes,
+            boolean raw, boolean headings, int width) {
+        int n = columns.size();
+        List<String[]> lines = new ArrayList<>(rows.size() + 1);
+        if (headings) {
+            String[] header = new String[n];
+            for (int c = 0; c < n; c++) {
+                header[c] = columns.get(c).name();
+            }
+            lines.add(header);
         }
-        return List.of(nsColumn, ns.type().procName(), String.valueOf(ns.processCount()),
-                ns.lowestPid().isPresent() ? String.valueOf(ns.lowestPid().getAsInt()) : "-",
-                ns.user().isEmpty() ? "-" : Text.safe(ns.user()),
-                ns.id().isPresent() ? Long.toUnsignedString(ns.id().getAsLong()) : "-",
-                held.isEmpty() ? "-" : held.toString(),
-                ns.processCount() == 0 || ns.commandBytes().length == 0 ? "-" : command(ns));
-    }
-
-    /** The COMMAND cell: the command line's bytes, escaped as lsns does it ({@code \xNN} for bytes that are not UTF-8). */
-    private static String command(DiscoveredNamespace ns) {
-        return Text.safe(ns.commandBytes());
-    }
-
-    /** The table; the NS column left-aligned when {@code nsLeft} (a tree), else right-aligned like numbers. */
-    static String table(List<List<String>> rows, boolean nsLeft, int width) {
-        int[] left = LEFT;
-        if (nsLeft) {
-            left = new int[LEFT.length + 1];
-            System.arraycopy(LEFT, 0, left, 1, LEFT.length);
+        for (int r = 0; r < rows.size(); r++) {
+            String[] cells = new String[n];
+            for (int c = 0; c < n; c++) {
+                Column column = columns.get(c);
+                String cell = rows.get(r).text(column);
+                cells[c] = column == treeColumn && prefixes != null ? prefixes.get(r) + cell : cell;
+            }
+            lines.add(cells);
         }
-        String table = Text.table(HEADER, rows, left);
-        return width > 0 ? truncate(table, width) : table;
+        StringBuilder sb = new StringBuilder();
+        if (raw) {
+            for (String[] cells : lines) {
+                for (int c = 0; c < n; c++) {
+                    if (c > 0) {
+                        sb.append(' ');
+                    }
+                    sb.append(cells[c].replace(" ", "\\x20"));
+                }
+                sb.append('\n');
+            }
+            return sb.toString();
+        }
+        int[] widths = new int[n];
+        for (String[] cells : lines) {
+            for (int c = 0; c < n; c++) {
+                widths[c] = Math.max(widths[c], cells[c].codePointCount(0, cells[c].length()));
+            }
+        }
+        StringBuilder line = new StringBuilder();
+        for (String[] cells : lines) {
+            line.setLength(0);
+            for (int c = 0; c < n; c++) {
+                Column column = columns.get(c);
+                boolean right = column.right && column != treeColumn;
+                int pad = widths[c] - cells[c].codePointCount(0, cells[c].length());
+                if (c > 0) {
+                    line.append(' ');
+                }
+                if (right) {
+                    line.repeat(' ', pad).append(cells[c]);
+                } else {
+                    line.append(cells[c]);
+                    if (c < n - 1) {
+                        line.repeat(' ', pad);
+                    }
+                }
+            }
+            int end = line.length();
+            while (end > 0 && line.charAt(end - 1) == ' ') {
+                end--;
+            }
+            line.setLength(end);
+            sb.append(line).append('\n');
+        }
+        return width > 0 ? truncate(sb.toString(), width) : sb.toString();
     }
 
     /** Every line cut to {@code width} characters (the COMMAND column last, so commands are cut, as lsns does). */

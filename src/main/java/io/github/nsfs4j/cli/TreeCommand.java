@@ -83,11 +83,13 @@ final class TreeCommand implements Command {
             NamespaceRows.counts(doc, snapshot);
             out.print(Json.write(doc));
         } else {
-            List<List<String>> rows = new ArrayList<>();
+            List<Column.Row> rows = new ArrayList<>();
+            List<String> prefixes = new ArrayList<>();
             for (NamespaceSnapshot.Node root : roots) {
-                draw(root, "", "", rows);
+                draw(root, "", "", rows, prefixes);
             }
-            out.print(NamespaceRows.table(rows, true, NamespaceRows.terminalWidth(out, args.has("--notruncate"))));
+            out.print(NamespaceRows.render(Column.DEFAULT, rows, Column.NS, prefixes, false, true,
+                    NamespaceRows.terminalWidth(out, args.has("--notruncate"))));
         }
         return 0;
     }
@@ -107,12 +109,15 @@ final class TreeCommand implements Command {
      * ({@code ├─} or {@code └─}), {@code indent} before its children's marks ({@code │ } under
      * a node with siblings below it, spaces under the last one).
      */
-    private static void draw(NamespaceSnapshot.Node node, String lead, String indent, List<List<String>> rows) {
-        rows.add(NamespaceRows.cells(node.namespace(), lead + Long.toUnsignedString(node.namespace().inode())));
+    private static void draw(NamespaceSnapshot.Node node, String lead, String indent, List<Column.Row> rows,
+            List<String> prefixes) {
+        rows.add(new Column.Row(node.namespace()));
+        prefixes.add(lead);
         List<NamespaceSnapshot.Node> children = node.children();
         for (int i = 0; i < children.size(); i++) {
             boolean last = i == children.size() - 1;
-            draw(children.get(i), indent + (last ? "\u2514\u2500" : "\u251c\u2500"), indent + (last ? "  " : "\u2502 "), rows);
+            draw(children.get(i), indent + (last ? "\u2514\u2500" : "\u251c\u2500"), indent + (last ? "  " : "\u2502 "),
+                    rows, prefixes);
         }
     }
 }

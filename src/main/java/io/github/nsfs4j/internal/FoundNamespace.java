@@ -22,6 +22,10 @@ final class FoundNamespace {
     long id;
     long parentInode;
     long ownerInode;
+    /** The uid of the lowest pid's process (the owner of /proc/PID), or with none the namespace's owner; -1 unknown. */
+    long uid = -1;
+    /** Where it is bind-mounted in the scanning process's own mount namespace (mount points as bytes). */
+    java.util.List<byte[]> ownMounts;
 
     FoundNamespace(NamespaceType type, long inode) {
         this.type = type;

@@ -241,6 +241,32 @@ public final class Procfs {
         }
     }
 
+    /**
+     * The parent's pid of a process, from {@code /proc/PID/stat} (the field after the state,
+     * past the command's closing parenthesis, which may itself hold any character); -1 if
+     * it cannot be read.
+     */
+    public static int parentPid(Path processDir) {
+        try {
+            byte[] stat = Files.readAllBytes(processDir.resolve("stat"));
+            int close = stat.length - 1;
+            while (close >= 0 && stat[close] != ')') {
+                close--;
+            }
+            // ") S 1234 ..."
+            int at = close + 4;
+            int ppid = 0;
+            boolean any = false;
+            while (at >= 4 && at < stat.length && stat[at] >= '0' && stat[at] <= '9') {
+                ppid = ppid * 10 + (stat[at++] - '0');
+                any = true;
+            }
+            return any ? ppid : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** The {@code comm} of a process, without its newline. */
     public static String comm(Path processDir) throws IOException {
         return new String(Files.readAllBytes(processDir.resolve("comm")), StandardCharsets.UTF_8).strip();

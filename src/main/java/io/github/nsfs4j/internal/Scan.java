@@ -48,7 +48,8 @@ public final class Scan<T> {
     /** Makes the caller's row for one namespace found. */
     public interface Rows<T> {
         T row(NamespaceType type, long inode, OptionalLong id, int processCount, OptionalInt lowestPid, String user,
-                byte[] command, long parentInode, long ownerInode, int heldBy, byte[] path, String socket);
+                byte[] command, long parentInode, long ownerInode, int heldBy, byte[] path, String socket, long uid,
+                List<byte[]> mountPoints);
     }
 
     /**
@@ -135,6 +136,8 @@ public final class Scan<T> {
     /** Other mount namespaces: the roots (as readlink shows them) through which mountinfo was read. */
     private final Map<Long, Set<String>> mountRootsRead = new HashMap<>();
     private final UserNames users = new UserNames();
+    /** The scanning process's own mount namespace: its bind mounts are the NSFS column's, as lsns shows them. */
+    private final long ownMnt;
     private int processesScanned;
     private int processesVanished;
     private int processesDenied;
@@ -161,6 +164,7 @@ public final class Scan<T> {
             }
         }
         this.unknownNames = names;
+        this.ownMnt = Procfs.linkInode(proc.resolve("self/ns/mnt"), NamespaceType.MNT);
     }
 
     /**
@@ -231,8 +235,10 @@ public final class Scan<T> {
         }
         String user = "";
         byte[] command = {};
+        long uid = -1;
         if (first) {
             user = users.ownerOf(dir); // the process's effective uid, as lsns reports it
+            uid = Integer.toUnsignedLong(users.lastUid);
             command = Procfs.command(dir); // throws NoSuchFileException if the process is gone by now
         }
         for (int i = 0; i < types.length; i++) {
@@ -245,6 +251,7 @@ public final class Scan<T> {
             if (f.processCount++ == 0) {
                 f.lowestPid = pid;
                 f.user = user;
+                f.uid = uid;
                 f.command = command;
                 f.backup = f.path; // an fd or mount seen before stays the second choice
                 f.path = link;
@@ -481,16 +488,18 @@ public final class Scan<T> {
         } catch (IOException e) {
             return; // gone, or not ours to read
         }
-        if (root.equals("/")) {
+        boolean whole = root.equals("/");
+        if (whole) {
             mountNamespacesRead.add(mnt);
             mountRootsRead.remove(mnt);
         } else if (!mountRootsRead.computeIfAbsent(mnt, k -> new HashSet<>()).add(root)) {
             return; // this root's mounts were read through another process
         }
-        mounts(dir);
+        mounts(dir, whole && mnt == ownMnt);
     }
 
-    private void mounts(Path dir) {
+    /** The nsfs mounts of {@code dir}'s mountinfo; {@code own}: it is ours, its mount points are the NSFS column's. */
+    private void mounts(Path dir, boolean own) {
         List<Mountinfo.NsfsMount> mounts;
         try {
             mounts = Mountinfo.nsfsMounts(dir);
@@ -516,6 +525,12 @@ public final class Scan<T> {
             FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new FoundNamespace(type, i));
             f.holder(new FoundNamespace.Holding(where, false));
             f.heldBy |= HELD_BY_MOUNT;
+            if (own) {
+                if (f.ownMounts == null) {
+                    f.ownMounts = new ArrayList<>(1);
+                }
+                f.ownMounts.add(m.mountPoint());
+            }
         }
     }
 
@@ -533,7 +548,8 @@ public final class Scan<T> {
             out.add(rows.row(f.type, f.inode, f.id == 0 ? OptionalLong.empty() : OptionalLong.of(f.id),
                     f.processCount, f.lowestPid > 0 ? OptionalInt.of(f.lowestPid) : OptionalInt.empty(), f.user,
                     f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null || socket ? null : f.path.bytes(),
-                    socket ? new String(f.path.bytes(), StandardCharsets.ISO_8859_1) : null));
+                    socket ? new String(f.path.bytes(), StandardCharsets.ISO_8859_1) : null, f.uid,
+                    f.ownMounts == null ? List.of() : f.ownMounts));
         }
         return new Result<>(out, processesScanned, processesVanished, processesDenied, relations.namespacesVanished,
                 unknown.size(), relations.namespacesRefused,

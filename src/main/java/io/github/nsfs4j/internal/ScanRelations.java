@@ -208,7 +208,9 @@ final class ScanRelations {
                 if (rc < 0) {
                     throw refusal(NsIoctl.NS_GET_OWNER_UID.name(), f, -rc);
                 }
-                f.user = users.name(buf.get(JAVA_INT, 0));
+                int uid = buf.get(JAVA_INT, 0);
+                f.user = users.name(uid);
+                f.uid = Integer.toUnsignedLong(uid);
             }
         } finally {
             LibC.close(owner);

@@ -29,6 +29,9 @@ public final class UserNames {
 
     private final Map<Integer, String> names = new HashMap<>();
 
+    /** The uid of the file {@link #ownerOf} read last (unsigned in an int); -1 before. */
+    public int lastUid = -1;
+
     /** The name of {@code uid}, or the uid as an unsigned decimal number when no user has it. */
     public String name(int uid) {
         return names.computeIfAbsent(uid, UserNames::lookUp);
@@ -46,12 +49,15 @@ public final class UserNames {
      * @throws IOException if the file is gone or hidden
      */
     public String ownerOf(Path file) throws IOException {
-        String known = names.get((Integer) Files.getAttribute(file, "unix:uid"));
+        int owner = (Integer) Files.getAttribute(file, "unix:uid");
+        lastUid = owner;
+        String known = names.get(owner);
         if (known != null) {
             return known;
         }
         Map<String, Object> attributes = Files.readAttributes(file, "unix:uid,owner");
         int uid = (Integer) attributes.get("uid");
+        lastUid = uid;
         String name = ((UserPrincipal) attributes.get("owner")).getName();
         if (name.equals(Integer.toString(uid))) {
             name = Integer.toUnsignedString(uid); // no such user: the JDK writes the number signed

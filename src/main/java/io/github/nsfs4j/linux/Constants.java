@@ -42,6 +42,18 @@ public final class Constants {
     /** ioctl on a socket: a new O_CLOEXEC fd of the socket's net namespace (Linux 4.9). */
     public static final int SIOCGSKNS = 0x894c;
 
+    // <sys/socket.h>, <linux/netlink.h>, <linux/rtnetlink.h>, <linux/net_namespace.h>
+    public static final int AF_NETLINK = 16;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int NETLINK_ROUTE = 0;
+    public static final int NLM_F_REQUEST = 1;
+    public static final int NLMSG_ERROR = 2;
+    public static final int RTM_NEWNSID = 88;
+    public static final int RTM_GETNSID = 90;
+    public static final int NETNSA_NSID = 1;
+    public static final int NETNSA_PID = 2;
+
     // <linux/magic.h>
     public static final long NSFS_MAGIC = 0x6e736673L;
 

@@ -427,6 +427,32 @@ public final class LibC {
         }
     }
 
+    /** socket(2): the fd, or -errno. See https://man7.org/linux/man-pages/man2/socket.2.html */
+    public static int socket(int domain, int type, int protocol) {
+        return (int) syscall(SyscallNumbers.SYS_socket, domain, type, protocol, 0, 0);
+    }
+
+    /**
+     * send(2) of {@code count} bytes of {@code buf} on a connected (or netlink) socket: the
+     * number sent, or -errno. sendto(2) with no address.
+     */
+    public static long send(int fd, MemorySegment buf, long count, int flags) {
+        try {
+            return syscall(SyscallNumbers.SYS_sendto, fd, address(buf), count, flags, 0);
+        } finally {
+            Reference.reachabilityFence(buf);
+        }
+    }
+
+    /** recv(2) into {@code buf}: the number of bytes received, or -errno. recvfrom(2) with no address. */
+    public static long recv(int fd, MemorySegment buf, long count, int flags) {
+        try {
+            return syscall(SyscallNumbers.SYS_recvfrom, fd, address(buf), count, flags, 0);
+        } finally {
+            Reference.reachabilityFence(buf);
+        }
+    }
+
     /** kill(2): 0, or -errno. */
     public static int kill(int pid, int signal) {
         return (int) syscall(SyscallNumbers.SYS_kill, pid, signal, 0, 0, 0);

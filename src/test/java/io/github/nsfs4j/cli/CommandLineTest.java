@@ -42,7 +42,7 @@ class CommandLineTest {
     void shortOptionValuesAttachedOrBundled() throws Exception {
         Object ownUts = CliRun.big(Proc.nsInode(SELF, "uts"));
         for (String[] args : new String[][] {{"ls", "-J", "-tuts"}, {"ls", "-Jtuts"}, {"ls", "-Jt", "uts"},
-            {"ls", "-uJtuts"}, {"-J", "ls", "--type=uts"}, {"ls", "--json", "--ty", "uts"}, {"ls", "--js", "--t=uts"}}) {
+            {"ls", "-uJtuts"}, {"-J", "ls", "--type=uts"}, {"ls", "--json", "--ty", "uts"}, {"ls", "--js", "--typ=uts"}}) {
             CliRun run = CliRun.of((Object[]) args);
             assertEquals(Set.of("uts"), types(run), () -> List.of(args) + "\n" + run);
             assertTrue(run.out().contains("\"ns\": " + ownUts), () -> List.of(args) + "\n" + run);
@@ -59,7 +59,8 @@ class CommandLineTest {
         assertEquals(Set.of("net", "pid"), types(CliRun.of("ls", "-J", "-tnet", "-t", "pid")));
         CliRun tree = CliRun.of("tree", "-uJ", "--by=parent");
         assertEquals(0, tree.status(), tree::toString);
-        assertEquals(List.of("namespaces"), List.copyOf(tree.json().keySet()));
+        assertEquals(List.of("namespaces", "processes_scanned", "processes_refused", "processes_vanished",
+                "namespaces_vanished", "sockets_refused"), List.copyOf(tree.json().keySet()));
         // pid: a bundled -J, a cut --tgid, --in=.
         CliRun pid = CliRun.of("pid", "-J", "--tg", "--in=" + SELF, SELF);
         assertEquals(0, pid.status(), pid::toString);

@@ -448,6 +448,53 @@ class LibCBindingTest {
         }
     }
 
+    /**
+     * socket(2), send (sendto(2)) and recv (recvfrom(2)): an RTM_GETNSID request over a
+     * NETLINK_ROUTE socket (io.github.nsfs4j.internal.NetNsIds) answers the nsid that
+     * {@code ip netns set} gave a net namespace, by the pid of a process in it, and -1 for one
+     * that has none; the truth is what ip(8) set.
+     */
+    @Test
+    void netlinkSocketSendRecvAskTheNsidOfANetNamespace() throws Exception {
+        io.github.nsfs4j.testing.Unshared.requireCommand("ip");
+        io.github.nsfs4j.testing.Unshared.requireNamespaces();
+        String name = "nsfs4j-nsid-" + OWN_PID;
+        assertEquals(0, Commands.run(List.of("ip", "netns", "add", name)).exitCode());
+        Process member = null;
+        try {
+            assertEquals(0, Commands.run(List.of("ip", "netns", "set", name, "4242")).exitCode());
+            member = new ProcessBuilder("ip", "netns", "exec", name, "sleep", "100").start();
+            long pid = member.pid();
+            for (int i = 0; i < 200 && Proc.nsLink(pid, "net").equals(Proc.nsLink(OWN_PID, "net")); i++) {
+                Thread.sleep(10); // until ip has entered the namespace and exec'd sleep
+            }
+            try (io.github.nsfs4j.internal.NetNsIds ids = new io.github.nsfs4j.internal.NetNsIds()) {
+                assertEquals(4242, ids.ofProcess((int) pid));
+                assertEquals(-1, ids.ofProcess((int) OWN_PID), "our own net namespace has no nsid in itself");
+                assertEquals(-ESRCH, ids.ofProcess(Proc.unusedPid()));
+            }
+            int fd = LibC.socket(Constants.AF_NETLINK, Constants.SOCK_RAW | Constants.SOCK_CLOEXEC, Constants.NETLINK_ROUTE);
+            assertTrue(fd >= 0, "socket: " + fd);
+            try {
+                assertTrue(Proc.fdLink(fd).orElseThrow().startsWith("socket:["));
+                assertTrue((Proc.fdFlags(fd).orElseThrow() & Proc.FDINFO_O_CLOEXEC) != 0, "SOCK_CLOEXEC");
+            } finally {
+                LibC.close(fd);
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(16);
+                assertEquals(-EBADF, LibC.send(BAD_FD, buf, 16, 0));
+                assertEquals(-EBADF, LibC.recv(BAD_FD, buf, 16, 0));
+            }
+        } finally {
+            if (member != null) {
+                member.destroyForcibly();
+                member.waitFor();
+            }
+            Commands.run(List.of("ip", "netns", "delete", name));
+        }
+    }
+
     // ------------------------------------------------------------------ poll, setns, unshare
 
     /** poll(POLLIN) on a pidfd: nothing while the process runs, POLLIN once it has exited (zombie or reaped). */
