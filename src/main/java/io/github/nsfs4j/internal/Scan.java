@@ -486,7 +486,7 @@ public final class Scan<T> {
         try {
             root = Procfs.link(dir.resolve("root"));
         } catch (IOException e) {
-            return; // gone, or not ours to read
+            root = ""; // unreadable: its mountinfo may still be, read once as one more root
         }
         boolean whole = root.equals("/");
         if (whole) {
