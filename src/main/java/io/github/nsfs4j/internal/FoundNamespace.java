@@ -10,14 +10,19 @@ final class FoundNamespace {
     final long inode;
     int processCount;
     int lowestPid;
+    /** The latest process seen in it besides the lowest: its link is tried when the lowest pid's no longer opens. */
+    int lastPid;
     String user = "";
     byte[] command = {};
     /** {@link Scan#HELD_BY_PROCESS} and the other bits. */
     int heldBy;
-    /** The first holder's path: the lowest pid's link, else the first fd or mount seen. */
+    /** The first holder that is not a process: a thread's link, an fd, a mount or a socket. */
     Holding path;
-    /** Another holder's path, tried when {@link #path} no longer opens (that holder is gone). */
+    /** Another such holder, tried when {@link #path} no longer opens (that holder is gone). */
     Holding backup;
+    /** What opened it (set by {@link ScanRelations}): a path's bytes, or a socket's {@code net:PID:FD}. */
+    byte[] openedPath;
+    String openedSocket;
     /** NS_GET_ID (or NS_GET_MNTNS_ID); 0 where the kernel gives none. */
     long id;
     long parentInode;

@@ -7,9 +7,6 @@ import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -96,7 +93,7 @@ public final class Scan<T> {
                     + " process's own): is " + proc + " mounted with hidepid, or is a sandbox in the way?");
         }
         afterProcesses.run();
-        ScanRelations relations = new ScanRelations(scan.found, scan.typeSet, scan.unknown, scan.users);
+        ScanRelations relations = new ScanRelations(proc, scan.found, scan.typeSet, scan.unknown, scan.users);
         relations.resolve();
         if (relations.namespacesRefused > 0 && relations.namespacesOpened == 0) {
             Failure first = relations.firstRefusal;
@@ -178,49 +175,53 @@ public final class Scan<T> {
         return wanted.contains(NamespaceType.USER) ? EnumSet.allOf(NamespaceType.class) : wanted;
     }
 
-    /** A /proc path the scan made (ASCII: digits and fixed names) as the bytes the kernel is given. */
-    private static byte[] bytes(Path procPath) {
-        return procPath.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
     private void processes(int[] pids) {
-        for (int pid : pids) {
-            Path dir = proc.resolve(Integer.toString(pid));
-            try {
-                process(pid, dir);
-                processesScanned++;
-            } catch (AccessDeniedException e) {
-                processesDenied++;
-            } catch (IOException e) {
-                processesVanished++; // NoSuchFileException, or ESRCH from a process being torn down
+        try (ProcWalk walk = new ProcWalk(proc)) {
+            this.walk = walk;
+            for (int pid : pids) {
+                walk.process(pid);
+                int outcome = process(pid);
+                if (outcome == READ) {
+                    processesScanned++;
+                } else if (outcome == DENIED) {
+                    processesDenied++;
+                } else {
+                    processesVanished++; // gone, or torn down (ESRCH) while it was read
+                }
             }
+        } finally {
+            this.walk = null;
         }
     }
 
+    private static final int READ = 0, DENIED = 1, GONE = 2;
+    /** The reader of the process being read; set during {@link #processes}. */
+    private ProcWalk walk;
+    /** The pid whose fds {@link #fd} receives. */
+    private int fdPid;
+
     /**
      * Reads one process's namespace links, then counts it in each: a process that exits
-     * half-way through is counted nowhere. Then its fds, and the nsfs bind mounts of its
-     * mount namespace if no process read before was in that one.
+     * half-way through is counted nowhere. Then its fds (and its sockets' net namespaces), the
+     * nsfs bind mounts of its mount namespace ({@link #mountsOf}), and its other threads.
      */
-    private void process(int pid, Path dir) throws IOException {
+    private int process(int pid) {
         long[] inodes = new long[types.length];
         boolean any = false;
         boolean denied = false;
         boolean first = false;
-        Path nsDir = dir.resolve("ns");
         for (int i = 0; i < types.length; i++) {
             inodes[i] = -1;
-            try {
-                inodes[i] = Procfs.nsInode(Procfs.link(nsDir.resolve(types[i].procName())), types[i]);
-            } catch (AccessDeniedException e) {
-                denied = true;
-                continue;
-            } catch (NoSuchFileException e) {
-                if (!Files.exists(dir)) {
-                    throw e;
+            int n = walk.readlink(nsPath(types[i]));
+            if (n < 0) {
+                if (-n == Errno.EACCES || -n == Errno.EPERM) {
+                    denied = true;
+                } else if (-n == Errno.ESRCH || -n == Errno.ENOENT && !walk.exists()) {
+                    return GONE; // gone, or being torn down
                 }
                 continue; // a zombie, or a type the kernel lacks
             }
+            inodes[i] = walk.nsInode(types[i]);
             if (inodes[i] >= 0) {
                 any = true;
                 FoundNamespace f = found.get(inodes[i]);
@@ -228,39 +229,43 @@ public final class Scan<T> {
             }
         }
         if (!any && denied) {
-            throw new AccessDeniedException(dir.toString());
+            return DENIED;
         }
         for (String name : unknownNames) {
-            unknownLink(nsDir.resolve(name));
+            unknownLink("ns/" + name);
         }
         String user = "";
         byte[] command = {};
         long uid = -1;
         if (first) {
-            user = users.ownerOf(dir); // the process's effective uid, as lsns reports it
-            uid = Integer.toUnsignedLong(users.lastUid);
-            command = Procfs.command(dir); // throws NoSuchFileException if the process is gone by now
+            uid = walk.ownerUid(); // the owner of /proc/PID: the process's effective uid, as lsns reports it
+            command = walk.command();
+            if (uid < 0 || command == null) {
+                return GONE;
+            }
+            user = users.nameOfOwner((int) uid, proc.resolve(Integer.toString(pid)));
         }
         for (int i = 0; i < types.length; i++) {
             if (inodes[i] < 0) {
                 continue;
             }
-            NamespaceType type = types[i];
-            FoundNamespace f = found.computeIfAbsent(inodes[i], ino -> new FoundNamespace(type, ino));
-            FoundNamespace.Holding link = new FoundNamespace.Holding(bytes(nsDir.resolve(type.procName())), true);
+            FoundNamespace f = found.get(inodes[i]);
+            if (f == null) {
+                f = new FoundNamespace(types[i], inodes[i]);
+                found.put(inodes[i], f);
+            }
             if (f.processCount++ == 0) {
                 f.lowestPid = pid;
                 f.user = user;
                 f.uid = uid;
                 f.command = command;
-                f.backup = f.path; // an fd or mount seen before stays the second choice
-                f.path = link;
             } else {
-                f.backup = link; // the latest process: likely alive if the lowest one exits
+                f.lastPid = pid; // the latest process: likely alive if the lowest one exits
             }
             f.heldBy |= HELD_BY_PROCESS;
         }
-        Procfs.fds(dir, this::fd);
+        fdPid = pid;
+        walk.fds(fds);
         sockets(pid);
         long mnt = -1;
         for (int i = 0; i < types.length; i++) {
@@ -268,47 +273,46 @@ public final class Scan<T> {
                 mnt = inodes[i];
             }
         }
-        if (mnt < 0 && !typeSet.contains(NamespaceType.MNT)) {
-            mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
+        if (mnt < 0 && !typeSet.contains(NamespaceType.MNT) && walk.readlink("ns/mnt") > 0) {
+            mnt = walk.nsInode(NamespaceType.MNT);
         }
         if (mnt >= 0) {
-            mountsOf(dir, mnt);
+            mountsOf(pid, 0, mnt);
         }
-        tasks(pid, dir, inodes, mnt);
+        tasks(pid, inodes, mnt);
+        return READ;
     }
 
     /**
      * The other threads of a process: one that called setns or unshare may be in a namespace
      * no process is in. Their links are read and compared with the process's (nothing is
      * opened for a thread where its process already is); a single-threaded process costs one
-     * stat. A thread in a mount namespace of its own has its bind mounts read too, so the mount
+     * statx. A thread in a mount namespace of its own has its bind mounts read too, so the mount
      * namespace is read whatever the type filter.
      */
-    private void tasks(int pid, Path dir, long[] processInodes, long processMnt) {
+    private void tasks(int pid, long[] processInodes, long processMnt) {
+        walk.process(pid);
+        if (walk.threadCount() < 2) {
+            return; // one thread, or it exited after being read: what it held was recorded already
+        }
         int[] tids;
-        Path taskDir = dir.resolve("task");
         try {
-            if (Procfs.threadCount(dir) < 2) {
-                return;
-            }
-            tids = Procfs.numericEntries(taskDir);
+            tids = Procfs.numericEntries(proc.resolve(Integer.toString(pid)).resolve("task"));
         } catch (IOException e) {
-            return; // it exited after being read: what it held was recorded already
+            return;
         }
         for (int tid : tids) {
             if (tid == pid) {
                 continue; // the leader: its links are the process's
             }
-            Path task = taskDir.resolve(Integer.toString(tid));
-            Path nsDir = task.resolve("ns");
+            walk.task(pid, tid);
             long mnt = -1;
             for (int i = 0; i < types.length; i++) {
                 NamespaceType type = types[i];
                 if (!PER_THREAD.contains(type)) {
                     continue;
                 }
-                Path link = nsDir.resolve(type.procName());
-                long inode = Procfs.linkInode(link, type);
+                long inode = walk.readlink(nsPath(type)) > 0 ? walk.nsInode(type) : -1;
                 if (type == NamespaceType.MNT) {
                     mnt = inode;
                 }
@@ -316,43 +320,82 @@ public final class Scan<T> {
                     continue;
                 }
                 FoundNamespace f = found.computeIfAbsent(inode, ino -> new FoundNamespace(type, ino));
-                f.holder(new FoundNamespace.Holding(bytes(link), true));
+                f.holder(new FoundNamespace.Holding(walk.pathBytes(nsPath(type)), true));
                 f.heldBy |= HELD_BY_THREAD;
             }
             for (String name : unknownNames) {
-                unknownLink(nsDir.resolve(name));
+                unknownLink("ns/" + name);
             }
-            if (!typeSet.contains(NamespaceType.MNT)) {
-                mnt = Procfs.linkInode(nsDir.resolve("mnt"), NamespaceType.MNT);
+            if (!typeSet.contains(NamespaceType.MNT) && walk.readlink("ns/mnt") > 0) {
+                mnt = walk.nsInode(NamespaceType.MNT);
             }
             if (mnt >= 0 && mnt != processMnt) {
-                mountsOf(task, mnt);
+                mountsOf(pid, tid, mnt);
             }
         }
     }
 
-    /** Counts the namespace a {@code /proc/PID/ns/NAME} link of an unknown type names. */
-    private void unknownLink(Path link) {
-        try {
-            long inode = Procfs.anyInode(Procfs.link(link));
+    /** Counts the namespace a link of an unknown type ({@code ns/NAME}) names. */
+    private void unknownLink(String rel) {
+        if (walk.readlink(rel) > 0) {
+            long inode = Procfs.anyInode(walk.linkText());
             if (inode >= 0) {
                 unknown.add(inode);
             }
-        } catch (IOException e) {
-            // gone, or not ours to read: not seen
         }
     }
 
-    private void fd(Path fd, String target) {
-        NamespaceType type = Procfs.typeOfLink(target);
-        if (type == null && target.startsWith("socket:[")) {
+    /** Hands the fds of {@link ProcWalk#fds} to {@link #fd} (a named class: no lambda on a command's path). */
+    private final class Fds implements ProcWalk.FdSink {
+        @Override
+        public void fd(int number) {
+            Scan.this.fd(number);
+        }
+    }
+
+    private final Fds fds = new Fds();
+
+    private static final NamespaceType[] ALL_TYPES = NamespaceType.values();
+
+    /** The {@code ns/NAME} path of each type, by ordinal. */
+    private static final String[] NS_PATHS = nsPaths();
+
+    private static String[] nsPaths() {
+        String[] paths = new String[NamespaceType.values().length];
+        for (NamespaceType t : NamespaceType.values()) {
+            paths[t.ordinal()] = "ns/" + t.procName();
+        }
+        return paths;
+    }
+
+    private static String nsPath(NamespaceType type) {
+        return NS_PATHS[type.ordinal()];
+    }
+
+    /** One fd of {@link #fdPid}, its link the walker's last. */
+    private void fd(int number) {
+        long socket = walk.socketInode();
+        if (socket >= 0) {
             if (typeSet.contains(NamespaceType.NET)) {
-                socket(fd, target);
+                socket(number, socket);
             }
             return;
         }
+        if (walk.linkStartsWith("/") || walk.linkStartsWith("pipe:") || walk.linkStartsWith("anon_inode:")) {
+            return; // a file, a pipe, an eventfd...: the common fds, told apart without a String
+        }
+        NamespaceType type = null;
+        long inode = -1;
+        for (NamespaceType t : ALL_TYPES) {
+            inode = walk.nsInode(t);
+            if (inode >= 0) {
+                type = t;
+                break;
+            }
+        }
         if (type == null) {
             // socket:[N] and pipe:[N] look the same: only names /proc/self/ns has are namespaces
+            String target = walk.linkText();
             String name = Procfs.linkName(target);
             if (name != null && unknownNames.contains(name)) {
                 unknown.add(Procfs.anyInode(target));
@@ -362,23 +405,14 @@ public final class Scan<T> {
         if (!typeSet.contains(type)) {
             return;
         }
-        FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(target, type), i -> new FoundNamespace(type, i));
-        f.holder(new FoundNamespace.Holding(bytes(fd), false));
+        NamespaceType t = type;
+        FoundNamespace f = found.computeIfAbsent(inode, i -> new FoundNamespace(t, i));
+        f.holder(new FoundNamespace.Holding(walk.pathBytes("fd/" + number), false));
         f.heldBy |= HELD_BY_FD;
     }
 
     /** Notes a socket fd of the process being read, for {@link #sockets}. */
-    private void socket(Path fd, String target) {
-        long inode = Procfs.anyInode(target);
-        int number;
-        try {
-            number = Integer.parseInt(fd.getFileName().toString());
-        } catch (NumberFormatException e) {
-            return;
-        }
-        if (inode < 0) {
-            return;
-        }
+    private void socket(int number, long inode) {
         if (socketCount == socketFds.length) {
             socketFds = Arrays.copyOf(socketFds, socketCount * 2);
             socketInodes = Arrays.copyOf(socketInodes, socketCount * 2);
@@ -478,22 +512,27 @@ public final class Scan<T> {
      * per mount and exist only from Linux 6.8 (6.11 for another mount namespace), so the same
      * answer on every kernel.
      */
-    private void mountsOf(Path dir, long mnt) {
+    private void mountsOf(int pid, int tid, long mnt) {
         if (mountNamespacesRead.contains(mnt)) {
             return;
         }
-        String root;
-        try {
-            root = Procfs.link(dir.resolve("root"));
-        } catch (IOException e) {
-            root = ""; // unreadable: its mountinfo may still be, read once as one more root
+        if (tid > 0) {
+            walk.task(pid, tid);
+        } else {
+            walk.process(pid);
         }
+        // unreadable: its mountinfo may still be, read once as one more root
+        String root = walk.readlink("root") < 0 ? "" : walk.linkIsSlash() ? "/" : walk.linkText();
         boolean whole = root.equals("/");
         if (whole) {
             mountNamespacesRead.add(mnt);
             mountRootsRead.remove(mnt);
         } else if (!mountRootsRead.computeIfAbsent(mnt, k -> new HashSet<>()).add(root)) {
             return; // this root's mounts were read through another process
+        }
+        Path dir = proc.resolve(Integer.toString(pid));
+        if (tid > 0) {
+            dir = dir.resolve("task").resolve(Integer.toString(tid));
         }
         mounts(dir, whole && mnt == ownMnt);
     }
@@ -519,7 +558,7 @@ public final class Scan<T> {
                 continue;
             }
             // The mount point's bytes as they are: /proc/PID/root/ then any bytes at all.
-            byte[] root = bytes(dir.resolve("root"));
+            byte[] root = dir.resolve("root").toString().getBytes(StandardCharsets.ISO_8859_1);
             byte[] where = Arrays.copyOf(root, root.length + m.mountPoint().length);
             System.arraycopy(m.mountPoint(), 0, where, root.length, m.mountPoint().length);
             FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new FoundNamespace(type, i));
@@ -544,11 +583,9 @@ public final class Scan<T> {
         list.sort((a, b) -> Long.compareUnsigned(a.inode, b.inode));
         List<T> out = new ArrayList<>(list.size());
         for (FoundNamespace f : list) {
-            boolean socket = f.path != null && f.path.isSocket();
             out.add(rows.row(f.type, f.inode, f.id == 0 ? OptionalLong.empty() : OptionalLong.of(f.id),
                     f.processCount, f.lowestPid > 0 ? OptionalInt.of(f.lowestPid) : OptionalInt.empty(), f.user,
-                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.path == null || socket ? null : f.path.bytes(),
-                    socket ? new String(f.path.bytes(), StandardCharsets.ISO_8859_1) : null, f.uid,
+                    f.command, f.parentInode, f.ownerInode, f.heldBy, f.openedPath, f.openedSocket, f.uid,
                     f.ownMounts == null ? List.of() : f.ownMounts));
         }
         return new Result<>(out, processesScanned, processesVanished, processesDenied, relations.namespacesVanished,

@@ -33,7 +33,12 @@ final class ScanRelations {
     /** The first refusal, as the kernel gave it; null if none. */
     Failure firstRefusal;
 
-    ScanRelations(Map<Long, FoundNamespace> found, Set<NamespaceType> typeSet, Set<Long> unknown, UserNames users) {
+    /** {@code /proc/} as bytes: the links of processes are built from it. */
+    private final byte[] procPrefix;
+
+    ScanRelations(java.nio.file.Path proc, Map<Long, FoundNamespace> found, Set<NamespaceType> typeSet,
+            Set<Long> unknown, UserNames users) {
+        this.procPrefix = (proc.toString() + "/").getBytes(StandardCharsets.ISO_8859_1);
         this.found = found;
         this.typeSet = typeSet;
         this.unknown = unknown;
@@ -84,8 +89,23 @@ final class ScanRelations {
      *
      * @throws Failure if a holder was refused (not gone) and no other one opened
      */
-    private static int open(FoundNamespace f) throws Failure {
+    private int open(FoundNamespace f) throws Failure {
         Failure refused = null;
+        for (int pid : new int[] {f.lowestPid, f.lastPid}) {
+            if (pid <= 0) {
+                continue;
+            }
+            byte[] link = link(pid, f.type);
+            try {
+                int fd = openLink(link, f.inode);
+                if (fd >= 0) {
+                    f.openedPath = link;
+                    return fd;
+                }
+            } catch (Failure e) {
+                refused = e; // the process is there, but the kernel (or a sandbox) will not open its link
+            }
+        }
         for (FoundNamespace.Holding p : new FoundNamespace.Holding[] {f.path, f.backup}) {
             if (p == null) {
                 continue;
@@ -94,7 +114,11 @@ final class ScanRelations {
                 int fd = p.isSocket() ? openSocket(p, f.inode) : p.nsLink() ? openLink(p.bytes(), f.inode)
                         : NamespaceFiles.openCheckedFd(p.bytes(), new String(p.bytes(), StandardCharsets.UTF_8), f.inode);
                 if (fd >= 0) {
-                    f.path = p;
+                    if (p.isSocket()) {
+                        f.openedSocket = new String(p.bytes(), StandardCharsets.ISO_8859_1);
+                    } else {
+                        f.openedPath = p.bytes();
+                    }
                     return fd;
                 }
             } catch (Failure e) {
@@ -109,6 +133,16 @@ final class ScanRelations {
             throw refused;
         }
         return -1;
+    }
+
+    /** {@code /proc/PID/ns/TYPE} as bytes. */
+    private byte[] link(int pid, NamespaceType type) {
+        String rest = pid + "/ns/" + type.procName();
+        byte[] out = java.util.Arrays.copyOf(procPrefix, procPrefix.length + rest.length());
+        for (int i = 0; i < rest.length(); i++) {
+            out[procPrefix.length + i] = (byte) rest.charAt(i);
+        }
+        return out;
     }
 
     /** The net namespace of a socket holder, if it is still namespace {@code inode}; else -1. */

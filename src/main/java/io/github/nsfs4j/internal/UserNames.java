@@ -29,6 +29,27 @@ public final class UserNames {
 
     private final Map<Integer, String> names = new HashMap<>();
 
+    /**
+     * The name of {@code uid}, the owner of {@code file} (a {@code /proc/PID} directory), as
+     * {@link #ownerOf} resolves it: through the JDK's file system code for a new uid, so that
+     * a scan whose users all run processes never links getpwuid_r.
+     */
+    public String nameOfOwner(int uid, Path file) {
+        String known = names.get(uid);
+        if (known != null) {
+            return known;
+        }
+        try {
+            String name = ownerOf(file);
+            if (lastUid == uid) {
+                return name;
+            }
+        } catch (IOException e) {
+            // gone meanwhile: name the uid the statx gave
+        }
+        return name(uid);
+    }
+
     /** The uid of the file {@link #ownerOf} read last (unsigned in an int); -1 before. */
     public int lastUid = -1;
 

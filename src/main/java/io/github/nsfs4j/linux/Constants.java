@@ -28,6 +28,8 @@ public final class Constants {
     public static final int AT_EMPTY_PATH = 0x1000;
 
     // <sys/stat.h>
+    public static final int STATX_NLINK = 0x4;
+    public static final int STATX_UID = 0x8;
     public static final int STATX_INO = 0x100;
 
     // <sched.h>

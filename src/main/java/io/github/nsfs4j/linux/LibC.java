@@ -427,6 +427,19 @@ public final class LibC {
         }
     }
 
+    /**
+     * getdents64(2) of an open directory into {@code buf} ({@code struct linux_dirent64}
+     * records): the number of bytes written, 0 at the end, or -errno.
+     * See https://man7.org/linux/man-pages/man2/getdents.2.html
+     */
+    public static long getdents64(int fd, MemorySegment buf, long size) {
+        try {
+            return syscall(SyscallNumbers.SYS_getdents64, fd, address(buf), size, 0, 0);
+        } finally {
+            Reference.reachabilityFence(buf);
+        }
+    }
+
     /** socket(2): the fd, or -errno. See https://man7.org/linux/man-pages/man2/socket.2.html */
     public static int socket(int domain, int type, int protocol) {
         return (int) syscall(SyscallNumbers.SYS_socket, domain, type, protocol, 0, 0);

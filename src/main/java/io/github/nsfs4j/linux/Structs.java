@@ -84,6 +84,18 @@ public final class Structs {
             JAVA_INT.withName("stx_dev_minor"),
             paddingLayout(256 - 144));
     private static final long STATX_INO = field(STATX, "stx_ino");
+    private static final long STATX_NLINK = field(STATX, "stx_nlink");
+    private static final long STATX_UID = field(STATX, "stx_uid");
+
+    /** {@code stx_nlink}, unsigned in an int. */
+    public static int statxNlink(MemorySegment statx) {
+        return statx.get(JAVA_INT, STATX_NLINK);
+    }
+
+    /** {@code stx_uid}, unsigned in an int. */
+    public static int statxUid(MemorySegment statx) {
+        return statx.get(JAVA_INT, STATX_UID);
+    }
     private static final long STATX_DEV_MAJOR = field(STATX, "stx_dev_major");
     private static final long STATX_DEV_MINOR = field(STATX, "stx_dev_minor");
 

@@ -33,6 +33,7 @@ public final class SyscallNumbers {
     public static final long SYS_write = pick(1, 64, 4, 4);
     public static final long SYS_waitid = pick(247, 95, 281, 272);
     public static final long SYS_kill = pick(62, 129, 37, 37);
+    public static final long SYS_getdents64 = pick(217, 61, 220, 202);
     public static final long SYS_socket = pick(41, 198, 359, 326);
     public static final long SYS_sendto = pick(44, 206, 369, 335);
     public static final long SYS_recvfrom = pick(45, 207, 371, 337);

@@ -587,6 +587,48 @@ class LibCBindingTest {
         assertEquals(-ENOENT, LibC.open(path, O_RDONLY | O_CLOEXEC), "one byte off is another name");
     }
 
+    /**
+     * getdents64 lists what the JDK lists (plus "." and ".."), with each entry's inode as stat(2)
+     * gives it, across several calls when the buffer is small; -errno on a file that is no directory.
+     */
+    @Test
+    void getdents64ListsTheDirectoryTheJdkLists(@TempDir Path dir) throws Exception {
+        Set<String> made = new TreeSet<>();
+        for (int i = 0; i < 40; i++) {
+            made.add(Files.writeString(dir.resolve("entry-" + i), "x").getFileName().toString());
+        }
+        Set<String> seen = new TreeSet<>();
+        int fd = LibC.open(dir.toString(), O_RDONLY | O_CLOEXEC);
+        assertTrue(fd >= 0, "open: " + fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(256, 8); // a few records a call: the loop is tested too
+            int calls = 0;
+            for (long n; (n = LibC.getdents64(fd, buf, buf.byteSize())) != 0; calls++) {
+                assertTrue(n > 0, "getdents64: " + n);
+                for (long off = 0; off < n; ) { // u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]
+                    long ino = buf.get(JAVA_LONG, off);
+                    int reclen = Short.toUnsignedInt(buf.get(java.lang.foreign.ValueLayout.JAVA_SHORT, off + 16));
+                    String name = buf.getString(off + 19);
+                    if (!name.equals(".") && !name.equals("..")) {
+                        assertEquals(Proc.statIno(dir.resolve(name)), ino, name);
+                        seen.add(name);
+                    }
+                    off += reclen;
+                }
+            }
+            assertTrue(calls > 1, "40 entries do not fit in 256 bytes: " + calls + " call(s)");
+        } finally {
+            LibC.close(fd);
+        }
+        assertEquals(made, seen);
+        int file = LibC.open(dir.resolve("entry-0").toString(), O_RDONLY | O_CLOEXEC);
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(-20, LibC.getdents64(file, arena.allocate(256, 8), 256), "ENOTDIR");
+        } finally {
+            LibC.close(file);
+        }
+    }
+
     /** The String form encodes as the JDK does for file names: a file the JDK made opens by the same String. */
     @Test
     void openOfAStringFindsWhatTheJdkCreated(@TempDir Path dir) throws Exception {
