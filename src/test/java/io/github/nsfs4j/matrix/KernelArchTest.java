@@ -65,6 +65,7 @@ class KernelArchTest {
                 library.put(f.getName().substring("SYS_".length()), f.getLong(null));
             }
             library.put("pidfd_open", (long) Constants.SYS_pidfd_open);
+            library.put("pidfd_getfd", (long) Constants.SYS_pidfd_getfd);
             library.put("listns", (long) Constants.SYS_listns);
             assertEquals(ArchHeaders.SYSCALLS.stream().sorted().toList(), library.keySet().stream().sorted().toList(),
                     "the system calls of the C layer");
@@ -151,7 +152,12 @@ class KernelArchTest {
                         new Call("write", 0, BAD, () -> LibC.write(BAD, buf, 0)),
                         new Call("waitid", 1, BAD, () -> LibC.waitid(Constants.P_PID, BAD, buf, Constants.WEXITED)),
                         new Call("kill", 0, self, () -> LibC.kill((int) self, 0)),
+                        new Call("getdents64", 0, BAD, () -> LibC.getdents64(BAD, buf, 0)),
+                        new Call("socket", 0, BAD, () -> closeFd(LibC.socket(BAD, 0, 0))),
+                        new Call("sendto", 0, BAD, () -> LibC.send(BAD, buf, 0, 0)),
+                        new Call("recvfrom", 0, BAD, () -> LibC.recv(BAD, buf, 0, 0)),
                         new Call("pidfd_open", 0, self, () -> closeFd(LibC.pidfd_open((int) self, 0))),
+                        new Call("pidfd_getfd", 0, BAD, () -> closeFd(LibC.pidfd_getfd(BAD, 0, 0))),
                         new Call("listns", 2, BAD, () -> LibC.listns(MemorySegment.NULL, MemorySegment.NULL, BAD, 0)));
                 assertEquals(new TreeSet<>(ArchHeaders.SYSCALLS), calls.stream().map(Call::syscall)
                         .collect(Collectors.toCollection(TreeSet::new)), "a call of every system call of the C layer");
