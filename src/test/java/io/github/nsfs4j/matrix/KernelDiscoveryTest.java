@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.nsfs4j.DiscoveredNamespace;
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceDiscovery;
+import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.kernel.NamespaceType;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +36,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Kernel suite: discovery. listns(2) with paging (more namespaces than one page of the
  * library), the fixed ids of the initial namespaces, namespaces that only an open fd or a bind
- * mount keeps alive (compared with what the test made), and {@code nsfs ls --json} against
- * {@code lsns -J}.
+ * mount keeps alive (compared with what the test made), a net namespace that only a socket
+ * keeps alive, a bind mount that the lowest process of its mount namespace cannot see (it is
+ * chrooted), and {@code nsfs ls --json} against {@code lsns -J}.
  */
 class KernelDiscoveryTest {
     /** More than one page (256) of the library's listns calls. */
@@ -201,6 +204,132 @@ class KernelDiscoveryTest {
             assertTrue(byMount.heldBy().contains(DiscoveredNamespace.Holder.MOUNT), byMount + " is held by a mount");
             assertEquals(0, byMount.processCount());
             return Cells.works(fdOnly + " by fd, 1 by mount");
+        });
+    }
+
+    /** The row of {@code nsfs ls --json -t net} for namespace {@code inode}; fails if the command does. */
+    private static Optional<Map<?, ?>> netRow(long inode) throws Exception {
+        Nsfs ls = Nsfs.run("ls", "--json", "-t", "net");
+        assertEquals(0, ls.status(), ls::toString);
+        for (Object o : (List<?>) Json.object(ls.out()).get("namespaces")) {
+            if (((BigInteger) ((Map<?, ?>) o).get("ns")).longValue() == inode) {
+                return Optional.of((Map<?, ?>) o);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A net namespace only a socket keeps: a process unshares one, makes a socket in it, goes
+     * back and keeps the socket (the truth: the inode of its /proc/self/ns/net while inside,
+     * and no process in it after). Found through pidfd_getfd (5.6) and SIOCGSKNS (4.9), named
+     * {@code net:PID:FD} by the library and the command; a kernel without pidfd_getfd (checked
+     * raw: ENOSYS) must leave it out, count the socket as refused and name the kernel needed.
+     */
+    @Test
+    void socketHeldNetNamespace() throws Exception {
+        Cells.check("discovery: socket-held net", () -> {
+            long unshare = ArchHeaders.syscall("unshare").orElseThrow();
+            long setns = ArchHeaders.syscall("setns").orElseThrow();
+            String script = "use Socket; open(my $o, '<', '/proc/self/ns/net') or die \"open: $!\";"
+                    + " syscall(" + unshare + ", 0x40000000) == 0 or die \"unshare: $!\";"
+                    + " my @st = stat('/proc/self/ns/net'); socket(S, PF_INET, SOCK_DGRAM, 0) or die \"socket: $!\";"
+                    + " syscall(" + setns + ", fileno($o), 0x40000000) == 0 or die \"setns: $!\"; close $o;"
+                    + " $| = 1; print 'netns ', $st[1], ' fd ', fileno(S), \"\\n\"; print \"ready\\n\"; sleep 100000";
+            try (Unshared holder = Unshared.builder().start(List.of("perl", "-e", script))) {
+                String[] words = holder.output().trim().split(" ");
+                long inode = Long.parseLong(words[1]);
+                int fd = Integer.parseInt(words[3]);
+                int pid = holder.leafPid();
+                String ref = "net:" + pid + ":" + fd;
+                assertEquals(0, Proc.processesIn("net", inode), "no process is in it: only the socket keeps it");
+                long raw = RawKernel.syscall(RawKernel.SYS_PIDFD_GETFD, -1, 0, 0, 0);
+                NamespaceSnapshot snapshot = NamespaceDiscovery.scan(Set.of(NamespaceType.NET));
+                if (raw == -RawKernel.ENOSYS) {
+                    assertTrue(snapshot.byInode(inode).isEmpty(), "found without pidfd_getfd? " + snapshot);
+                    assertTrue(snapshot.socketsRefused() > 0, snapshot::toString);
+                    String why = snapshot.socketRefusal().orElseThrow();
+                    assertTrue(why.contains("pidfd_getfd") && why.contains("Linux 5.6"), why);
+                    assertTrue(netRow(inode).isEmpty(), "nsfs ls lists it");
+                    try (Namespace opened = Namespace.ofSocket(pid, fd)) {
+                        throw new AssertionError("Namespace.ofSocket opened " + opened + " without pidfd_getfd");
+                    } catch (NamespaceException e) {
+                        return Cells.refused(e);
+                    }
+                }
+                assertEquals(-RawKernel.EBADF, raw, "pidfd_getfd on no pidfd: " + RawKernel.errnoName(raw));
+                DiscoveredNamespace ns = snapshot.byInode(inode).orElseThrow(() -> new AssertionError(
+                        "net:[" + inode + "], held only by socket " + ref + ", not found: " + snapshot));
+                assertEquals(Set.of(DiscoveredNamespace.Holder.SOCKET), ns.heldBy(), ns::toString);
+                assertEquals(0, ns.processCount(), ns::toString);
+                assertEquals(ref, ns.socket(), ns::toString);
+                assertEquals(0, snapshot.socketsRefused(), snapshot::toString);
+                try (Namespace opened = ns.open(); Namespace bySocket = Namespace.ofSocket(pid, fd)) {
+                    assertEquals(inode, opened.inode());
+                    assertEquals(inode, bySocket.inode());
+                }
+                Map<?, ?> row = netRow(inode).orElseThrow(() -> new AssertionError("nsfs ls does not list net:[" + inode + "]"));
+                assertEquals(List.of("socket"), row.get("held_by"), row::toString);
+                assertEquals(ref, row.get("socket"), row::toString);
+                Nsfs info = Nsfs.run("info", "--json", ref);
+                assertEquals(0, info.status(), info::toString);
+                assertEquals(BigInteger.valueOf(inode), Json.object(info.out()).get("ns"), info::toString);
+                return Cells.works("pidfd_getfd + SIOCGSKNS, opened as net:PID:FD");
+            }
+        });
+    }
+
+    /**
+     * A bind mount outside the root of the lowest process of its mount namespace: that process
+     * chroots (a chrooted daemon, a container init that chroots, a pid 1 that kept its
+     * initramfs root), so its mountinfo does not show the mount; a later process of the same
+     * namespace at its root does. The truth: the inode of the mount point, stat'ed in the
+     * namespace (nsenter). The same answer on every kernel: mountinfo through a process whose
+     * root is the namespace's.
+     */
+    @Test
+    void bindMountOutsideTheFirstProcessesRoot() throws Exception {
+        Cells.check("discovery: bind mount outside a chroot", () -> {
+            Unshared.requireCommand("nsenter");
+            long unshare = ArchHeaders.syscall("unshare").orElseThrow();
+            Path tmp = Files.createTempDirectory("nsfs4j-kernel-roots");
+            Path jail = Files.createDirectory(tmp.resolve("jail"));
+            Path file = Files.createFile(tmp.resolve("netns"));
+            String script = "syscall(" + unshare + ", 0x20000) == 0 or die \"unshare: $!\";"
+                    + " system('mount', '--make-rprivate', '/') == 0 or die 'mount';"
+                    + " chroot('" + jail + "') or die \"chroot: $!\"; chdir('/'); $| = 1; print \"ready\\n\"; sleep 100000";
+            try (Unshared chrooted = Unshared.builder().start(List.of("perl", "-e", script))) {
+                int first = chrooted.leafPid();
+                assertEquals(jail.toString(), Proc.readLink(Path.of("/proc/" + first + "/root")));
+                try (Unshared later = Unshared.builder().start(List.of("nsenter", "-t", Integer.toString(first), "-m",
+                        "sh", "-c", "echo ready; exec sleep 100000"))) {
+                    assertEquals(Proc.nsInode(first, "mnt"), Proc.nsInode(later.leafPid(), "mnt"));
+                    assertTrue(later.leafPid() > first, "the chrooted process is the lower pid");
+                    Unshared.bindMountIn(first, "net", file);
+                    Commands.Result stat = Unshared.enter(first, "mnt", List.of("stat", "-c", "%i", file.toString()));
+                    assertEquals(0, stat.exitCode(), stat::toString);
+                    long bound = Long.parseLong(stat.stdout().trim());
+                    assertTrue(Proc.mountinfo(later.leafPid()).stream().anyMatch(l -> l.contains(" nsfs ")),
+                            "the mount is in the namespace's table");
+                    assertTrue(Proc.mountinfo(first).stream().noneMatch(l -> l.contains(" nsfs ")),
+                            "the chrooted first process does not see it");
+                    NamespaceSnapshot snapshot = NamespaceDiscovery.scan(Set.of(NamespaceType.NET));
+                    DiscoveredNamespace ns = snapshot.byInode(bound).orElseThrow(() -> new AssertionError("net:[" + bound
+                            + "], bind-mounted outside the root of pid " + first + ", not found: " + snapshot));
+                    assertEquals(Set.of(DiscoveredNamespace.Holder.MOUNT), ns.heldBy(), ns::toString);
+                    assertEquals("/proc/" + later.leafPid() + "/root" + file, ns.pathString());
+                    try (Namespace opened = ns.open()) {
+                        assertEquals(bound, opened.inode());
+                    }
+                    Map<?, ?> row = netRow(bound).orElseThrow(() -> new AssertionError("nsfs ls does not list net:[" + bound + "]"));
+                    assertEquals(List.of("mount"), row.get("held_by"), row::toString);
+                    return Cells.works("mountinfo through a process at the namespace's root");
+                }
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(jail);
+                Files.deleteIfExists(tmp);
+            }
         });
     }
 

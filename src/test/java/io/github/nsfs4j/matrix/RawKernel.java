@@ -25,7 +25,7 @@ final class RawKernel {
 
     static final int ENOENT = 2, ESRCH = 3, EBADF = 9, EINVAL = 22, ENOTTY = 25, ENOSYS = 38;
     static final int O_RDONLY_CLOEXEC = 0x80000;
-    static final long SYS_PIDFD_OPEN = 434, SYS_LISTNS = 470;
+    static final long SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438, SYS_LISTNS = 470;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
