@@ -127,6 +127,63 @@ class KernelMountTest {
         });
     }
 
+    /** The mount namespaces processes are in, each with its lowest pid: the kernel's truth for a list of them. */
+    private static Map<Long, Long> mountNamespacesOfProcesses() throws java.io.IOException {
+        Map<Long, Long> member = new TreeMap<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (name.chars().allMatch(Character::isDigit)) {
+                    try {
+                        member.merge(Proc.nsInode(Long.parseLong(name), "mnt"), Long.parseLong(name), Math::min);
+                    } catch (RuntimeException gone) {
+                        // exited meanwhile, or not ours to read
+                    }
+                }
+            }
+        }
+        return member;
+    }
+
+    /**
+     * MountNamespace.listAll(), the library's form of nsfs mntns: the walk where the kernel has
+     * it (every entry from the kernel, the child's count one more than ours: its tmpfs), else
+     * the same fallback as the command (every mount namespace a process is in, marked PROC,
+     * the count that of the lowest member's mountinfo): never a refusal.
+     */
+    @Test
+    void listAllListsEveryMountNamespace() throws Exception {
+        Cells.check("MountNamespace.listAll()", () -> {
+            Map<Long, Long> member = mountNamespacesOfProcesses();
+            long childNs = Proc.nsInode(child.pid(1), "mnt");
+            Map<Long, MountNamespaceInfo> listed = new TreeMap<>();
+            try (MountNamespace own = MountNamespace.current()) {
+                for (MountNamespaceInfo info : own.listAll()) {
+                    listed.put(info.inode(), info);
+                }
+            }
+            List<Long> missing = new ArrayList<>(member.keySet());
+            missing.removeAll(listed.keySet());
+            assertEquals(List.of(), missing, "mount namespaces processes are in, missing from listAll(): " + listed);
+            boolean walked = KernelOracle.has(NsIoctl.NS_MNT_GET_NEXT);
+            MountNamespaceInfo.Source expected = walked ? MountNamespaceInfo.Source.KERNEL : MountNamespaceInfo.Source.PROC;
+            for (MountNamespaceInfo info : listed.values()) {
+                assertEquals(expected, info.source(), info::toString);
+            }
+            MountNamespaceInfo childInfo = listed.get(childNs);
+            MountNamespaceInfo ownInfo = listed.get(Proc.selfNsInode("mnt"));
+            if (walked) {
+                assertEquals(mountinfoDifference(), childInfo.mountCount() - ownInfo.mountCount(),
+                        "the kernel's counts: " + childInfo + ", ours " + ownInfo);
+                return Cells.works(listed.size() + " namespaces (walk)");
+            }
+            long lowest = member.get(childNs);
+            assertEquals(Proc.mountinfo(lowest).size(), childInfo.mountCount(),
+                    "the count of the lowest member's (pid " + lowest + ") mountinfo: " + childInfo);
+            return Cells.fallback("/proc, marked PROC");
+        });
+    }
+
     @Test
     void nsfsMntnsListsEveryMountNamespace() throws Exception {
         Cells.check("nsfs mntns: every mount ns", () -> {
