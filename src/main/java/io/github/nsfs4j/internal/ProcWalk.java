@@ -343,17 +343,9 @@ final class ProcWalk implements AutoCloseable {
             return lastErrno == io.github.nsfs4j.linux.Errno.ENOENT || lastErrno == io.github.nsfs4j.linux.Errno.ESRCH
                     ? null : new byte[0];
         }
-        int end = raw.length;
-        while (end > 0 && raw[end - 1] == 0) {
-            end--;
-        }
-        if (end > 0) {
-            for (int i = 0; i < end; i++) {
-                if (raw[i] == 0) {
-                    raw[i] = ' ';
-                }
-            }
-            return end == raw.length ? raw : Arrays.copyOf(raw, end);
+        byte[] line = Procfs.commandLine(raw);
+        if (line != null) {
+            return line;
         }
         byte[] comm = read("comm");
         if (comm == null) {

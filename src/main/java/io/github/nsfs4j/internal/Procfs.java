@@ -220,25 +220,33 @@ public final class Procfs {
      */
     public static byte[] command(Path processDir) throws NoSuchFileException {
         try {
-            byte[] raw = Files.readAllBytes(processDir.resolve("cmdline"));
-            int end = raw.length;
-            while (end > 0 && raw[end - 1] == 0) {
-                end--;
-            }
-            if (end > 0) {
-                for (int i = 0; i < end; i++) {
-                    if (raw[i] == 0) {
-                        raw[i] = ' ';
-                    }
-                }
-                return Arrays.copyOf(raw, end);
-            }
-            return comm(processDir).getBytes(StandardCharsets.UTF_8);
+            byte[] line = commandLine(Files.readAllBytes(processDir.resolve("cmdline")));
+            return line != null ? line : comm(processDir).getBytes(StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
             return new byte[0];
         }
+    }
+
+    /**
+     * The bytes of a {@code cmdline} as lsns shows them: trailing NULs cut, the others made
+     * spaces ({@code raw} is changed); null if nothing is left (a kernel thread's, a zombie's).
+     */
+    static byte[] commandLine(byte[] raw) {
+        int end = raw.length;
+        while (end > 0 && raw[end - 1] == 0) {
+            end--;
+        }
+        if (end == 0) {
+            return null;
+        }
+        for (int i = 0; i < end; i++) {
+            if (raw[i] == 0) {
+                raw[i] = ' ';
+            }
+        }
+        return end == raw.length ? raw : Arrays.copyOf(raw, end);
     }
 
     /**

@@ -11,6 +11,7 @@ import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.KernelVersion;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
+import io.github.nsfs4j.testing.ChrootedBindMount;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Lsns;
@@ -290,44 +291,21 @@ class KernelDiscoveryTest {
     @Test
     void bindMountOutsideTheFirstProcessesRoot() throws Exception {
         Cells.check("discovery: bind mount outside a chroot", () -> {
-            Unshared.requireCommand("nsenter");
-            long unshare = ArchHeaders.syscall("unshare").orElseThrow();
             Path tmp = Files.createTempDirectory("nsfs4j-kernel-roots");
-            Path jail = Files.createDirectory(tmp.resolve("jail"));
-            Path file = Files.createFile(tmp.resolve("netns"));
-            String script = "syscall(" + unshare + ", 0x20000) == 0 or die \"unshare: $!\";"
-                    + " system('mount', '--make-rprivate', '/') == 0 or die 'mount';"
-                    + " chroot('" + jail + "') or die \"chroot: $!\"; chdir('/'); $| = 1; print \"ready\\n\"; sleep 100000";
-            try (Unshared chrooted = Unshared.builder().start(List.of("perl", "-e", script))) {
-                int first = chrooted.leafPid();
-                assertEquals(jail.toString(), Proc.readLink(Path.of("/proc/" + first + "/root")));
-                try (Unshared later = Unshared.builder().start(List.of("nsenter", "-t", Integer.toString(first), "-m",
-                        "sh", "-c", "echo ready; exec sleep 100000"))) {
-                    assertEquals(Proc.nsInode(first, "mnt"), Proc.nsInode(later.leafPid(), "mnt"));
-                    assertTrue(later.leafPid() > first, "the chrooted process is the lower pid");
-                    Unshared.bindMountIn(first, "net", file);
-                    Commands.Result stat = Unshared.enter(first, "mnt", List.of("stat", "-c", "%i", file.toString()));
-                    assertEquals(0, stat.exitCode(), stat::toString);
-                    long bound = Long.parseLong(stat.stdout().trim());
-                    assertTrue(Proc.mountinfo(later.leafPid()).stream().anyMatch(l -> l.contains(" nsfs ")),
-                            "the mount is in the namespace's table");
-                    assertTrue(Proc.mountinfo(first).stream().noneMatch(l -> l.contains(" nsfs ")),
-                            "the chrooted first process does not see it");
-                    NamespaceSnapshot snapshot = NamespaceDiscovery.scan(Set.of(NamespaceType.NET));
-                    DiscoveredNamespace ns = snapshot.byInode(bound).orElseThrow(() -> new AssertionError("net:[" + bound
-                            + "], bind-mounted outside the root of pid " + first + ", not found: " + snapshot));
-                    assertEquals(Set.of(DiscoveredNamespace.Holder.MOUNT), ns.heldBy(), ns::toString);
-                    assertEquals("/proc/" + later.leafPid() + "/root" + file, ns.pathString());
-                    try (Namespace opened = ns.open()) {
-                        assertEquals(bound, opened.inode());
-                    }
-                    Map<?, ?> row = netRow(bound).orElseThrow(() -> new AssertionError("nsfs ls does not list net:[" + bound + "]"));
-                    assertEquals(List.of("mount"), row.get("held_by"), row::toString);
-                    return Cells.works("mountinfo through a process at the namespace's root");
+            try (ChrootedBindMount fixture = ChrootedBindMount.start(tmp)) {
+                long bound = fixture.bound;
+                NamespaceSnapshot snapshot = NamespaceDiscovery.scan(Set.of(NamespaceType.NET));
+                DiscoveredNamespace ns = snapshot.byInode(bound).orElseThrow(() -> new AssertionError("net:[" + bound
+                        + "], bind-mounted outside the root of pid " + fixture.first + ", not found: " + snapshot));
+                assertEquals(Set.of(DiscoveredNamespace.Holder.MOUNT), ns.heldBy(), ns::toString);
+                assertEquals("/proc/" + fixture.later + "/root" + fixture.file, ns.pathString());
+                try (Namespace opened = ns.open()) {
+                    assertEquals(bound, opened.inode());
                 }
+                Map<?, ?> row = netRow(bound).orElseThrow(() -> new AssertionError("nsfs ls does not list net:[" + bound + "]"));
+                assertEquals(List.of("mount"), row.get("held_by"), row::toString);
+                return Cells.works("mountinfo through a process at the namespace's root");
             } finally {
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(jail);
                 Files.deleteIfExists(tmp);
             }
         });

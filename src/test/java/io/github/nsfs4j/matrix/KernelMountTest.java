@@ -188,19 +188,7 @@ class KernelMountTest {
     void nsfsMntnsListsEveryMountNamespace() throws Exception {
         Cells.check("nsfs mntns: every mount ns", () -> {
             // The kernel's truth: the mount namespaces that processes are in, and one member each.
-            Map<Long, Long> member = new TreeMap<>();
-            try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-                for (Path p : (Iterable<Path>) procs::iterator) {
-                    String name = p.getFileName().toString();
-                    if (name.chars().allMatch(Character::isDigit)) {
-                        try {
-                            member.putIfAbsent(Proc.nsInode(Long.parseLong(name), "mnt"), Long.parseLong(name));
-                        } catch (RuntimeException gone) {
-                            // exited meanwhile, or not ours to read
-                        }
-                    }
-                }
-            }
+            Map<Long, Long> member = mountNamespacesOfProcesses();
             long childNs = Proc.nsInode(child.pid(1), "mnt");
             assertTrue(member.containsKey(childNs));
             Nsfs run = Nsfs.run("mntns", "--json");
