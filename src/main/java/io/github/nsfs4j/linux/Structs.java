@@ -86,6 +86,12 @@ public final class Structs {
     private static final long STATX_INO = field(STATX, "stx_ino");
     private static final long STATX_NLINK = field(STATX, "stx_nlink");
     private static final long STATX_UID = field(STATX, "stx_uid");
+    private static final long STATX_DEV_MAJOR = field(STATX, "stx_dev_major");
+    private static final long STATX_DEV_MINOR = field(STATX, "stx_dev_minor");
+
+    public static long statxIno(MemorySegment statx) {
+        return statx.get(JAVA_LONG, STATX_INO);
+    }
 
     /** {@code stx_nlink}, unsigned in an int. */
     public static int statxNlink(MemorySegment statx) {
@@ -95,12 +101,6 @@ public final class Structs {
     /** {@code stx_uid}, unsigned in an int. */
     public static int statxUid(MemorySegment statx) {
         return statx.get(JAVA_INT, STATX_UID);
-    }
-    private static final long STATX_DEV_MAJOR = field(STATX, "stx_dev_major");
-    private static final long STATX_DEV_MINOR = field(STATX, "stx_dev_minor");
-
-    public static long statxIno(MemorySegment statx) {
-        return statx.get(JAVA_LONG, STATX_INO);
     }
 
     public static int statxDevMajor(MemorySegment statx) {
