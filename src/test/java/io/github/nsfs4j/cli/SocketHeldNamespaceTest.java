@@ -10,6 +10,7 @@ import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceDiscovery;
 import io.github.nsfs4j.NamespaceSnapshot;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Json;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +101,42 @@ class SocketHeldNamespaceTest {
             assertEquals(NamespaceType.NET, bySocket.type());
         }
     }
+
+    /**
+     * A kernel without pidfd_getfd (before 5.6; here a seccomp filter answers it ENOSYS, as such
+     * a kernel does, in a child JVM): the namespace cannot be found, and the command says so
+     * rather than pretend: {@code sockets_refused} counts the socket, text mode says it once on
+     * stderr naming Linux 5.6, and {@code nsfs info net:PID:FD} refuses naming it.
+     */
+    @Test
+    void withoutPidfdGetfdTheRefusalIsCountedAndSaid() {
+        Assumptions.assumeTrue(System.getProperty("os.arch").equals("amd64"), "the filter is x86-64's");
+        Commands.Result json = sandboxed("ls", "--json", "-t", "net");
+        assertEquals(0, json.exitCode(), json::toString);
+        Map<String, Object> doc = Json.object(json.stdout());
+        assertTrue(Json.asLong(doc.get("sockets_refused")) >= 1, json::toString);
+        for (Object o : Json.asArray(doc.get("namespaces"))) {
+            assertTrue(Json.asLong(Json.asObject(o).get("ns")) != inode, () -> "listed without pidfd_getfd: " + o);
+        }
+        Commands.Result text = sandboxed("ls", "-t", "net");
+        assertEquals(0, text.exitCode(), text::toString);
+        List<String> said = text.stderr().lines().filter(l -> l.contains("pidfd_getfd")).toList();
+        assertEquals(1, said.size(), text::toString);
+        assertTrue(said.getFirst().contains("Linux 5.6"), said::toString);
+        Commands.Result info = sandboxed("info", ref());
+        assertEquals(2, info.exitCode(), info::toString);
+        assertTrue(info.stderr().startsWith("nsfs info: ") && info.stderr().contains("Linux 5.6"), info::toString);
+    }
+
+    private static Commands.Result sandboxed(String... args) {
+        List<String> a = new java.util.ArrayList<>(List.of("syscall=" + SYS_PIDFD_GETFD + "=" + ENOSYS));
+        a.addAll(List.of(args));
+        return Commands.run(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), SandboxedMain.class,
+                a.toArray(String[]::new)));
+    }
+
+    private static final int SYS_PIDFD_GETFD = 438;
+    private static final int ENOSYS = 38;
 
     @Test
     void infoNamesItAsNetPidFd() {

@@ -65,6 +65,25 @@ public final class Seccomp {
         p.add(new int[] {RET_K, 0, 0, SECCOMP_RET_ERRNO | errno});
         p.get(1)[2] = allow - 2;
         p.get(3)[2] = allow - 4;
+        return install(p);
+    }
+
+    /**
+     * Answers system call {@code nr} (x86-64's number) with {@code errno}, as a kernel that
+     * lacks it (ENOSYS) or a sandbox that forbids it does. Returns 0, or the failing call's -errno.
+     */
+    public static long refuseSyscall(int nr, int errno) throws Throwable {
+        List<int[]> p = new ArrayList<>();
+        p.add(new int[] {LD_W_ABS, 0, 0, 4});
+        p.add(new int[] {JEQ_K, 0, 2, AUDIT_ARCH_X86_64}); // another architecture: ALLOW
+        p.add(new int[] {LD_W_ABS, 0, 0, 0});
+        p.add(new int[] {JEQ_K, 1, 0, nr});
+        p.add(new int[] {RET_K, 0, 0, SECCOMP_RET_ALLOW});
+        p.add(new int[] {RET_K, 0, 0, SECCOMP_RET_ERRNO | errno});
+        return install(p);
+    }
+
+    private static long install(List<int[]> p) throws Throwable {
         Arena arena = Arena.global();
         MemorySegment filter = arena.allocate(8L * p.size(), 8);
         for (int i = 0; i < p.size(); i++) {
