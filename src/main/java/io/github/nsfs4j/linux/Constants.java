@@ -67,6 +67,7 @@ public final class Constants {
     public static final int SYS_pidfd_open = 434;
     public static final int SYS_pidfd_getfd = 438;
     public static final int SYS_listns = 470;
+    public static final int SYS_close_range = 436;
 
     // <linux/nsfs.h>, <linux/exportfs.h>
     /** The "mount fd" that open_by_handle_at takes for nsfs handles (Linux 6.18). */
@@ -93,4 +94,18 @@ public final class Constants {
     public static final int P_PID = 1;
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
+
+    // <sys/mman.h> memfd_create(2), <fcntl.h> seals, <linux/close_range.h>: the launcher's memfd
+    public static final int MFD_CLOEXEC = 0x1;
+    public static final int MFD_ALLOW_SEALING = 0x2;
+    /** {@code MFD_EXEC} (Linux 6.3): executable even where {@code vm.memfd_noexec} = 1 makes memfds noexec by default. */
+    public static final int MFD_EXEC = 0x10;
+    /** {@code F_ADD_SEALS} = {@code F_LINUX_SPECIFIC_BASE + 9}. */
+    public static final int F_ADD_SEALS = 1033;
+    public static final int F_SEAL_SEAL = 0x1;
+    public static final int F_SEAL_SHRINK = 0x2;
+    public static final int F_SEAL_GROW = 0x4;
+    public static final int F_SEAL_WRITE = 0x8;
+    /** {@code CLOSE_RANGE_CLOEXEC} (Linux 5.11): mark the range close-on-exec instead of closing it. */
+    public static final int CLOSE_RANGE_CLOEXEC = 0x4;
 }

@@ -466,6 +466,28 @@ public final class LibC {
         }
     }
 
+    /**
+     * memfd_create(2): an fd on a new anonymous file, or -errno (EINVAL for flags the kernel
+     * does not know, such as {@code MFD_EXEC} before 6.3).
+     * See https://man7.org/linux/man-pages/man2/memfd_create.2.html
+     */
+    public static int memfd_create(MemorySegment cName, int flags) {
+        try {
+            return (int) syscall(SyscallNumbers.SYS_memfd_create, address(cName), flags, 0, 0, 0);
+        } finally {
+            Reference.reachabilityFence(cName);
+        }
+    }
+
+    /**
+     * close_range(2) (Linux 5.9; {@code CLOSE_RANGE_CLOEXEC} 5.11): 0, or -errno.
+     * See https://man7.org/linux/man-pages/man2/close_range.2.html
+     */
+    public static int close_range(int first, int last, int flags) {
+        return (int) syscall(Constants.SYS_close_range, Integer.toUnsignedLong(first), Integer.toUnsignedLong(last),
+                flags, 0, 0);
+    }
+
     /** kill(2): 0, or -errno. */
     public static int kill(int pid, int signal) {
         return (int) syscall(SyscallNumbers.SYS_kill, pid, signal, 0, 0, 0);

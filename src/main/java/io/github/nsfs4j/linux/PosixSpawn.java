@@ -34,6 +34,10 @@ public final class PosixSpawn {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS), -1, null);
         static final MethodHandle ACTIONS_INIT = one("posix_spawn_file_actions_init", null);
         static final MethodHandle ACTIONS_DESTROY = one("posix_spawn_file_actions_destroy", null);
+        static final MethodHandle SPAWN = Downcalls.link("posix_spawn",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS), -1, null);
+        static final MethodHandle ACTIONS_ADDCLOSE = Downcalls.link("posix_spawn_file_actions_addclose",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), -1, null);
         static final MethodHandle ACTIONS_ADDDUP2 = Downcalls.link("posix_spawn_file_actions_adddup2",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1, null);
         static final MethodHandle ACTIONS_ADDCLOSEFROM = Downcalls.link("posix_spawn_file_actions_addclosefrom_np",
@@ -72,6 +76,28 @@ public final class PosixSpawn {
         }
     }
 
+    /**
+     * posix_spawn(3): as {@link #posix_spawnp}, but {@code path} is used as it is, not looked
+     * up on the PATH.
+     */
+    public static int posix_spawn(MemorySegment pid, MemorySegment path, MemorySegment fileActions,
+            MemorySegment attr, MemorySegment argv, MemorySegment envp) {
+        try {
+            return -(int) Handles.SPAWN.invokeExact(Downcalls.callState(), pid, path, fileActions, attr, argv, envp);
+        } catch (Throwable t) {
+            throw Downcalls.linkageFailure("posix_spawn", t);
+        }
+    }
+
+    /** posix_spawn_file_actions_addclose(3): in the child, close(fd). */
+    public static int posix_spawn_file_actions_addclose(MemorySegment fileActions, int fd) {
+        try {
+            return -(int) Handles.ACTIONS_ADDCLOSE.invokeExact(Downcalls.callState(), fileActions, fd);
+        } catch (Throwable t) {
+            throw Downcalls.linkageFailure("posix_spawn_file_actions_addclose", t);
+        }
+    }
+
     /** posix_spawn_file_actions_init(3) on a {@link #FILE_ACTIONS_SIZE}-byte block. */
     public static int posix_spawn_file_actions_init(MemorySegment fileActions) {
         return onePointer(Handles.ACTIONS_INIT, fileActions, "posix_spawn_file_actions_init");
@@ -82,7 +108,11 @@ public final class PosixSpawn {
         return onePointer(Handles.ACTIONS_DESTROY, fileActions, "posix_spawn_file_actions_destroy");
     }
 
-    /** posix_spawn_file_actions_adddup2(3): in the child, dup2(fd, newFd), which clears close-on-exec. */
+    /**
+     * posix_spawn_file_actions_adddup2(3): in the child, dup2(fd, newFd), which clears
+     * close-on-exec; with {@code fd == newFd} (glibc 2.29+, musl, as POSIX.1-2024 says) it only
+     * clears close-on-exec, so that the child inherits that fd at its number.
+     */
     public static int posix_spawn_file_actions_adddup2(MemorySegment fileActions, int fd, int newFd) {
         try {
             return -(int) Handles.ACTIONS_ADDDUP2.invokeExact(Downcalls.callState(), fileActions, fd, newFd);

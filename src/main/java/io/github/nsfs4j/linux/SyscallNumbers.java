@@ -37,6 +37,7 @@ public final class SyscallNumbers {
     public static final long SYS_socket = pick(41, 198, 359, 326);
     public static final long SYS_sendto = pick(44, 206, 369, 335);
     public static final long SYS_recvfrom = pick(45, 207, 371, 337);
+    public static final long SYS_memfd_create = pick(319, 279, 350, 360);
 
     private static long pick(int x86_64, int asmGeneric, int s390x, int ppc64le) {
         Arch arch = Arch.RUNNING;

@@ -74,7 +74,8 @@ class LibCBindingTest {
         assertEquals(new TreeSet<>(List.of("LibC.Syscall.HANDLE", "LibC.IoctlValueCritical.HANDLE", "LibC.Poll.HANDLE",
                 "LibC.Getpwuid.HANDLE",
                 // starting processes: tested in ProcessBindingTest
-                "PosixSpawn.Handles.SPAWNP", "PosixSpawn.Handles.ACTIONS_INIT", "PosixSpawn.Handles.ACTIONS_DESTROY",
+                "PosixSpawn.Handles.SPAWNP", "PosixSpawn.Handles.SPAWN", "PosixSpawn.Handles.ACTIONS_ADDCLOSE",
+                "PosixSpawn.Handles.ACTIONS_INIT", "PosixSpawn.Handles.ACTIONS_DESTROY",
                 "PosixSpawn.Handles.ACTIONS_ADDDUP2", "PosixSpawn.Handles.ACTIONS_ADDCLOSEFROM",
                 "PosixSpawn.Handles.ACTIONS_ADDCHDIR", "PosixSpawn.Handles.ATTR_INIT", "PosixSpawn.Handles.ATTR_DESTROY",
                 "PosixSpawn.Handles.ATTR_SETFLAGS", "PosixSpawn.Handles.ATTR_SETSIGMASK")), holders,

@@ -142,4 +142,68 @@ class ProcessBindingTest {
             assertEquals(-Errno.ESRCH, LibC.kill(Proc.pidMax() - 1, 0));
         }
     }
+
+    /**
+     * posix_spawn (no PATH search), addclose, and adddup2 of an fd onto itself, which only
+     * clears its close-on-exec: the launcher's start. The child is the shell of an absolute path.
+     */
+    @Test
+    void posixSpawnOfAPathWithCloseAndAnFdKeptAtItsNumber() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            int kept = LibC.open("/etc/hostname", Constants.O_RDONLY | Constants.O_CLOEXEC);
+            int dropped = LibC.open("/etc/hostname", Constants.O_RDONLY | Constants.O_CLOEXEC);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            assertEquals(0, LibC.pipe2(fds, Constants.O_CLOEXEC));
+            int r = fds.getAtIndex(JAVA_INT, 0);
+            int w = fds.getAtIndex(JAVA_INT, 1);
+            MemorySegment actions = arena.allocate(PosixSpawn.FILE_ACTIONS_SIZE, 16);
+            assertEquals(0, PosixSpawn.posix_spawn_file_actions_init(actions));
+            assertEquals(0, PosixSpawn.posix_spawn_file_actions_adddup2(actions, w, 1));
+            assertEquals(0, PosixSpawn.posix_spawn_file_actions_addclose(actions, 0));
+            assertEquals(0, PosixSpawn.posix_spawn_file_actions_adddup2(actions, kept, kept));
+            MemorySegment pid = arena.allocate(JAVA_INT);
+            String script = "for f in 0 " + kept + " " + dropped + "; do [ -e /proc/$$/fd/$f ] && echo $f; done; true";
+            MemorySegment argv = cStrings(arena, List.of("sh", "-c", script));
+            MemorySegment envp = cStrings(arena, List.of("PATH=/usr/bin:/bin"));
+            assertEquals(-Errno.ENOENT, PosixSpawn.posix_spawn(pid, arena.allocateFrom("sh"), actions,
+                    MemorySegment.NULL, argv, envp), "no PATH search: sh is not in the working directory");
+            assertEquals(0, PosixSpawn.posix_spawn(pid, arena.allocateFrom("/bin/sh"), actions, MemorySegment.NULL,
+                    argv, envp));
+            assertEquals(0, PosixSpawn.posix_spawn_file_actions_destroy(actions));
+            LibC.close(w);
+            MemorySegment info = arena.allocate(Structs.SIGINFO);
+            assertEquals(0, LibC.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
+            MemorySegment buf = arena.allocate(256);
+            long n = LibC.read(r, buf, 256);
+            assertEquals(kept + "\n", new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.US_ASCII),
+                    "fd 0 closed, the kept fd inherited, the other closed at exec");
+            LibC.close(r);
+            LibC.close(kept);
+            LibC.close(dropped);
+        }
+    }
+
+    /** memfd_create and close_range against /proc's view of the fds. */
+    @Test
+    void memfdCreateAndCloseRange() {
+        try (Arena arena = Arena.ofConfined()) {
+            int memfd = LibC.memfd_create(arena.allocateFrom("nsfs4j-test"), Constants.MFD_CLOEXEC
+                    | Constants.MFD_ALLOW_SEALING);
+            assertTrue(memfd >= 0, "memfd_create: " + memfd);
+            assertEquals("/memfd:nsfs4j-test (deleted)", Proc.fdLink(memfd).orElseThrow());
+            assertEquals(Constants.O_CLOEXEC, Proc.fdFlags(memfd).orElseThrow() & Constants.O_CLOEXEC);
+            assertEquals(0, LibC.fcntl(memfd, Constants.F_ADD_SEALS, Constants.F_SEAL_WRITE));
+            assertEquals(-Errno.EPERM, (int) LibC.write(memfd, arena.allocate(1), 1), "sealed against writes");
+            assertEquals(-Errno.EINVAL, LibC.memfd_create(arena.allocateFrom("x"), 1 << 30), "an unknown flag");
+            int a = LibC.fcntl(memfd, Constants.F_DUPFD_CLOEXEC, 900);
+            int b = LibC.fcntl(memfd, Constants.F_DUPFD_CLOEXEC, 901);
+            assertEquals(List.of(900, 901), List.of(a, b));
+            assertEquals(0, LibC.close_range(900, 900, 0));
+            assertTrue(Proc.fdLink(900).isEmpty() && Proc.fdLink(901).isPresent(), "only 900 closed");
+            assertEquals(-Errno.EINVAL, LibC.close_range(901, 900, 0), "first above last");
+            assertEquals(0, LibC.close_range(901, 999, 0), "a range: 901 and the unused ones above");
+            assertTrue(Proc.fdLink(901).isEmpty());
+            LibC.close(memfd);
+        }
+    }
 }

@@ -192,6 +192,7 @@ public final class Unshared implements AutoCloseable {
         private final List<String> prefix = new ArrayList<>();
         private String script = "echo ready; exec sleep 100000";
         private boolean mountProc;
+        private final List<String> options = new ArrayList<>();
 
         private Builder() {}
 
@@ -249,6 +250,12 @@ public final class Unshared implements AutoCloseable {
             return this;
         }
 
+        /** More options for every level's unshare, for example {@code --boottime 1000} with a time namespace. */
+        public Builder options(String... more) {
+            options.addAll(List.of(more));
+            return this;
+        }
+
         /** A command that runs the outermost unshare, for example {@code setpriv --reuid=...}. */
         public Builder prefix(String... command) {
             prefix.addAll(List.of(command));
@@ -271,6 +278,7 @@ public final class Unshared implements AutoCloseable {
             if (map) {
                 level.add("--map-root-user");
             }
+            level.addAll(options);
             level.add("--fork");
             if (mountProc) {
                 level.add("--mount-proc");

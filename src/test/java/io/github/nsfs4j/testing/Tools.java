@@ -1,0 +1,50 @@
+package io.github.nsfs4j.testing;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Tools a test needs from the distribution (a disassembler for every architecture, qemu's user
+ * emulators), installed with Debian's {@code apt-get} when missing, never assumed. Where they
+ * cannot be installed (not root, no apt-get, no archive), the test is skipped, or fails with
+ * {@value Unshared#REQUIRE_ENV}=1.
+ */
+public final class Tools {
+    private Tools() {}
+
+    /** {@code objdump} that reads x86-64 and aarch64 alike (Debian's binutils-multiarch). */
+    public static String objdump() {
+        ensure("binutils-multiarch", () -> {
+            Commands.Result r = Commands.run(List.of("objdump", "-i"));
+            return r.exitCode() == 0 && r.stdout().contains("aarch64") && r.stdout().contains("x86-64");
+        });
+        return "objdump";
+    }
+
+    /** qemu's static user emulator for an architecture ({@code aarch64}), from qemu-user-static. */
+    public static String qemuUser(String arch) {
+        String name = "qemu-" + arch + "-static";
+        ensure("qemu-user-static", () -> Commands.which(name) != null);
+        return Commands.which(name).toString();
+    }
+
+    /** A static busybox (busybox-static), to run inside a bare directory tree. */
+    public static java.nio.file.Path busybox() {
+        ensure("busybox-static", () -> Commands.which("busybox") != null);
+        return Commands.which("busybox");
+    }
+
+    private static synchronized void ensure(String debianPackage, BooleanSupplier present) {
+        if (present.getAsBoolean()) {
+            return;
+        }
+        if (Proc.euid() != 0 || Commands.which("apt-get") == null) {
+            Unshared.unavailable(debianPackage + " is not installed, and this test can install it only as root with"
+                    + " apt-get");
+        }
+        Commands.Result r = Commands.run(List.of("apt-get", "install", "-y", "--no-install-recommends", debianPackage));
+        if (r.exitCode() != 0 || !present.getAsBoolean()) {
+            Unshared.unavailable("cannot install " + debianPackage + ": " + r);
+        }
+    }
+}
