@@ -131,6 +131,8 @@ public final class EnteredExecutor extends AbstractExecutorService implements Au
         try (ProcessStart start = ProcessStart.prepare(builder)) {
             int pid = Outcomes.<Integer, RuntimeException>of(run(start.job(core.entries(), target)));
             return start.started(pid, core.entries());
+        } catch (Failure f) {
+            throw Failures.of(f);
         }
     }
 

@@ -13,23 +13,30 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The kernel's rules for setns(2) from a thread of the JVM, checked before anything is
- * entered (docs/design.md, "Entering namespaces"): user and time namespaces refused, the
- * JVM's own skipped, the capabilities, an owner in view, a pid namespace below the JVM's.
+ * The kernel's rules for setns(2), checked before anything is entered (docs/design.md,
+ * "Entering namespaces"): the JVM's own skipped; user and time namespaces kept for processes
+ * (nsfs4j's launcher joins them) and refused to tasks; the capabilities, an owner in view, a
+ * pid namespace below the JVM's.
  */
 final class EntryChecks {
     private EntryChecks() {}
 
-    /** What to enter, in the kernel's order, and what was the JVM's own already. */
-    record Plan(NsFile[] order, Set<NamespaceType> types, Set<NamespaceType> skipped) {}
+    /**
+     * What to enter, and what was the JVM's own already.
+     *
+     * @param order what a thread can enter, in the kernel's order
+     * @param processOnly the user and time namespaces: only a new process can join them
+     */
+    record Plan(NsFile[] order, NsFile[] processOnly, Set<NamespaceType> types, Set<NamespaceType> skipped) {}
+
+    /** The types only a single-threaded process can join, in nsenter's order (time last). */
+    static final List<NamespaceType> PROCESS_ONLY = List.of(NamespaceType.USER, NamespaceType.TIME);
 
     /**
-     * Checks every namespace, closes those that are the JVM's own, and returns the rest in the
-     * kernel's order. On a refusal nothing is closed: the caller closes all.
-     *
-     * @param all whether the set is every namespace of a process ({@code allOf})
+     * Checks every namespace, closes those that are the JVM's own, and returns the rest. On a
+     * refusal nothing is closed: the caller closes all.
      */
-    static Plan plan(Map<NamespaceType, NsFile> byType, boolean all, String target) throws NamespaceException {
+    static Plan plan(Map<NamespaceType, NsFile> byType, String target) throws NamespaceException {
         try {
             Set<NamespaceType> skipped = EnumSet.noneOf(NamespaceType.class);
             for (Map.Entry<NamespaceType, NsFile> e : byType.entrySet()) {
@@ -37,10 +44,11 @@ final class EntryChecks {
                     skipped.add(e.getKey());
                 }
             }
-            for (NamespaceType type : List.of(NamespaceType.USER, NamespaceType.TIME)) {
+            List<NsFile> processOnly = new ArrayList<>();
+            for (NamespaceType type : PROCESS_ONLY) {
                 NsFile ns = byType.get(type);
                 if (ns != null && !skipped.contains(type)) {
-                    throw refusal(ns, target, all);
+                    processOnly.add(ns);
                 }
             }
             List<NsFile> order = new ArrayList<>();
@@ -50,47 +58,53 @@ final class EntryChecks {
                     order.add(ns);
                 }
             }
-            checkPermitted(order, target);
+            // With a user namespace to join, the launcher enters the others after it where the JVM's own
+            // capabilities do not reach (nsenter's second pass): the kernel decides, not CapEff.
+            boolean user = byType.containsKey(NamespaceType.USER) && !skipped.contains(NamespaceType.USER);
+            checkPermitted(order, processOnly, !user, target);
             for (NamespaceType type : skipped) {
                 byType.remove(type).close();
             }
-            // user and time are only here when skipped; every other type is in order
             EnumSet<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
             order.forEach(ns -> types.add(ns.type()));
-            return new Plan(order.toArray(NsFile[]::new), types, skipped);
+            processOnly.forEach(ns -> types.add(ns.type()));
+            return new Plan(order.toArray(NsFile[]::new), processOnly.toArray(NsFile[]::new), types, skipped);
         } catch (Failure f) {
             throw Failures.of(f);
         }
     }
 
-    private static EntryRefusedException refusal(NsFile ns, String target, boolean all) {
-        String why = all ? "its " + ns.type() + " namespace differs from the JVM's, so not all of its namespaces can"
-                + " be entered: " : "";
+    /** The refusal of a task in a user or time namespace, before any thread is started. */
+    static EntryRefusedException taskRefusal(NsFile ns, String target) {
         return ns.type() == NamespaceType.USER
-                ? new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.USER_NAMESPACE, why
-                        + "a user namespace can only be joined by a single-threaded process (the kernel answers EINVAL"
-                        + " to a thread of the JVM); run the work in a process started by nsenter --user, which can")
-                : new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.TIME_NAMESPACE, why
-                        + "a time namespace can only be joined by a single-threaded process (the kernel answers EUSERS"
-                        + " to a thread of the JVM); its clock offsets are in /proc/PID/timens_offsets, and"
-                        + " nsenter --time can start a program in it");
+                ? new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.USER_NAMESPACE,
+                        "a task cannot run in a user namespace: the kernel lets only a single-threaded process join one"
+                        + " (EINVAL to a thread of the JVM); NamespaceSet.start starts a process in it (nsfs4j's"
+                        + " launcher joins it), as nsenter --user does")
+                : new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.TIME_NAMESPACE,
+                        "a task cannot run in a time namespace: the kernel lets only a single-threaded process join one"
+                        + " (EUSERS to a thread of the JVM); its clock offsets are in /proc/PID/timens_offsets, and"
+                        + " NamespaceSet.start starts a process in it, as nsenter --time does");
     }
 
-    /** Capabilities, an owner in view, pid ancestry. */
-    private static void checkPermitted(List<NsFile> order, String target) throws Failure, NamespaceException {
-        if (order.isEmpty()) {
+    /** Capabilities (unless a user namespace is joined first), an owner in view, pid ancestry. */
+    private static void checkPermitted(List<NsFile> order, List<NsFile> processOnly, boolean capabilities,
+            String target) throws Failure, NamespaceException {
+        List<NsFile> all = new ArrayList<>(order);
+        all.addAll(processOnly);
+        if (all.isEmpty()) {
             return;
         }
         boolean hasMnt = order.stream().anyMatch(ns -> ns.type() == NamespaceType.MNT);
-        String capEff = JvmNamespaces.missingCapabilities(hasMnt);
+        String capEff = capabilities ? JvmNamespaces.missingCapabilities(hasMnt) : null;
         if (capEff != null) {
-            throw new EntryRefusedException(order.get(0) + " of " + target,
+            throw new EntryRefusedException(all.get(0) + " of " + target,
                     EntryRefusedException.Reason.MISSING_CAPABILITY, "joining a namespace needs CAP_SYS_ADMIN"
                             + (hasMnt ? " and, for a mount namespace, CAP_SYS_CHROOT" : "")
                             + " in the caller's user namespace, and this process lacks it (CapEff " + capEff
                             + "); run as root or give the JVM those capabilities");
         }
-        for (NsFile ns : order) {
+        for (NsFile ns : all) {
             NsFile owner = ns.related(NsIoctl.NS_GET_USERNS, NamespaceType.USER);
             if (owner == null) {
                 throw new EntryRefusedException(ns + " of " + target, EntryRefusedException.Reason.MISSING_CAPABILITY,

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * nsfs4j refused to enter a namespace, before any {@code setns(2)}: the kernel would refuse
- * it for a multithreaded process such as the JVM, or for this caller. Nothing was entered;
+ * it for a multithreaded process such as the JVM, or for this caller, or the launcher that
+ * starts processes in user and time namespaces cannot run here. Nothing was entered;
  * {@link #reason()} says why and the message says what to do instead.
  */
 public final class EntryRefusedException extends NamespaceException {
@@ -13,16 +14,16 @@ public final class EntryRefusedException extends NamespaceException {
     /** Why a namespace cannot be entered. */
     public enum Reason {
         /**
-         * A user namespace: the kernel lets only a single-threaded process join one (EINVAL
-         * for a thread of a multithreaded process). Run the work in a child process that
-         * joins it, for example {@code nsenter --user --target PID COMMAND}.
+         * A task ({@code call}, an executor) in a user namespace: the kernel lets only a
+         * single-threaded process join one (EINVAL for a thread of a multithreaded process).
+         * {@link NamespaceSet#start} can start a process in it.
          */
         USER_NAMESPACE,
         /**
-         * A time namespace: the kernel lets only a single-threaded process join one (EUSERS).
-         * Its only effect is an offset of {@code CLOCK_MONOTONIC} and {@code CLOCK_BOOTTIME},
-         * which {@code /proc/PID/timens_offsets} shows; to run a program in it, start it with
-         * {@code nsenter --time --target PID}.
+         * A task ({@code call}, an executor) in a time namespace: the kernel lets only a
+         * single-threaded process join one (EUSERS). Its only effect is an offset of
+         * {@code CLOCK_MONOTONIC} and {@code CLOCK_BOOTTIME}, which {@code /proc/PID/timens_offsets}
+         * shows; {@link NamespaceSet#start} can start a process in it.
          */
         TIME_NAMESPACE,
         /**
@@ -36,7 +37,14 @@ public final class EntryRefusedException extends NamespaceException {
          * user namespace and in the one owning the target ({@code CAP_SYS_CHROOT} too for a
          * mount namespace). The kernel would answer EPERM.
          */
-        MISSING_CAPABILITY
+        MISSING_CAPABILITY,
+        /**
+         * A process start that needs nsfs4j's launcher (a user or time namespace, credentials,
+         * a root or working directory of {@link ProcessOptions}), which cannot run here: nsfs4j
+         * generates it for x86-64 and aarch64 only, and runs it from a memfd, which
+         * {@code vm.memfd_noexec = 2} (or a security policy) forbids. The message says which.
+         */
+        LAUNCHER_UNAVAILABLE
     }
 
     /** Why the namespace cannot be entered. */

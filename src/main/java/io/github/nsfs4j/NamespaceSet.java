@@ -2,6 +2,7 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.enter.LauncherFile;
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.enter.PoolThread;
 import io.github.nsfs4j.internal.enter.Preload;
@@ -36,15 +37,19 @@ import java.util.Set;
  * }</pre>
  *
  * <p><b>What can be entered.</b> setns(2) changes the calling thread only, and the JVM is
- * multithreaded, so: net, uts, ipc and cgroup namespaces can be entered; a mount namespace
- * too (the thread first unshares its root and working directory, then both become the
- * namespace's root); a pid namespace only as {@code pid_for_children} (the thread stays
- * where it is; processes it starts are in the target) and only if it is the JVM's own pid
- * namespace or a descendant. User and time namespaces cannot be entered by a multithreaded
- * process at all. These rules are checked when the set is made, before any setns, with an
- * {@link EntryRefusedException} naming the reason; so is the capability the kernel wants
- * ({@code CAP_SYS_ADMIN}, and {@code CAP_SYS_CHROOT} for a mount namespace). A namespace that
- * is already the JVM's own is skipped ({@link #skipped()}), as systemd and nsenter do.
+ * multithreaded, so a task ({@link #call}, {@link #executor}) can run in net, uts, ipc and
+ * cgroup namespaces; in a mount namespace too (the thread first unshares its root and working
+ * directory, then both become the namespace's root); in a pid namespace only as
+ * {@code pid_for_children} (the thread stays where it is; processes it starts are in the
+ * target) and only if it is the JVM's own pid namespace or a descendant. User and time
+ * namespaces cannot be joined by a multithreaded process at all: a set may hold them, and
+ * {@link #start} starts processes in them (through nsfs4j's launcher, a small program of its
+ * own that joins every namespace before it execs the command), but a task is refused. These
+ * rules are checked before any setns, with an {@link EntryRefusedException} naming the reason;
+ * so is the capability the kernel wants ({@code CAP_SYS_ADMIN}, and {@code CAP_SYS_CHROOT} for
+ * a mount namespace), except where a user namespace is joined first, whose capabilities then
+ * count (the kernel decides). A namespace that is already the JVM's own is skipped
+ * ({@link #skipped()}), as systemd and nsenter do.
  *
  * <p><b>Threads.</b> The work always runs on a platform thread of nsfs4j, never on the
  * caller's thread (which may be a virtual thread, whose carrier others share, or a pool
@@ -62,12 +67,15 @@ import java.util.Set;
 public final class NamespaceSet implements AutoCloseable {
 
     private final NsFile[] entries;
+    /** The user and time namespaces: only a process of nsfs4j's launcher joins them. */
+    private final NsFile[] processOnly;
     private final Set<NamespaceType> types;
     private final Set<NamespaceType> skipped;
     private final String target;
 
     private NamespaceSet(EntryChecks.Plan plan, String target) {
         this.entries = plan.order();
+        this.processOnly = plan.processOnly();
         this.types = Collections.unmodifiableSet(plan.types());
         this.skipped = Collections.unmodifiableSet(plan.skipped());
         this.target = target;
@@ -81,8 +89,8 @@ public final class NamespaceSet implements AutoCloseable {
      * @param process the process whose namespaces to enter
      * @param types the types to enter (those that are already the JVM's are skipped)
      * @return a new set, owned by the caller
-     * @throws EntryRefusedException if a type cannot be entered (user, time, a pid namespace
-     *         outside the JVM's, a missing capability), before anything was entered
+     * @throws EntryRefusedException if a type cannot be entered (a pid namespace outside the
+     *         JVM's, a missing capability), before anything was entered
      * @throws NoSuchNamespaceException if the process has exited
      * @throws NamespaceAccessDeniedException if the caller may not open its namespaces
      * @throws NamespaceException for any other failure
@@ -94,7 +102,7 @@ public final class NamespaceSet implements AutoCloseable {
         if (types.isEmpty()) {
             throw new IllegalArgumentException("no namespace type given");
         }
-        return fromProcess(process, EnumSet.copyOf(types), false);
+        return fromProcess(process, EnumSet.copyOf(types));
     }
 
     /**
@@ -113,18 +121,19 @@ public final class NamespaceSet implements AutoCloseable {
     }
 
     /**
-     * Every namespace of a process that differs from the JVM's among net, uts, ipc, pid,
-     * cgroup and mnt, as {@code nsenter --all} and {@code nsfs exec -a} choose them.
+     * Every namespace of a process that differs from the JVM's, user and time included, as
+     * {@code nsenter --all} and {@code nsfs exec -a} choose them. With a user or time namespace
+     * among them only {@link #start} can use the set (a task is refused).
      *
      * @param process the process whose namespaces to enter
      * @return a new set, owned by the caller (possibly with nothing to enter)
-     * @throws EntryRefusedException if the process's user or time namespace differs from the
-     *         JVM's (the set could not be what the process sees), or another type cannot be entered
+     * @throws EntryRefusedException if a type cannot be entered (a pid namespace outside the
+     *         JVM's, a missing capability), before anything was entered
      * @throws NamespaceException if the namespaces cannot be opened
      */
     public static NamespaceSet allOf(Pidfd process) throws NamespaceException {
         Objects.requireNonNull(process, "process");
-        return fromProcess(process, EnumSet.allOf(NamespaceType.class), true);
+        return fromProcess(process, EnumSet.allOf(NamespaceType.class));
     }
 
     /**
@@ -160,8 +169,7 @@ public final class NamespaceSet implements AutoCloseable {
                 owned.add(copy);
                 byType.put(copy.type(), copy);
             }
-            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, false, describe(namespaces)),
-                    describe(namespaces));
+            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, describe(namespaces)), describe(namespaces));
             success = true;
             return set;
         } catch (Failure f) {
@@ -185,8 +193,7 @@ public final class NamespaceSet implements AutoCloseable {
         return of(Arrays.asList(namespaces));
     }
 
-    private static NamespaceSet fromProcess(Pidfd process, Set<NamespaceType> types, boolean all)
-            throws NamespaceException {
+    private static NamespaceSet fromProcess(Pidfd process, Set<NamespaceType> types) throws NamespaceException {
         Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
         boolean success = false;
         try {
@@ -194,7 +201,7 @@ public final class NamespaceSet implements AutoCloseable {
                 byType.put(type, process.file.namespace(type));
             }
             String target = "process " + process.pid();
-            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, all, target), target);
+            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, target), target);
             success = true;
             return set;
         } catch (Failure f) {
@@ -249,6 +256,8 @@ public final class NamespaceSet implements AutoCloseable {
      * @throws RestoreFailedException if the thread could not be proven back in the JVM's
      *         namespaces afterwards (it has ended; the task's outcome is in the exception)
      * @throws ClosedNamespaceException if this set is closed
+     * @throws EntryRefusedException if the set holds a user or time namespace (a thread of the
+     *         JVM cannot join one), before any thread was started
      * @throws NamespaceException if a namespace could not be entered (nothing of the task ran)
      * @throws IllegalStateException if called from inside a task; or from a thread that is not in
      *         the JVM's namespaces (one a task started) when nsfs4j has to start a thread for
@@ -257,6 +266,7 @@ public final class NamespaceSet implements AutoCloseable {
     public <T, X extends Exception> T call(NamespaceTask<T, X> task) throws X, NamespaceException {
         Objects.requireNonNull(task, "task");
         requireOpen("call");
+        requireNoProcessOnly();
         try {
             return Outcomes.<T, X>of(PoolThread.run(Outcomes.job(entries, target, task)));
         } catch (Failure f) {
@@ -271,6 +281,8 @@ public final class NamespaceSet implements AutoCloseable {
      *
      * @param threads how many threads (1 or more)
      * @return a new executor, owned by the caller
+     * @throws EntryRefusedException if the set holds a user or time namespace (a thread of the
+     *         JVM cannot join one), before any thread was started
      * @throws NamespaceException if a thread could not enter (then no thread is left)
      * @throws IllegalArgumentException if {@code threads} is not positive
      */
@@ -279,6 +291,7 @@ public final class NamespaceSet implements AutoCloseable {
             throw new IllegalArgumentException("threads must be positive, got " + threads);
         }
         requireOpen("executor");
+        requireNoProcessOnly();
         NamespaceThread.checkNotInside();
         return new EnteredExecutor(entries, types, target, threads);
     }
@@ -290,12 +303,27 @@ public final class NamespaceSet implements AutoCloseable {
      * target's file tree (the working directory, unless given, is then the namespace's root;
      * a given directory is resolved there too). Redirects to files are opened by the JVM, in
      * its own namespaces. With a pid namespace in the set the process is a member of it.
+     * A standard stream the builder inherits is passed on as the JVM has it, or closed where
+     * the JVM has none of its caller's (a stream closed when the JVM started), never a file of
+     * the JVM's own.
      *
      * <p>The JDK's own {@code ProcessBuilder} cannot do this: it starts a helper found by
      * path ({@code java.home/lib/jspawnhelper}), absent from the target's file tree, and a
      * reaper thread, which a thread with a pid namespace entered cannot create. nsfs4j
      * calls posix_spawn(3) from the entered thread instead and waits for the process on a
      * thread of its own.
+     *
+     * <p>With a user or time namespace in the set (or options only it can do, see
+     * {@link #start(ProcessBuilder, ProcessOptions)}), no thread of the JVM can join them: nsfs4j
+     * starts its launcher, a small program it writes to a memfd, which joins every namespace of
+     * the set in nsenter's order (all but the user namespace, then the user namespace and what
+     * failed before, so that a privileged caller and an unprivileged owner of the user namespace
+     * both succeed), becomes uid and gid 0 in the user namespace (as nsenter does), and execs
+     * the command. With a pid namespace too, it forks once more (setns of a pid namespace only
+     * places children there) and stays as the command's parent, as nsenter does: then
+     * {@link Process#pid()} is that relay's pid; it forwards HUP, INT, QUIT and TERM to the
+     * command ({@link Process#destroy()} reaches it), ends as the command ends, and the command
+     * is killed if the relay is.
      *
      * <p>The returned process's pipe streams may be used from any thread, virtual ones
      * included: the JVM's ends of the pipes are non-blocking, and a read or write that has to
@@ -307,18 +335,110 @@ public final class NamespaceSet implements AutoCloseable {
      * @return the running process; its streams are pipes where the builder says PIPE
      * @throws java.nio.file.NoSuchFileException if the command is not found (in the target's file tree with mnt)
      * @throws java.nio.file.FileSystemException if the command cannot be run (permission, format)
-     * @throws NamespaceException if a namespace could not be entered (nothing was started)
+     * @throws EntryRefusedException if the set needs the launcher and it cannot run here
+     *         ({@link EntryRefusedException.Reason#LAUNCHER_UNAVAILABLE}: another architecture than
+     *         x86-64 and aarch64, or executable memfds forbidden)
+     * @throws NamespaceException if a namespace could not be entered, or the credentials not set
+     *         (nothing was started)
      * @throws IOException if a redirect or pipe cannot be opened
      */
     public Process start(ProcessBuilder builder) throws IOException {
+        return start(builder, new ProcessOptions());
+    }
+
+    /**
+     * As {@link #start(ProcessBuilder)}, set up as {@code options} says beyond the builder:
+     * credentials, a root and a working directory, standard streams to close. Credentials and
+     * directories are the launcher's work, as are user and time namespaces.
+     *
+     * @param builder what to start
+     * @param options how to set it up beyond the builder
+     * @return the running process
+     * @throws java.nio.file.NoSuchFileException if the command, or a directory, is not found
+     * @throws java.nio.file.FileSystemException if the command cannot be run, or a directory
+     *         cannot be opened or entered
+     * @throws EntryRefusedException if the launcher is needed and cannot run here
+     * @throws NamespaceException if a namespace could not be entered, or the credentials not set
+     *         (nothing was started)
+     * @throws IOException if a redirect or pipe cannot be opened
+     */
+    public Process start(ProcessBuilder builder, ProcessOptions options) throws IOException {
+        Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(options, "options");
         requireOpen("start");
         NamespaceThread.checkNotInside();
-        try (ProcessStart start = ProcessStart.prepare(builder)) {
+        boolean launcher = processOnly.length > 0 || options.needsLauncher();
+        if (launcher) {
+            String unavailable = LauncherFile.unavailable();
+            if (unavailable != null) {
+                throw new EntryRefusedException(types + " of " + target, EntryRefusedException.Reason.LAUNCHER_UNAVAILABLE,
+                        "starting this process needs " + launcherNeed(options) + ", but " + unavailable);
+            }
+        }
+        try (ProcessStart start = ProcessStart.prepare(builder, internal(options))) {
             Preload.forProcesses();
+            if (launcher) {
+                NsFile[] launched = nsenterOrder();
+                int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.launchJob(launched, target)));
+                return start.started(pid, launched);
+            }
             int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.job(entries, target)));
             return start.started(pid, entries);
         } catch (Failure f) {
             throw Failures.of(f);
+        }
+    }
+
+    /** What the launcher is needed for, for a refusal. */
+    private String launcherNeed(ProcessOptions options) {
+        List<String> needs = new ArrayList<>();
+        for (NsFile ns : processOnly) {
+            needs.add("joining the " + ns.type() + " namespace " + ns);
+        }
+        if (options.uid() >= 0 || options.gid() >= 0) {
+            needs.add("setting the uid or gid");
+        }
+        if (options.root() != null || options.workingDirectory() != null) {
+            needs.add("changing the root or working directory");
+        }
+        return String.join(" and ", needs) + ", which only nsfs4j's launcher can do";
+    }
+
+    private static ProcessStart.Options internal(ProcessOptions o) {
+        int closed = 0;
+        for (ProcessOptions.Stream s : o.closed()) {
+            closed |= 1 << s.ordinal();
+        }
+        return new ProcessStart.Options(o.uid(), o.gid(), o.preservesCredentials(), o.root(), o.workingDirectory(),
+                closed);
+    }
+
+    /** Every namespace of the set in nsenter's order: user, cgroup, ipc, uts, net, pid, mnt, time. */
+    private NsFile[] nsenterOrder() {
+        List<NsFile> order = new ArrayList<>();
+        for (NamespaceType type : NSENTER_ORDER) {
+            for (NsFile ns : entries) {
+                if (ns.type() == type) {
+                    order.add(ns);
+                }
+            }
+            for (NsFile ns : processOnly) {
+                if (ns.type() == type) {
+                    order.add(ns);
+                }
+            }
+        }
+        return order.toArray(NsFile[]::new);
+    }
+
+    private static final List<NamespaceType> NSENTER_ORDER = List.of(NamespaceType.USER, NamespaceType.CGROUP,
+            NamespaceType.IPC, NamespaceType.UTS, NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT,
+            NamespaceType.TIME);
+
+    /** Refuses a task where a user or time namespace is to be joined: no thread of the JVM can. */
+    private void requireNoProcessOnly() throws EntryRefusedException {
+        if (processOnly.length > 0) {
+            throw EntryChecks.taskRefusal(processOnly[0], target);
         }
     }
 
@@ -339,6 +459,11 @@ public final class NamespaceSet implements AutoCloseable {
                 return false;
             }
         }
+        for (NsFile ns : processOnly) {
+            if (!ns.isOpen()) {
+                return false;
+            }
+        }
         return !closed;
     }
 
@@ -349,6 +474,9 @@ public final class NamespaceSet implements AutoCloseable {
     public void close() {
         closed = true;
         for (NsFile ns : entries) {
+            ns.close();
+        }
+        for (NsFile ns : processOnly) {
             ns.close();
         }
     }

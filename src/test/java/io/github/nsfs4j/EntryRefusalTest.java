@@ -17,39 +17,48 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the kernel would refuse is refused up front, with the documented exception and before
- * any setns: no nsfs4j thread is started and every thread of the JVM stays home.
+ * any setns: no nsfs4j thread is started and every thread of the JVM stays home. (User and time
+ * namespaces are refused to tasks only: processes join them, NamespaceSetLauncherTest.)
  */
 class EntryRefusalTest {
 
-    private static EntryRefusedException refused(Unshared child, NamespaceType... types) throws Exception {
+    /**
+     * A set may hold a user or a time namespace (a process started from it joins them through
+     * nsfs4j's launcher), but a task on a thread of the JVM is refused before any thread starts.
+     */
+    private static EntryRefusedException refusedTask(NamespaceSet set) {
         long started = NamespaceThread.STARTED.get();
-        try (Pidfd pidfd = Pidfd.open(child.leafPid())) {
-            EntryRefusedException e = assertThrows(EntryRefusedException.class,
-                    () -> NamespaceSet.of(pidfd, types[0], java.util.Arrays.copyOfRange(types, 1, types.length))
-                            .close());
-            assertEquals(started, NamespaceThread.STARTED.get(), "no thread may have been started");
-            assertEquals(Map.of(), Proc.foreignThreads());
-            return e;
-        }
+        EntryRefusedException call = assertThrows(EntryRefusedException.class, () -> set.call(() -> 1));
+        EntryRefusedException executor = assertThrows(EntryRefusedException.class, () -> set.executor(1).close());
+        assertEquals(call.reason(), executor.reason());
+        assertEquals(started, NamespaceThread.STARTED.get(), "no thread may have been started");
+        assertEquals(Map.of(), Proc.foreignThreads());
+        return call;
     }
 
     @Test
     void userNamespace() throws Exception {
-        try (Unshared child = Unshared.start("user", "net")) {
-            EntryRefusedException e = refused(child, NamespaceType.NET, NamespaceType.USER);
-            assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, e.reason());
-            assertTrue(e.getMessage().contains("nsenter"), e.getMessage());
-            try (Pidfd pidfd = Pidfd.open(child.leafPid())) {
-                EntryRefusedException all = assertThrows(EntryRefusedException.class, () -> NamespaceSet.allOf(pidfd));
-                assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, all.reason());
+        try (Unshared child = Unshared.start("user", "net");
+                Pidfd pidfd = Pidfd.open(child.leafPid())) {
+            try (NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET, NamespaceType.USER)) {
+                assertEquals(java.util.Set.of(NamespaceType.NET, NamespaceType.USER), set.types());
+                EntryRefusedException e = refusedTask(set);
+                assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, e.reason());
+                assertTrue(e.getMessage().contains("NamespaceSet.start"), e.getMessage());
+            }
+            try (NamespaceSet all = NamespaceSet.allOf(pidfd)) {
+                assertTrue(all.types().contains(NamespaceType.USER), "allOf holds the user namespace: " + all);
+                assertEquals(EntryRefusedException.Reason.USER_NAMESPACE, refusedTask(all).reason());
             }
         }
     }
 
     @Test
     void timeNamespace() throws Exception {
-        try (Unshared child = Unshared.start("time")) {
-            EntryRefusedException e = refused(child, NamespaceType.TIME);
+        try (Unshared child = Unshared.start("time");
+                Pidfd pidfd = Pidfd.open(child.leafPid());
+                NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.TIME)) {
+            EntryRefusedException e = refusedTask(set);
             assertEquals(EntryRefusedException.Reason.TIME_NAMESPACE, e.reason());
             assertTrue(e.getMessage().contains("timens_offsets"), e.getMessage());
         }

@@ -15,7 +15,7 @@ import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
 
 /**
- * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-a] -- COMMAND [ARG...]}: runs
+ * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] -- COMMAND [ARG...]}: runs
  * COMMAND in namespaces of process PID, as {@code nsenter} does, from the JVM (through
  * {@link NamespaceSet#start}). Its options end at {@code --} or at the first operand, as
  * nsenter's do, so COMMAND's own options are never taken for ours.
@@ -41,7 +41,7 @@ final class ExecCommand implements Command {
     @Override
     public String help() {
         return """
-                Usage: nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-a] [--] COMMAND [ARG...]
+                Usage: nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [--] COMMAND [ARG...]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
@@ -56,15 +56,15 @@ final class ExecCommand implements Command {
                   -C, --cgroup      its cgroup namespace
                   -m, --mount       its mount namespace: COMMAND is looked up and runs in its file
                                     tree, with its root as working directory
+                  -U, --user        its user namespace: COMMAND runs as uid and gid 0 in it
+                  -T, --time        its time namespace (its clock offsets)
                   -a, --all         every one of these that differs from nsfs's own
-                  -U, --user, -T, --time
-                                    cannot be entered by a multithreaded program such as the JVM:
-                                    refused (use nsenter) unless the namespace is nsfs's own
                   -h, --help        show this help
 
-                User and time namespaces: with -a, a target whose user or time namespace
-                differs from nsfs's is refused, since not all of its namespaces can be entered;
-                nsenter can enter them.
+                User and time namespaces cannot be joined by a multithreaded program such as
+                the JVM: nsfs starts a small launcher of its own that joins them, with the
+                others, in nsenter's order, then runs COMMAND. With -p and a user or time
+                namespace, that launcher stays as COMMAND's parent, as nsenter does.
 
                 Exit status: COMMAND's own (128 + N if signal N killed it); 125 when nsfs fails
                 before COMMAND starts (no such process, permission, a namespace that cannot be
@@ -147,7 +147,7 @@ final class ExecCommand implements Command {
     }
 
     private static Process start(Request request) throws IOException {
-        // -a already covers every enterable type, and refuses a differing user or time namespace
+        // -a: every type that differs from nsfs's own, user and time included
         try (Pidfd target = Pidfd.open(request.pid());
                 NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
                         : NamespaceSet.of(target, request.types())) {

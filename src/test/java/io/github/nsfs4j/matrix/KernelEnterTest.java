@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Kernel suite: acting inside namespaces. A task runs with its thread in the target's
  * namespaces ({@code /proc/thread-self/ns/*} against the target's links) and every thread of
  * the JVM is home afterwards; a process started inside is in the target's namespaces and pid
- * namespace ({@code NSpid}); user and time are refused before any setns.
+ * namespace ({@code NSpid}); user and time are refused to a task before any setns, and a
+ * process started by nsfs4j's launcher is in them.
  */
 class KernelEnterTest {
     private static final List<String> TASK_TYPES = List.of("cgroup", "ipc", "mnt", "net", "uts");
@@ -76,19 +77,43 @@ class KernelEnterTest {
     }
 
     @Test
-    void userAndTimeRefused() throws Exception {
-        Cells.check("enter: user and time refused up front", () -> {
+    void userAndTimeRefusedToATask() throws Exception {
+        Cells.check("enter: user and time refused to a task", () -> {
             try (Unshared child = Unshared.start("user", "time");
                     Pidfd pidfd = Pidfd.open(child.leafPid())) {
                 for (NamespaceType type : List.of(NamespaceType.USER, NamespaceType.TIME)) {
-                    EntryRefusedException e = assertThrows(EntryRefusedException.class,
-                            () -> NamespaceSet.of(pidfd, type).close(), type.name());
-                    assertEquals(type == NamespaceType.USER ? EntryRefusedException.Reason.USER_NAMESPACE
-                            : EntryRefusedException.Reason.TIME_NAMESPACE, e.reason());
+                    try (NamespaceSet set = NamespaceSet.of(pidfd, type)) {
+                        EntryRefusedException e = assertThrows(EntryRefusedException.class, () -> set.call(() -> 1),
+                                type.name());
+                        assertEquals(type == NamespaceType.USER ? EntryRefusedException.Reason.USER_NAMESPACE
+                                : EntryRefusedException.Reason.TIME_NAMESPACE, e.reason());
+                    }
                 }
                 assertEquals(Map.of(), Proc.foreignThreads(), "nothing was entered");
             }
             return Cells.works("EntryRefusedException, nothing entered");
+        });
+    }
+
+    @Test
+    void processInUserAndTime() throws Exception {
+        Cells.check("enter: process in user, time, net (root)", () -> {
+            try (Unshared child = Unshared.builder().types("user", "time", "net").mapRootUser(true).start();
+                    Pidfd pidfd = Pidfd.open(child.leafPid());
+                    NamespaceSet set = NamespaceSet.allOf(pidfd)) {
+                Process p = set.start(new ProcessBuilder("sh", "-c", "readlink /proc/self/ns/user /proc/self/ns/time"
+                        + " /proc/self/ns/net; id -u"));
+                StringBuilder out = new StringBuilder();
+                for (String line; !(line = readLine(p)).isEmpty();) {
+                    out.append(line).append('\n');
+                }
+                assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the process ends");
+                assertEquals(0, p.exitValue());
+                assertEquals(Proc.nsLink(child.leafPid(), "user") + "\n" + Proc.nsLink(child.leafPid(), "time") + "\n"
+                        + Proc.nsLink(child.leafPid(), "net") + "\n0\n", out.toString());
+                assertEquals(Map.of(), Proc.foreignThreads(), "no thread of the JVM moved");
+            }
+            return Cells.works("nsfs4j's launcher, two passes");
         });
     }
 

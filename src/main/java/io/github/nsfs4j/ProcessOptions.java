@@ -1,0 +1,228 @@
+package io.github.nsfs4j;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How {@link NamespaceSet#start(ProcessBuilder, ProcessOptions)} sets up a process beyond what
+ * its {@link ProcessBuilder} says, as nsenter's options do: the credentials after entering, a
+ * root and a working directory, standard streams to close. Like {@code ProcessBuilder} it is a
+ * mutable set of attributes whose setters return it, for one start or many; not thread-safe.
+ *
+ * <pre>{@code
+ * ProcessOptions opts = new ProcessOptions().uid(1000).gid(1000);     // nsenter -S 1000 -G 1000
+ * Process p = ns.start(new ProcessBuilder("id").inheritIO(), opts);
+ * }</pre>
+ *
+ * <p>Credentials: after entering a user namespace the process becomes uid 0 and gid 0 in it,
+ * with no supplementary groups, as nsenter makes it (unless {@link #preserveCredentials()});
+ * {@link #uid} and {@link #gid} choose others, also without a user namespace (then the JVM
+ * needs {@code CAP_SETUID}/{@code CAP_SETGID}). In a user namespace whose {@code setgroups} file
+ * says {@code deny} the supplementary groups stay as they were, as nsenter leaves them.
+ *
+ * <p>Directories: {@link #root} and {@link #workingDirectory} are opened by the JVM, in its own
+ * file tree, before anything is entered (nsenter's {@code --root=DIR} and {@code --wd=DIR});
+ * {@code /proc/PID/root} and {@code /proc/PID/cwd} name a process's own. The builder's
+ * {@link ProcessBuilder#directory()} is resolved after entering, in the new tree (nsenter's
+ * {@code --wdns}), after the working directory if both are given.
+ *
+ * <p>Everything here but {@link #close} is done by nsfs4j's launcher (docs/design.md); where it
+ * cannot run, such options are refused ({@link EntryRefusedException.Reason#LAUNCHER_UNAVAILABLE}).
+ */
+public final class ProcessOptions {
+    /** A standard stream of the started process. */
+    public enum Stream {
+        /** fd 0. */
+        STDIN,
+        /** fd 1. */
+        STDOUT,
+        /** fd 2. */
+        STDERR
+    }
+
+    /** The largest uid or gid: {@code (uid_t) -1} means "no change" to the kernel. */
+    private static final long MAX_ID = 0xFFFF_FFFEL;
+
+    private long uid = -1;
+    private long gid = -1;
+    private boolean preserveCredentials;
+    private Path root;
+    private Path workingDirectory;
+    private final EnumSet<Stream> closed = EnumSet.noneOf(Stream.class);
+
+    /** No options: the process is set up as its builder says (uid and gid 0 after entering a user namespace). */
+    public ProcessOptions() {}
+
+    /**
+     * The uid the process gets after entering (setuid(2)); nsenter's {@code --setuid}.
+     *
+     * @param uid 0 to 4294967294, as the entered user namespace numbers them
+     * @return this
+     * @throws IllegalArgumentException if out of range
+     */
+    public ProcessOptions uid(long uid) {
+        this.uid = checkId(uid, "uid");
+        return this;
+    }
+
+    /**
+     * The gid the process gets after entering (setgid(2), with no supplementary groups);
+     * nsenter's {@code --setgid}.
+     *
+     * @param gid 0 to 4294967294, as the entered user namespace numbers them
+     * @return this
+     * @throws IllegalArgumentException if out of range
+     */
+    public ProcessOptions gid(long gid) {
+        this.gid = checkId(gid, "gid");
+        return this;
+    }
+
+    /**
+     * Keeps the JVM's uid, gid and groups when a user namespace is entered (nsenter's
+     * {@code --preserve-credentials}): no setuid to 0 there; {@link #uid}/{@link #gid} still apply.
+     *
+     * @return this
+     */
+    public ProcessOptions preserveCredentials() {
+        this.preserveCredentials = true;
+        return this;
+    }
+
+    /**
+     * A directory of the JVM's file tree, opened before entering, that becomes the process's
+     * root directory (chroot(2)) after entering; nsenter's {@code --root=DIR}.
+     *
+     * @param dir the directory, for example {@code /proc/PID/root}
+     * @return this
+     */
+    public ProcessOptions root(Path dir) {
+        this.root = Objects.requireNonNull(dir, "dir");
+        return this;
+    }
+
+    /**
+     * A directory of the JVM's file tree, opened before entering, that becomes the process's
+     * working directory after entering; nsenter's {@code --wd=DIR}.
+     *
+     * @param dir the directory, for example {@code /proc/PID/cwd}
+     * @return this
+     */
+    public ProcessOptions workingDirectory(Path dir) {
+        this.workingDirectory = Objects.requireNonNull(dir, "dir");
+        return this;
+    }
+
+    /**
+     * Standard streams the process gets closed, whatever the builder's redirect says (as a
+     * shell's {@code <&-}). Without this, a stream the builder inherits is closed only where
+     * the JVM has none of its caller's there.
+     *
+     * @param streams the streams
+     * @return this
+     */
+    public ProcessOptions close(Stream... streams) {
+        for (Stream s : streams) {
+            closed.add(Objects.requireNonNull(s, "a stream is null"));
+        }
+        return this;
+    }
+
+    /**
+     * The uid to set.
+     *
+     * @return the uid, or -1 for the default (0 after entering a user namespace, else unchanged)
+     */
+    public long uid() {
+        return uid;
+    }
+
+    /**
+     * The gid to set.
+     *
+     * @return the gid, or -1 for the default (0 after entering a user namespace, else unchanged)
+     */
+    public long gid() {
+        return gid;
+    }
+
+    /**
+     * Whether the credentials are kept when a user namespace is entered.
+     *
+     * @return true after {@link #preserveCredentials()}
+     */
+    public boolean preservesCredentials() {
+        return preserveCredentials;
+    }
+
+    /**
+     * The root directory.
+     *
+     * @return the directory, or null
+     */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * The working directory.
+     *
+     * @return the directory, or null
+     */
+    public Path workingDirectory() {
+        return workingDirectory;
+    }
+
+    /**
+     * The standard streams the process gets closed.
+     *
+     * @return a copy
+     */
+    public Set<Stream> closed() {
+        return EnumSet.copyOf(closed);
+    }
+
+    /** Whether only nsfs4j's launcher can do what these ask (credentials, directories). */
+    boolean needsLauncher() {
+        return uid >= 0 || gid >= 0 || root != null || workingDirectory != null;
+    }
+
+    private static long checkId(long id, String what) {
+        if (id < 0 || id > MAX_ID) {
+            throw new IllegalArgumentException(what + " must be 0 to " + MAX_ID + ", got " + id);
+        }
+        return id;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("ProcessOptions[");
+        String sep = "";
+        if (uid >= 0) {
+            sb.append("uid=").append(uid);
+            sep = ", ";
+        }
+        if (gid >= 0) {
+            sb.append(sep).append("gid=").append(gid);
+            sep = ", ";
+        }
+        if (preserveCredentials) {
+            sb.append(sep).append("preserveCredentials");
+            sep = ", ";
+        }
+        if (root != null) {
+            sb.append(sep).append("root=").append(root);
+            sep = ", ";
+        }
+        if (workingDirectory != null) {
+            sb.append(sep).append("workingDirectory=").append(workingDirectory);
+            sep = ", ";
+        }
+        if (!closed.isEmpty()) {
+            sb.append(sep).append("closed=").append(closed);
+        }
+        return sb.append(']').toString();
+    }
+}
