@@ -13,9 +13,11 @@ import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.ProcessOptions;
 
 /**
- * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] -- COMMAND [ARG...]}: runs
+ * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [-S UID] [-G GID]
+ * [--preserve-credentials] -- COMMAND [ARG...]}: runs
  * COMMAND in namespaces of process PID, as {@code nsenter} does, from the JVM (through
  * {@link NamespaceSet#start}). Its options end at {@code --} or at the first operand, as
  * nsenter's do, so COMMAND's own options are never taken for ours.
@@ -41,7 +43,8 @@ final class ExecCommand implements Command {
     @Override
     public String help() {
         return """
-                Usage: nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [--] COMMAND [ARG...]
+                Usage: nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a]
+                                 [-S UID] [-G GID] [--preserve-credentials] [--] COMMAND [ARG...]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
@@ -59,12 +62,19 @@ final class ExecCommand implements Command {
                   -U, --user        its user namespace: COMMAND runs as uid and gid 0 in it
                   -T, --time        its time namespace (its clock offsets)
                   -a, --all         every one of these that differs from nsfs's own
+                  -S, --setuid UID  COMMAND's uid after entering (default 0 with a user namespace)
+                  -G, --setgid GID  COMMAND's gid after entering, with no supplementary groups
+                                    (default 0 with a user namespace)
+                      --preserve-credentials
+                                    keep nsfs's uid, gid and groups after entering a user namespace
                   -h, --help        show this help
 
                 User and time namespaces cannot be joined by a multithreaded program such as
                 the JVM: nsfs starts a small launcher of its own that joins them, with the
-                others, in nsenter's order, then runs COMMAND. With -p and a user or time
-                namespace, that launcher stays as COMMAND's parent, as nsenter does.
+                others, in nsenter's order (the user namespace in a second pass, so that root
+                and an unprivileged owner of it both get in), sets the credentials, then runs
+                COMMAND. With -p and a user or time namespace, that launcher stays as
+                COMMAND's parent, as nsenter does.
 
                 Exit status: COMMAND's own (128 + N if signal N killed it); 125 when nsfs fails
                 before COMMAND starts (no such process, permission, a namespace that cannot be
@@ -86,7 +96,8 @@ final class ExecCommand implements Command {
     public Args.Spec spec() {
         return new Args.Spec().option("--target", "-t").flag("--all", "-a")
                 .flag("--net", "-n").flag("--uts", "-u").flag("--ipc", "-i").flag("--pid", "-p")
-                .flag("--cgroup", "-C").flag("--mount", "-m").flag("--user", "-U").flag("--time", "-T");
+                .flag("--cgroup", "-C").flag("--mount", "-m").flag("--user", "-U").flag("--time", "-T")
+                .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials");
     }
 
     @Override
@@ -95,7 +106,8 @@ final class ExecCommand implements Command {
     }
 
     /** What the arguments ask for. */
-    private record Request(int pid, Set<NamespaceType> types, boolean all, List<String> command) {}
+    private record Request(int pid, Set<NamespaceType> types, boolean all, ProcessOptions options,
+            List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -151,7 +163,7 @@ final class ExecCommand implements Command {
         try (Pidfd target = Pidfd.open(request.pid());
                 NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
                         : NamespaceSet.of(target, request.types())) {
-            return set.start(new ProcessBuilder(request.command()).inheritIO());
+            return set.start(new ProcessBuilder(request.command()).inheritIO(), request.options());
         }
     }
 
@@ -195,7 +207,40 @@ final class ExecCommand implements Command {
         if (command.isEmpty()) {
             throw CliException.usage("give the command to run after --; see 'nsfs exec --help'");
         }
-        return new Request(pid, types, all, List.copyOf(command));
+        ProcessOptions options = new ProcessOptions();
+        List<String> uid = parsed.values("--setuid");
+        if (!uid.isEmpty()) {
+            options.uid(id(uid.getLast(), "uid", "--setuid"));
+        }
+        List<String> gid = parsed.values("--setgid");
+        if (!gid.isEmpty()) {
+            options.gid(id(gid.getLast(), "gid", "--setgid"));
+        }
+        if (parsed.has("--preserve-credentials")) {
+            options.preserveCredentials();
+        }
+        return new Request(pid, types, all, options, List.copyOf(command));
+    }
+
+    private static boolean digits(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A uid or gid as nsenter takes it: a number from 0 to 4294967294. */
+    private static long id(String value, String what, String option) {
+        if (!value.isEmpty() && value.length() <= 10 && digits(value)) {
+            long id = Long.parseLong(value);
+            if (id <= 0xFFFF_FFFEL) {
+                return id;
+            }
+        }
+        throw CliException.usage("not a " + what + " for " + option + ": '" + value + "' (a number from 0 to"
+                + " 4294967294); see 'nsfs exec --help'");
     }
 
     private static int pid(String value) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -83,6 +84,62 @@ class ExecCommandTest {
         CliRun r = CliRun.of("exec", "-t", pid(), "-nu", "sh", "-c", "echo \"$0 $1\" > " + out, "-n", "--help");
         assertEquals(0, r.status(), r::toString);
         assertEquals("-n --help\n", Files.readString(out), "the command's own options are not nsfs's");
+    }
+
+    /**
+     * -S, -G and --preserve-credentials as nsenter 2.38+ gives them, in a user namespace that maps
+     * uids and gids 100000-165535 outside to 0-65535 inside (root, uid 0 outside, is not mapped):
+     * uid and gid 0 by default, the ones asked for, or root's own kept (shown as the overflow id
+     * 65534); an id the namespace does not map fails at setuid, in words, before COMMAND runs.
+     */
+    @Test
+    void credentialsAfterEnteringAsNsenterSetsThem(@TempDir Path dir) throws Exception {
+        Unshared.require(Proc.euid() == 0, "writes a user namespace's uid_map: needs root");
+        Unshared.requireCommand("nsenter");
+        try (Unshared target = Unshared.builder().types("user", "net").start()) {
+            String leaf = Long.toString(target.leafPid());
+            Files.writeString(Path.of("/proc/" + leaf + "/uid_map"), "0 100000 65536\n");
+            Files.writeString(Path.of("/proc/" + leaf + "/gid_map"), "0 100000 65536\n");
+            // COMMAND runs as uids that own nothing here: a file anyone may write
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path out = Files.createFile(dir.resolve("out"));
+            Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-rw-rw-"));
+            String script = "echo $(id -u) $(id -g) $(id -G) > " + out;
+            for (List<String> options : List.of(List.of("-U", "-n"), List.of("-a", "-S", "1000", "-G", "1001"),
+                    List.of("-U", "-G", "7"), List.of("-U", "-n", "--preserve-credentials"))) {
+                List<String> argv = new ArrayList<>(List.of("exec", "-t", leaf));
+                argv.addAll(options);
+                argv.addAll(List.of("--", "sh", "-c", script));
+                CliRun r = CliRun.of(argv.toArray());
+                assertEquals(0, r.status(), r::toString);
+                String ours = Files.readString(out);
+                List<String> nsenter = new ArrayList<>(List.of("nsenter", "-t", leaf));
+                nsenter.addAll(options);
+                nsenter.addAll(List.of("sh", "-c", script));
+                Commands.Result theirs = Commands.run(nsenter);
+                assertEquals(0, theirs.exitCode(), theirs.toString());
+                assertEquals(Files.readString(out), ours, "nsenter " + options + " gives the same ids");
+            }
+            assertEquals("0 0 0\n", runIds(leaf, out, script, "-U"), "uid and gid 0 by default");
+            assertEquals("1000 1001 1001\n", runIds(leaf, out, script, "-U", "-S", "1000", "-G", "1001"));
+            assertEquals("65534 65534 65534\n", runIds(leaf, out, script, "-U", "--preserve-credentials"),
+                    "root's own ids, which the namespace does not map");
+            CliRun unmapped = CliRun.of("exec", "-t", leaf, "-U", "-S", "70000", "--", "touch", out.toString())
+                    .assertFailure(125);
+            assertTrue(unmapped.err().contains("setuid") && unmapped.err().contains("70000")
+                    && unmapped.err().contains("Invalid argument"), unmapped::toString);
+            CliRun.of("exec", "-t", leaf, "-U", "-S", "1x", "--", "true").assertFailure(125);
+            CliRun.of("exec", "-t", leaf, "-U", "-G", "4294967295", "--", "true").assertFailure(125);
+        }
+    }
+
+    private static String runIds(String leaf, Path out, String script, String... options) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("exec", "-t", leaf));
+        argv.addAll(List.of(options));
+        argv.addAll(List.of("--", "sh", "-c", script));
+        CliRun r = CliRun.of(argv.toArray());
+        assertEquals(0, r.status(), r::toString);
+        return Files.readString(out);
     }
 
     /** User and time namespaces are entered, as nsenter enters them (through nsfs4j's launcher). */
