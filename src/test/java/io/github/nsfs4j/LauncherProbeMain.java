@@ -26,7 +26,9 @@ public final class LauncherProbeMain {
         List<String> command = Arrays.asList(args).subList(2, args.length);
         Map<Integer, String> fdsBefore = Proc.fds();
         List<Long> childrenBefore = Proc.children(ProcessHandle.current().pid());
-        try (Pidfd target = Pidfd.open(pid); NamespaceSet set = set(target, args[1])) {
+        // namespace files need no process (PID is then ignored)
+        try (Pidfd target = args[1].startsWith("files:") ? null : Pidfd.open(pid);
+                NamespaceSet set = set(target, args[1])) {
             Process p = set.start(new ProcessBuilder(command).inheritIO());
             System.out.println("exit " + p.waitFor());
         } catch (Exception e) {

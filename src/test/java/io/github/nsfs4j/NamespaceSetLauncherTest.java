@@ -206,6 +206,48 @@ class NamespaceSetLauncherTest {
         }
     }
 
+    /**
+     * {@code vm.memfd_noexec = 2} forbids executing any memfd, the launcher's included: a start
+     * that needs the launcher is refused with one message that names the setting, nothing is
+     * left behind, and a start that needs no launcher still works. The setting is per pid
+     * namespace (6.3+), so a child JVM in a pid namespace of its own sets it, with a /proc of its
+     * own; it names the target's namespaces by bind mounts, as its /proc does not show them.
+     */
+    @Test
+    void executableMemfdsForbiddenRefuseWithAClearMessage(@TempDir Path dir) throws Exception {
+        Unshared.require(Files.exists(Path.of("/proc/sys/vm/memfd_noexec")), "vm.memfd_noexec needs Linux 6.3+");
+        Unshared.require(Proc.euid() == 0, "sets vm.memfd_noexec and bind-mounts namespace files: needs root");
+        try (Unshared target = Unshared.builder().types("user", "net").mapRootUser(true).start()) {
+            List<Path> files = new ArrayList<>();
+            try {
+                for (String type : List.of("user", "net")) {
+                    Path file = Files.createFile(dir.resolve(type));
+                    files.add(file);
+                    Commands.Result bound = Commands.run(List.of("mount", "--bind", "/proc/" + target.leafPid()
+                            + "/ns/" + type, file.toString()));
+                    assertEquals(0, bound.exitCode(), bound.toString());
+                }
+                List<String> forbidding = List.of("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+                        "echo 2 > /proc/sys/vm/memfd_noexec && exec \"$@\"", "sh");
+                Commands.Result refused = Commands.run(probe(forbidding, 0, "files:" + files.get(0) + ","
+                        + files.get(1), "true"));
+                assertEquals(0, refused.exitCode(), refused.toString());
+                List<String> lines = refused.stdout().lines().toList();
+                assertTrue(lines.get(0).startsWith("EntryRefusedException: ") && lines.get(0).contains(
+                        "vm.memfd_noexec = 2") && lines.get(0).contains("launcher"), refused.toString());
+                assertEquals(List.of("fds as before", "children as before"), lines.subList(1, 3), refused.toString());
+                Commands.Result netOnly = Commands.run(probe(forbidding, 0, "files:" + files.get(1), "sh", "-c",
+                        "readlink /proc/self/ns/net"));
+                assertEquals(List.of(Proc.nsLink(target.leafPid(), "net"), "exit 0", "fds as before",
+                        "children as before"), netOnly.stdout().lines().toList(), "no launcher needed: " + netOnly);
+            } finally {
+                for (Path file : files) {
+                    Commands.run(List.of("umount", file.toString()));
+                }
+            }
+        }
+    }
+
     private static List<String> probe(List<String> prefix, long pid, String types, String... command) {
         List<String> cmd = new ArrayList<>(prefix);
         List<String> args = new ArrayList<>(List.of(Long.toString(pid), types));
