@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.nsfs4j.EntryRefusedException;
 import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.LauncherProbeMain;
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.linux.Arch;
+import io.github.nsfs4j.linux.Launcher;
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * namespaces ({@code /proc/thread-self/ns/*} against the target's links) and every thread of
  * the JVM is home afterwards; a process started inside is in the target's namespaces and pid
  * namespace ({@code NSpid}); user and time are refused to a task before any setns, and a
- * process started by nsfs4j's launcher is in them.
+ * process started by nsfs4j's launcher is in them (by root, and by their unprivileged owner),
+ * or, on an architecture without a launcher, refused saying so.
  */
 class KernelEnterTest {
     private static final List<String> TASK_TYPES = List.of("cgroup", "ipc", "mnt", "net", "uts");
@@ -95,26 +101,103 @@ class KernelEnterTest {
         });
     }
 
+    private static final List<String> LAUNCHER_TYPES = List.of("user", "time", "mnt", "pid");
+
+    /** The command's links of the launcher's types. */
+    private static final String LINKS = "for t in user time mnt pid; do readlink /proc/self/ns/$t; done; ";
+    /** Then {@code NSpid} from its own status: grep becomes the command's process (/proc/$$ would be the host's). */
+    private static final String NSPID = "exec grep NSpid /proc/self/status";
+
+    /**
+     * A process in user, time, mnt and pid namespaces, started by root through nsfs4j's launcher
+     * (its two passes, then its relay for the pid namespace): the command's links are the
+     * target's, its NSpid has the target's level, and the pid it has there is the one it sees.
+     * Where nsfs4j has no launcher (riscv64, s390x, ppc64le) the start must be refused, saying so.
+     */
     @Test
-    void processInUserAndTime() throws Exception {
-        Cells.check("enter: process in user, time, net (root)", () -> {
-            try (Unshared child = Unshared.builder().types("user", "time", "net").mapRootUser(true).start();
+    void processInUserTimeMountAndPid() throws Exception {
+        Cells.check("enter: process in user, time, mnt, pid (root)", () -> {
+            try (Unshared child = Unshared.builder().types(LAUNCHER_TYPES).mapRootUser(true).start();
                     Pidfd pidfd = Pidfd.open(child.leafPid());
                     NamespaceSet set = NamespaceSet.allOf(pidfd)) {
-                Process p = set.start(new ProcessBuilder("sh", "-c", "readlink /proc/self/ns/user /proc/self/ns/time"
-                        + " /proc/self/ns/net; id -u"));
-                StringBuilder out = new StringBuilder();
-                for (String line; !(line = readLine(p)).isEmpty();) {
-                    out.append(line).append('\n');
+                if (!Launcher.generatedFor(Arch.RUNNING)) {
+                    EntryRefusedException e = assertThrows(EntryRefusedException.class,
+                            () -> set.start(new ProcessBuilder("true")));
+                    return noLauncher(e.reason(), e.getMessage());
                 }
+                Process p = set.start(new ProcessBuilder("sh", "-c", LINKS + "read line; " + NSPID));
+                List<String> lines = new ArrayList<>();
+                for (int i = 0; i < LAUNCHER_TYPES.size(); i++) {
+                    lines.add(readLine(p));
+                }
+                List<Long> commands = Proc.children(p.pid());
+                assertEquals(1, commands.size(), "the relay has one child, the command: " + commands);
+                long command = commands.getFirst();
+                List<Long> nspid = Proc.nsPid(command);
+                for (String type : LAUNCHER_TYPES) {
+                    assertEquals(Proc.nsLink(child.leafPid(), type), Proc.nsLink(command, type), type + " from outside");
+                }
+                p.getOutputStream().close();
+                lines.add(readLine(p));
+                checkLinksAndNsPid(child.leafPid(), lines, nspid);
                 assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the process ends");
                 assertEquals(0, p.exitValue());
-                assertEquals(Proc.nsLink(child.leafPid(), "user") + "\n" + Proc.nsLink(child.leafPid(), "time") + "\n"
-                        + Proc.nsLink(child.leafPid(), "net") + "\n0\n", out.toString());
                 assertEquals(Map.of(), Proc.foreignThreads(), "no thread of the JVM moved");
             }
-            return Cells.works("nsfs4j's launcher, two passes");
+            return Cells.works("nsfs4j's launcher, two passes, a relay");
         });
+    }
+
+    /**
+     * The same started by an unprivileged owner of the namespaces (a JVM as uid 65534, which
+     * made them): the kernel lets it enter the user namespace only, and the others only after
+     * it (nsenter's second pass).
+     */
+    @Test
+    void processInUserTimeMountAndPidByTheirOwner() throws Exception {
+        Cells.check("enter: process in user, time, mnt, pid (unprivileged owner)", () -> {
+            Unshared.requireCommand("setpriv");
+            List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+            try (Unshared child = Unshared.builder().prefix(nobody.toArray(String[]::new)).types(LAUNCHER_TYPES)
+                    .mapRootUser(true).start()) {
+                List<String> cmd = new ArrayList<>(nobody);
+                cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"),
+                        LauncherProbeMain.class, Long.toString(child.leafPid()), "all", "sh", "-c", LINKS + NSPID));
+                Commands.Result r = Commands.run(cmd);
+                assertEquals(0, r.exitCode(), r.toString());
+                List<String> lines = r.stdout().lines().toList();
+                if (!Launcher.generatedFor(Arch.RUNNING)) {
+                    assertTrue(lines.getFirst().startsWith("EntryRefusedException: "), r.toString());
+                    return noLauncher(EntryRefusedException.Reason.LAUNCHER_UNAVAILABLE, lines.getFirst());
+                }
+                assertTrue(lines.size() == LAUNCHER_TYPES.size() + 4, r.toString());
+                String nspid = lines.get(LAUNCHER_TYPES.size());
+                assertTrue(nspid.matches("NSpid:\\t\\d+\\t\\d+"), "two levels: " + r);
+                String[] levels = nspid.split("\t");
+                checkLinksAndNsPid(child.leafPid(), lines.subList(0, LAUNCHER_TYPES.size() + 1),
+                        List.of(Long.parseLong(levels[1]), Long.parseLong(levels[2])));
+                assertEquals(List.of("exit 0", "fds as before", "children as before"),
+                        lines.subList(LAUNCHER_TYPES.size() + 1, lines.size()), r.toString());
+            }
+            return Cells.works("nsfs4j's launcher, user namespace in the second pass");
+        });
+    }
+
+    /** The command's links are the target's; NSpid has two levels, and the last is the one the command printed. */
+    private static void checkLinksAndNsPid(long target, List<String> lines, List<Long> nspid) {
+        for (int i = 0; i < LAUNCHER_TYPES.size(); i++) {
+            assertEquals(Proc.nsLink(target, LAUNCHER_TYPES.get(i)), lines.get(i), LAUNCHER_TYPES.get(i) + " inside");
+        }
+        assertEquals(2, nspid.size(), "a member of the target's pid namespace, one level down: " + nspid);
+        assertEquals("NSpid:\t" + nspid.get(0) + "\t" + nspid.get(1), lines.get(LAUNCHER_TYPES.size()),
+                "the command's own status agrees with the kernel's NSpid");
+    }
+
+    /** The refusal where nsfs4j has no launcher: its reason, and a message naming what is needed. */
+    private static Cells.Cell noLauncher(EntryRefusedException.Reason reason, String message) {
+        assertEquals(EntryRefusedException.Reason.LAUNCHER_UNAVAILABLE, reason, message);
+        assertTrue(message.contains(Launcher.ARCHITECTURES) && message.contains(Arch.RUNNING.toString()), message);
+        return new Cells.Cell(Cells.Status.REFUSED, "no launcher for " + Arch.RUNNING);
     }
 
     private static java.util.Set<NamespaceType> types(List<String> names) {

@@ -42,7 +42,12 @@ public final class Tools {
             Unshared.unavailable(debianPackage + " is not installed, and this test can install it only as root with"
                     + " apt-get");
         }
-        Commands.Result r = Commands.run(List.of("apt-get", "install", "-y", "--no-install-recommends", debianPackage));
+        List<String> install = List.of("apt-get", "install", "-y", "-q", "--no-install-recommends", debianPackage);
+        Commands.Result r = Commands.run(install);
+        if (r.exitCode() != 0) { // a fresh machine's package lists may be empty or stale, as kernels/run also finds
+            Commands.run(List.of("apt-get", "update", "-q"));
+            r = Commands.run(install);
+        }
         if (r.exitCode() != 0 || !present.getAsBoolean()) {
             Unshared.unavailable("cannot install " + debianPackage + ": " + r);
         }
