@@ -130,15 +130,16 @@ final class ExecCommand implements Command {
         try {
             process = start(request);
         } catch (NoSuchFileException e) {
-            err.println(prefix() + ": " + request.command().getFirst() + ": command not found"
-                    + (request.types().contains(NamespaceType.MNT) ? " in the target's mount namespace" : ""));
+            // COMMAND's name is the user's bytes: escaped, so it cannot move the terminal's cursor
+            err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": command not found"
+                    + (request.types().contains(NamespaceType.MNT) ? " in the target's mount namespace" : "")));
             return NOT_FOUND;
         } catch (NamespaceException e) {
             err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
             return FAILED;
         } catch (FileSystemException e) {
-            err.println(prefix() + ": " + request.command().getFirst() + ": cannot run it: "
-                    + Main.oneLine(e.getReason()));
+            err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": cannot run it: "
+                    + e.getReason()));
             return CANNOT_RUN;
         } catch (IOException | RuntimeException e) {
             err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));

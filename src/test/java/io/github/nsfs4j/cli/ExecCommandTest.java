@@ -86,6 +86,18 @@ class ExecCommandTest {
         assertEquals("-n --help\n", Files.readString(out), "the command's own options are not nsfs's");
     }
 
+    /** A COMMAND name with an escape sequence and a tab reaches the terminal escaped (issue 18), as cli.md promises. */
+    @Test
+    void aCommandNameIsEscapedInMessages(@TempDir Path dir) throws Exception {
+        String name = "nsfs4j-\u001b[31mred\tname";
+        CliRun missing = CliRun.of("exec", "-t", pid(), "-n", "--", name).assertFailure(127);
+        assertEquals("nsfs exec: nsfs4j-\\x1b[31mred\\x09name: command not found\n", missing.err());
+        Path plain = Files.writeString(dir.resolve(name), "not a program\n");
+        CliRun cannot = CliRun.of("exec", "-t", pid(), "-n", "--", plain.toString()).assertFailure(126);
+        assertTrue(cannot.err().contains("\\x1b[31mred\\x09name: cannot run it: ") && !cannot.err().contains("\u001b")
+                && !cannot.err().contains("\t"), cannot::toString);
+    }
+
     /**
      * -S, -G and --preserve-credentials as nsenter 2.38+ gives them, in a user namespace that maps
      * uids and gids 100000-165535 outside to 0-65535 inside (root, uid 0 outside, is not mapped):
