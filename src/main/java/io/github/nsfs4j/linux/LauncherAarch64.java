@@ -59,6 +59,17 @@ final class LauncherAarch64 {
         return FRAME_WORDS + 4 * i;
     }
 
+    /**
+     * Branches to "fail" with {@code step}, the -errno the last system call returned (w0) and a
+     * constant detail: the same four instructions after every step that can fail.
+     */
+    private static void failed(A a, int step, int detail) {
+        a.movz(false, 9, step, 0);                          // w9: the step
+        a.mov(false, 10, 0);                                // w10: the -errno
+        a.movz(false, 11, detail, 0);                       // w11: the detail
+        a.b("fail");
+    }
+
     static MachineCode.Assembled program() {
         A a = new A();
         // ---- entry: sp points at argc, argv[0..argc-1], NULL, envp[], NULL, auxv
@@ -147,29 +158,20 @@ final class LauncherAarch64 {
         a.syscall(SYS_chroot);                              // and make it the root: chroot(".")
         a.cbz(false, 0, "no_root");
         a.label("root_failed");
-        a.movz(false, 9, Launcher.STEP_CHROOT, 0);
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 0, 0);
-        a.b("fail");
+        failed(a, Launcher.STEP_CHROOT, 0);
         a.label("no_root");
         a.ldrsw(0, SP, word(Launcher.W_WD_FD));             // a working directory fd, or -1
         a.tbnz(0, 31, "no_wd");
         a.syscall(SYS_fchdir);                              // fchdir(wd)
         a.cbz(false, 0, "no_wd");
-        a.movz(false, 9, Launcher.STEP_CHDIR, 0);
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 0, 0);                            // detail 0: the fd
-        a.b("fail");
+        failed(a, Launcher.STEP_CHDIR, 0);                  // detail 0: the fd
         a.label("no_wd");
         a.ldr(0, 19, 24);                                   // argv[2]: a directory in the new tree, or ""
         a.ldrb(1, 0, 0);
         a.cbz(false, 1, "no_dir");                          // "": none
         a.syscall(SYS_chdir);                               // chdir(argv[2])
         a.cbz(false, 0, "no_dir");
-        a.movz(false, 9, Launcher.STEP_CHDIR, 0);
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 1, 0);                            // detail 1: the path
-        a.b("fail");
+        failed(a, Launcher.STEP_CHDIR, 1);                  // detail 1: the path
         a.label("no_dir");
 
         // ---- a pid namespace: fork; the parent becomes the relay
@@ -193,10 +195,7 @@ final class LauncherAarch64 {
         a.syscall(SYS_clone);
         a.cbz(true, 0, "credentials");                      // the child goes on to exec the command
         a.tbz(0, 63, "relay");                              // the parent relays
-        a.movz(false, 9, Launcher.STEP_FORK, 0);            // no child
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 0, 0);
-        a.b("fail");
+        failed(a, Launcher.STEP_FORK, 0);                   // no child
 
         a.label("relay");
         a.mov(true, 24, 0);                                 // x24: the child's pid
@@ -280,30 +279,21 @@ final class LauncherAarch64 {
         a.ldr32(1, SP, word(Launcher.W_FLAGS));
         a.tbnz(1, Integer.numberOfTrailingZeros(Launcher.F_SETGROUPS_DENIED_OK), "no_groups"); // accepted when asked
         a.label("groups_failed");
-        a.movz(false, 9, Launcher.STEP_SETGROUPS, 0);
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 0, 0);
-        a.b("fail");
+        failed(a, Launcher.STEP_SETGROUPS, 0);
         a.label("no_groups");
         a.ldr32(0, SP, word(Launcher.W_FLAGS));
         a.tbz(0, Integer.numberOfTrailingZeros(Launcher.F_SETGID), "no_gid");
         a.ldr32(0, SP, word(Launcher.W_GID));               // setgid(gid)
         a.syscall(SYS_setgid);
         a.cbz(false, 0, "no_gid");
-        a.movz(false, 9, Launcher.STEP_SETGID, 0);
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 0, 0);
-        a.b("fail");
+        failed(a, Launcher.STEP_SETGID, 0);
         a.label("no_gid");
         a.ldr32(0, SP, word(Launcher.W_FLAGS));
         a.tbz(0, Integer.numberOfTrailingZeros(Launcher.F_SETUID), "no_uid");
         a.ldr32(0, SP, word(Launcher.W_UID));               // setuid(uid), last: it may drop the right to the rest
         a.syscall(SYS_setuid);
         a.cbz(false, 0, "no_uid");
-        a.movz(false, 9, Launcher.STEP_SETUID, 0);
-        a.mov(false, 10, 0);
-        a.movz(false, 11, 0, 0);
-        a.b("fail");
+        failed(a, Launcher.STEP_SETUID, 0);
         a.label("no_uid");
 
         // ---- the relay's child: die with the relay; unblock the relay's signals

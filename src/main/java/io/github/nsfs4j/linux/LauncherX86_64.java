@@ -60,6 +60,21 @@ final class LauncherX86_64 {
         return FRAME_WORDS + 4 * i;
     }
 
+    /**
+     * Jumps to "fail" with {@code step}, the -errno the last system call returned (eax) and a
+     * constant detail: the same four instructions after every step that can fail.
+     */
+    private static void failed(X a, int step, int detail) {
+        a.movImm(RDI, step);                                // edi: the step
+        a.mov32(RSI, RAX);                                  // esi: the -errno
+        if (detail == 0) {
+            a.alu32rr(X.XOR, RDX, RDX);                     // edx: detail 0
+        } else {
+            a.movImm(RDX, detail);                          // edx: the detail
+        }
+        a.jmp("fail");
+    }
+
     static MachineCode.Assembled program() {
         X a = new X();
         // ---- entry: rsp points at argc, argv[0..argc-1], NULL, envp[], NULL, auxv
@@ -154,10 +169,7 @@ final class LauncherX86_64 {
         a.test32(RAX, RAX);
         a.jcc(X.E, "no_root");
         a.label("root_failed");
-        a.movImm(RDI, Launcher.STEP_CHROOT);
-        a.mov32(RSI, RAX);
-        a.alu32rr(X.XOR, RDX, RDX);
-        a.jmp("fail");
+        failed(a, Launcher.STEP_CHROOT, 0);
         a.label("no_root");
         a.loadSx32(RDI, RSP, word(Launcher.W_WD_FD));       // a working directory fd, or -1
         a.test32(RDI, RDI);
@@ -165,10 +177,7 @@ final class LauncherX86_64 {
         a.syscall(SYS_fchdir);                              // fchdir(wd)
         a.test32(RAX, RAX);
         a.jcc(X.E, "no_wd");
-        a.movImm(RDI, Launcher.STEP_CHDIR);
-        a.mov32(RSI, RAX);
-        a.alu32rr(X.XOR, RDX, RDX);                         // detail 0: the fd
-        a.jmp("fail");
+        failed(a, Launcher.STEP_CHDIR, 0);                  // detail 0: the fd
         a.label("no_wd");
         a.load64(RDI, RBX, 24);                             // argv[2]: a directory in the new tree, or ""
         a.loadByte(RAX, RDI, 0);
@@ -177,10 +186,7 @@ final class LauncherX86_64 {
         a.syscall(SYS_chdir);                               // chdir(argv[2])
         a.test32(RAX, RAX);
         a.jcc(X.E, "no_dir");
-        a.movImm(RDI, Launcher.STEP_CHDIR);
-        a.mov32(RSI, RAX);
-        a.movImm(RDX, 1);                                   // detail 1: the path
-        a.jmp("fail");
+        failed(a, Launcher.STEP_CHDIR, 1);                  // detail 1: the path
         a.label("no_dir");
 
         // ---- a pid namespace: fork; the parent becomes the relay
@@ -204,10 +210,7 @@ final class LauncherX86_64 {
         a.test64(RAX, RAX);
         a.jcc(X.E, "credentials");                          // the child goes on to exec the command
         a.jcc(X.NS, "relay");                               // the parent relays
-        a.movImm(RDI, Launcher.STEP_FORK);                  // no child
-        a.mov32(RSI, RAX);
-        a.alu32rr(X.XOR, RDX, RDX);
-        a.jmp("fail");
+        failed(a, Launcher.STEP_FORK, 0);                   // no child
 
         a.label("relay");
         a.mov64(R12, RAX);                                  // r12: the child's pid
@@ -300,10 +303,7 @@ final class LauncherX86_64 {
         a.testImm32(RCX, Launcher.F_SETGROUPS_DENIED_OK);   // accepted when the caller said so
         a.jcc(X.NE, "no_groups");
         a.label("groups_failed");
-        a.movImm(RDI, Launcher.STEP_SETGROUPS);
-        a.mov32(RSI, RAX);
-        a.alu32rr(X.XOR, RDX, RDX);
-        a.jmp("fail");
+        failed(a, Launcher.STEP_SETGROUPS, 0);
         a.label("no_groups");
         a.load32(RAX, RSP, word(Launcher.W_FLAGS));
         a.testImm32(RAX, Launcher.F_SETGID);
@@ -312,10 +312,7 @@ final class LauncherX86_64 {
         a.syscall(SYS_setgid);
         a.test32(RAX, RAX);
         a.jcc(X.E, "no_gid");
-        a.movImm(RDI, Launcher.STEP_SETGID);
-        a.mov32(RSI, RAX);
-        a.alu32rr(X.XOR, RDX, RDX);
-        a.jmp("fail");
+        failed(a, Launcher.STEP_SETGID, 0);
         a.label("no_gid");
         a.load32(RAX, RSP, word(Launcher.W_FLAGS));
         a.testImm32(RAX, Launcher.F_SETUID);
@@ -324,10 +321,7 @@ final class LauncherX86_64 {
         a.syscall(SYS_setuid);
         a.test32(RAX, RAX);
         a.jcc(X.E, "no_uid");
-        a.movImm(RDI, Launcher.STEP_SETUID);
-        a.mov32(RSI, RAX);
-        a.alu32rr(X.XOR, RDX, RDX);
-        a.jmp("fail");
+        failed(a, Launcher.STEP_SETUID, 0);
         a.label("no_uid");
 
         // ---- the relay's child: die with the relay; unblock the relay's signals
