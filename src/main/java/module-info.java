@@ -7,6 +7,8 @@
  */
 module io.github.nsfs4j {
     requires org.jnrproject.constants;
+    // sun.misc.Signal: nsfs exec forwards the signals sent to it to COMMAND (cli.SignalForwarding)
+    requires jdk.unsupported;
     exports io.github.nsfs4j;
     exports io.github.nsfs4j.kernel;
 }

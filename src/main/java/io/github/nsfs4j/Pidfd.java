@@ -100,6 +100,24 @@ public final class Pidfd implements AutoCloseable {
     }
 
     /**
+     * Sends a signal to the process (pidfd_send_signal(2)): to this process only, never to one
+     * that reused its pid after it ended.
+     *
+     * @param signal the signal's number, for example 15 for SIGTERM
+     * @throws NoSuchNamespaceException if the process has exited (ESRCH)
+     * @throws NamespaceAccessDeniedException if the caller may not signal it (EPERM)
+     * @throws ClosedNamespaceException if the pidfd is closed
+     * @throws NamespaceException for any other failure (EINVAL: not a signal)
+     */
+    public void sendSignal(int signal) throws NamespaceException {
+        try {
+            file.sendSignal(signal);
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
+    }
+
+    /**
      * Opens one of the process's namespaces: {@code PIDFD_GET_<TYPE>_NAMESPACE} on Linux 6.11+;
      * else, and for a live process whose main thread has exited (the kernel then answers
      * ESRCH, asking the exited thread), {@code /proc/<pid>/ns/<type>} or the same link of one

@@ -221,4 +221,27 @@ class PidfdTest {
         }
         return null;
     }
+
+    /**
+     * sendSignal reaches the process the pidfd holds (its exit status says which signal); once
+     * it is reaped the pidfd names no process (ESRCH: gone), and a number that is no signal is
+     * EINVAL. The pidfd stays usable and open throughout.
+     */
+    @Test
+    void sendSignalReachesTheProcessAndOnlyIt() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "1000").start();
+        try (Pidfd pidfd = Pidfd.of(sleeper.toHandle())) {
+            NamespaceException invalid = assertThrows(NamespaceException.class, () -> pidfd.sendSignal(1000));
+            assertTrue(invalid.getMessage().contains("EINVAL"), invalid.getMessage());
+            pidfd.sendSignal(0); // no signal: only checks that it may be sent
+            assertTrue(sleeper.isAlive());
+            pidfd.sendSignal(15);
+            assertEquals(128 + 15, sleeper.waitFor(), "killed by SIGTERM");
+            NoSuchNamespaceException gone = assertThrows(NoSuchNamespaceException.class, () -> pidfd.sendSignal(15));
+            assertTrue(gone.getMessage().contains("ESRCH"), gone.getMessage());
+            assertTrue(pidfd.isOpen());
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
 }

@@ -76,6 +76,10 @@ final class ExecCommand implements Command {
                 COMMAND. With -p and a user or time namespace, that launcher stays as
                 COMMAND's parent, as nsenter does.
 
+                HUP, INT and TERM sent to nsfs go to COMMAND, as they reach a command that
+                nsenter runs in its place; nsfs then exits as COMMAND did. (QUIT stays the
+                JVM's: its thread dump.)
+
                 Exit status: COMMAND's own (128 + N if signal N killed it); 125 when nsfs fails
                 before COMMAND starts (no such process, permission, a namespace that cannot be
                 entered, a usage error); 126 when COMMAND cannot be run; 127 when it is not found.
@@ -145,6 +149,14 @@ final class ExecCommand implements Command {
             err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));
             return FAILED;
         }
+        try (SignalForwarding forwarding = SignalForwarding.to(process)) {
+            return waitFor(process);
+        } catch (NamespaceException e) { // no pidfd for COMMAND: it runs, without forwarding
+            return waitFor(process);
+        }
+    }
+
+    private static int waitFor(Process process) {
         boolean interrupted = false;
         for (;;) {
             try {

@@ -66,6 +66,14 @@ public final class PidFile implements AutoCloseable {
         }
     }
 
+    /** pidfd_send_signal(2): sends {@code signal} to this process; a process already gone is ESRCH. */
+    public void sendSignal(int signal) throws Failure {
+        int rc = apply(raw -> LibC.pidfd_send_signal(raw, signal), "pidfd_send_signal");
+        if (rc < 0) {
+            throw Failure.errno("pidfd_send_signal", toString(), -rc, "cannot send signal " + signal);
+        }
+    }
+
     /**
      * Whether the whole thread group still runs: poll(2) for {@code POLLIN}, which the kernel
      * raises once it has exited (Linux 5.3); a zombie is not alive.

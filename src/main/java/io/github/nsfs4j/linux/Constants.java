@@ -64,6 +64,7 @@ public final class Constants {
     public static final short POLLOUT = 0x4;
 
     // The unified syscall numbers (the same on every architecture of Arch; mips and alpha differ).
+    public static final int SYS_pidfd_send_signal = 424;
     public static final int SYS_pidfd_open = 434;
     public static final int SYS_pidfd_getfd = 438;
     public static final int SYS_listns = 470;

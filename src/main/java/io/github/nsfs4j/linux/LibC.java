@@ -488,6 +488,15 @@ public final class LibC {
                 flags, 0, 0);
     }
 
+    /**
+     * pidfd_send_signal(2) (Linux 5.1) with no siginfo and no flags: 0, or -errno. Signals the
+     * process the pidfd holds, never another that reused its pid.
+     * See https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html
+     */
+    public static int pidfd_send_signal(int pidfd, int signal) {
+        return (int) syscall(Constants.SYS_pidfd_send_signal, pidfd, signal, 0, 0, 0);
+    }
+
     /** kill(2): 0, or -errno. */
     public static int kill(int pid, int signal) {
         return (int) syscall(SyscallNumbers.SYS_kill, pid, signal, 0, 0, 0);

@@ -1,6 +1,7 @@
 package io.github.nsfs4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -172,6 +174,37 @@ class ExecCommandTest {
         }
         // a user namespace that is nsfs's own is skipped
         assertEquals(0, CliRun.of("exec", "-t", pid(), "-n", "-U", "-T", "--", "true").status());
+    }
+
+    /**
+     * A signal sent to nsfs reaches COMMAND (issue 18: kill of nsfs left COMMAND running), as it
+     * reaches a command that nsenter runs in its place: HUP, INT and TERM are forwarded, nsfs
+     * exits with COMMAND's status, and nothing is left running. Through the jar: a JVM of its own.
+     */
+    @Test
+    void signalsSentToNsfsReachTheCommand(@TempDir Path tmp) throws Exception {
+        Path jar = TestJar.build(tmp.resolve("jar"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (String signal : List.of("TERM", "INT", "HUP")) {
+            Path ready = tmp.resolve("ready-" + signal);
+            Path got = tmp.resolve("got-" + signal);
+            String script = "trap 'echo " + signal + " > " + got + "; kill $child; exit 7' " + signal
+                    + "; sleep 1000 & child=$!; echo $$ > " + ready + ".tmp; mv " + ready + ".tmp " + ready + "; wait";
+            Process nsfs = new ProcessBuilder(java, "-jar", jar.toString(), "exec", "-t", pid(), "-n", "--", "sh", "-c",
+                    script).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + signal).toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(ready) && nsfs.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.exists(ready), "COMMAND did not start: " + Files.readString(tmp.resolve("out-" + signal)));
+            long command = Long.parseLong(Files.readString(ready).trim());
+            Commands.Result kill = Commands.run(List.of("kill", "-" + signal, Long.toString(nsfs.pid())));
+            assertEquals(0, kill.exitCode(), kill.toString());
+            assertTrue(nsfs.waitFor(60, TimeUnit.SECONDS), "nsfs did not end after " + signal);
+            assertEquals(7, nsfs.exitValue(), "COMMAND's status: " + Files.readString(tmp.resolve("out-" + signal)));
+            assertEquals(signal + "\n", Files.readString(got), "COMMAND got the signal");
+            assertFalse(ProcessHandle.of(command).map(ProcessHandle::isAlive).orElse(false), "COMMAND has ended");
+        }
     }
 
     /** Through the jar: -p and -m as the contract says (NSpid inside, the mount namespace's root as cwd). */
