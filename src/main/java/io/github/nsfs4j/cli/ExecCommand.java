@@ -149,9 +149,7 @@ final class ExecCommand implements Command {
             err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));
             return FAILED;
         }
-        try (SignalForwarding forwarding = SignalForwarding.to(process)) {
-            return waitFor(process);
-        } catch (NamespaceException e) { // no pidfd for COMMAND: it runs, without forwarding
+        try (SignalForwarding forwarding = SignalForwarding.to(process)) { // null once COMMAND has ended
             return waitFor(process);
         }
     }

@@ -29,9 +29,18 @@ final class SignalForwarding implements SignalHandler, AutoCloseable {
         this.command = command;
     }
 
-    /** Forwards to {@code process} from now until {@link #close()}. */
-    static SignalForwarding to(Process process) throws NamespaceException {
-        SignalForwarding forwarding = new SignalForwarding(Pidfd.of(process.toHandle()));
+    /**
+     * Forwards to {@code process} from now until {@link #close()}; null if it has already
+     * ended (a quick COMMAND may be gone, even reaped, before nsfs gets here).
+     */
+    static SignalForwarding to(Process process) {
+        Pidfd command;
+        try {
+            command = Pidfd.of(process.toHandle());
+        } catch (IllegalStateException | NamespaceException e) { // reaped, or exited: nothing to forward to
+            return null;
+        }
+        SignalForwarding forwarding = new SignalForwarding(command);
         for (String name : SIGNALS) {
             Signal signal = new Signal(name);
             try {
