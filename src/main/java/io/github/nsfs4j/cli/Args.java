@@ -53,7 +53,13 @@ final class Args {
             return this;
         }
 
-        /** An option whose value is optional, as getopt's {@code ::}: only {@code --name=value} or {@code -Xvalue}. */
+        /**
+         * An option whose value is optional, as getopt's {@code ::} makes it (nsenter's
+         * {@code --net[=FILE]}, {@code --tree=owner}): only {@code --name=value} or {@code -xvalue}
+         * give one, never the next argument; the option alone is kept with a null value. As in
+         * getopt, the rest of a short option's argument is its value, so it does not bundle with
+         * others after it ({@code -nu} is {@code --net=u}).
+         */
         Spec optional(String name, String... aliases) {
             flag(name, aliases);
             optionalValue.add(name);

@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.kernel.NamespaceType;
@@ -43,12 +47,16 @@ final class ExecCommand implements Command {
     @Override
     public String help() {
         return """
-                Usage: nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a]
-                                 [-S UID] [-G GID] [--preserve-credentials] [--] COMMAND [ARG...]
+                Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
+                                 [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
+                                 [--preserve-credentials] [--] COMMAND [ARG...]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
-                already nsfs's own is skipped.
+                already nsfs's own is skipped. Each type option may name a namespace file
+                instead, as nsenter's do (--net=FILE, or -nFILE attached): a bind mount such as
+                /run/netns/NAME, /proc/PID/ns/net, /proc/PID/fd/N; -t is then needed only for
+                the types given without one.
 
                 Options:
                   -t, --target PID  the process whose namespaces to enter
@@ -99,8 +107,9 @@ final class ExecCommand implements Command {
     @Override
     public Args.Spec spec() {
         return new Args.Spec().option("--target", "-t").flag("--all", "-a")
-                .flag("--net", "-n").flag("--uts", "-u").flag("--ipc", "-i").flag("--pid", "-p")
-                .flag("--cgroup", "-C").flag("--mount", "-m").flag("--user", "-U").flag("--time", "-T")
+                .optional("--net", "-n").optional("--uts", "-u").optional("--ipc", "-i")
+                .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
+                .optional("--user", "-U").optional("--time", "-T")
                 .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials");
     }
 
@@ -110,8 +119,12 @@ final class ExecCommand implements Command {
     }
 
     /** What the arguments ask for. */
-    private record Request(int pid, Set<NamespaceType> types, boolean all, ProcessOptions options,
-            List<String> command) {}
+    /**
+     * What the arguments ask for: the types to take from process {@code pid} (0: none named),
+     * or all of them, and the namespaces named by a file ({@code --net=FILE}, {@code -nFILE}).
+     */
+    private record Request(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
+            ProcessOptions options, List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -130,26 +143,29 @@ final class ExecCommand implements Command {
         if (request == null) {
             return 0; // --help or --version
         }
-        Process process;
-        try {
-            process = start(request);
-        } catch (NoSuchFileException e) {
-            // COMMAND's name is the user's bytes: escaped, so it cannot move the terminal's cursor
-            err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": command not found"
-                    + (request.types().contains(NamespaceType.MNT) ? " in the target's mount namespace" : "")));
-            return NOT_FOUND;
-        } catch (NamespaceException e) {
-            err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
-            return FAILED;
-        } catch (FileSystemException e) {
-            err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": cannot run it: "
-                    + e.getReason()));
-            return CANNOT_RUN;
-        } catch (IOException | RuntimeException e) {
-            err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));
-            return FAILED;
-        }
-        try (SignalForwarding forwarding = SignalForwarding.to(process)) { // null once COMMAND has ended
+        // the signals are taken before COMMAND starts, so that none sent meanwhile ends the JVM alone
+        try (SignalForwarding forwarding = SignalForwarding.install()) {
+            Process process;
+            try {
+                process = start(request);
+            } catch (NoSuchFileException e) {
+                // COMMAND's name is the user's bytes: escaped, so it cannot move the terminal's cursor
+                err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": command not found"
+                        + (request.types().contains(NamespaceType.MNT) || request.files().containsKey(NamespaceType.MNT)
+                                ? " in the target's mount namespace" : "")));
+                return NOT_FOUND;
+            } catch (NamespaceException e) {
+                err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
+                return FAILED;
+            } catch (FileSystemException e) {
+                err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": cannot run it: "
+                        + e.getReason()));
+                return CANNOT_RUN;
+            } catch (IOException | RuntimeException e) {
+                err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));
+                return FAILED;
+            }
+            forwarding.to(process);
             return waitFor(process);
         }
     }
@@ -170,12 +186,48 @@ final class ExecCommand implements Command {
     }
 
     private static Process start(Request request) throws IOException {
-        // -a: every type that differs from nsfs's own, user and time included
-        try (Pidfd target = Pidfd.open(request.pid());
-                NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
-                        : NamespaceSet.of(target, request.types())) {
-            return set.start(new ProcessBuilder(request.command()).inheritIO(), request.options());
+        ProcessBuilder builder = new ProcessBuilder(request.command()).inheritIO();
+        if (request.files().isEmpty()) {
+            // -a: every type that differs from nsfs's own, user and time included
+            try (Pidfd target = Pidfd.open(request.pid());
+                    NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
+                            : NamespaceSet.of(target, request.types())) {
+                return set.start(builder, request.options());
+            }
         }
+        List<Namespace> chosen = new ArrayList<>();
+        try {
+            for (Map.Entry<NamespaceType, String> e : request.files().entrySet()) {
+                Namespace ns = Namespace.open(Path.of(e.getValue()));
+                chosen.add(ns);
+                if (ns.type() != e.getKey()) {
+                    throw CliException.usage(e.getValue() + " is " + article(ns.type()) + " namespace, not "
+                            + article(e.getKey()) + " one; see 'nsfs exec --help'");
+                }
+            }
+            if (request.pid() > 0) {
+                try (Pidfd target = Pidfd.open(request.pid())) {
+                    for (NamespaceType type : request.all() ? EnumSet.allOf(NamespaceType.class) : request.types()) {
+                        if (!request.files().containsKey(type)) {
+                            chosen.add(target.namespace(type));
+                        }
+                    }
+                }
+            }
+            // a namespace that is nsfs's own is skipped, as with -t alone
+            try (NamespaceSet set = NamespaceSet.of(chosen)) {
+                return set.start(builder, request.options());
+            }
+        } finally {
+            for (Namespace ns : chosen) {
+                ns.close();
+            }
+        }
+    }
+
+    private static String article(NamespaceType type) {
+        String name = type.name().toLowerCase(java.util.Locale.ROOT);
+        return (name.equals("ipc") ? "an " : "a ") + name;
     }
 
     /**
@@ -198,22 +250,31 @@ final class ExecCommand implements Command {
         if (json || parsed.json()) {
             throw CliException.usage("exec has no --json: COMMAND's output is its own");
         }
-        List<String> targets = parsed.values("--target");
-        if (targets.isEmpty()) {
-            throw CliException.usage("give the target process: -t PID; see 'nsfs exec --help'");
-        }
-        int pid = pid(targets.getLast());
         Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
-        TYPE_OPTIONS.forEach((option, type) -> {
-            if (parsed.has(option)) {
-                types.add(type);
+        Map<NamespaceType, String> files = new EnumMap<>(NamespaceType.class);
+        for (Map.Entry<String, NamespaceType> e : TYPE_OPTIONS.entrySet()) {
+            if (parsed.has(e.getKey())) {
+                String file = parsed.values(e.getKey()).getLast(); // the last one given counts, as in nsenter
+                if (file == null) {
+                    types.add(e.getValue());
+                } else if (file.isEmpty()) {
+                    throw CliException.usage("an empty file name for " + e.getKey() + "; see 'nsfs exec --help'");
+                } else {
+                    files.put(e.getValue(), file);
+                }
             }
-        });
+        }
         boolean all = parsed.has("--all");
-        if (!all && types.isEmpty()) {
-            throw CliException.usage("give the namespaces to enter (-n -u -i -p -C -m, or -a for all of them);"
+        if (!all && types.isEmpty() && files.isEmpty()) {
+            throw CliException.usage("give the namespaces to enter (-n -u -i -p -C -m -U -T, or -a for all of"
+                    + " them); see 'nsfs exec --help'");
+        }
+        List<String> targets = parsed.values("--target");
+        if (targets.isEmpty() && (all || !types.isEmpty())) {
+            throw CliException.usage("give the target process: -t PID (or a file for each namespace: --net=FILE);"
                     + " see 'nsfs exec --help'");
         }
+        int pid = targets.isEmpty() ? 0 : pid(targets.getLast());
         List<String> command = parsed.operands();
         if (command.isEmpty()) {
             throw CliException.usage("give the command to run after --; see 'nsfs exec --help'");
@@ -230,7 +291,7 @@ final class ExecCommand implements Command {
         if (parsed.has("--preserve-credentials")) {
             options.preserveCredentials();
         }
-        return new Request(pid, types, all, options, List.copyOf(command));
+        return new Request(pid, types, files, all, options, List.copyOf(command));
     }
 
     private static boolean digits(String value) {

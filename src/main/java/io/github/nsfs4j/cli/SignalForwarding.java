@@ -11,36 +11,29 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * While {@code nsfs exec} waits for COMMAND, the usual termination signals sent to nsfs (HUP,
- * INT, QUIT, TERM) go to COMMAND instead of ending the JVM, so that {@code kill} of nsfs
- * reaches COMMAND as it reaches a command that nsenter exec'd in place, and nsfs then exits
- * with COMMAND's status. A signal the JVM keeps for itself is left to it: QUIT, its thread
- * dump (JDK 25 refuses a handler for it, with {@code -Xrs} too). Through a pidfd: never to
- * another process that reused COMMAND's pid. Closing puts the JVM's own handlers back.
+ * While {@code nsfs exec} runs COMMAND, the usual termination signals sent to nsfs (HUP, INT,
+ * QUIT, TERM) go to COMMAND instead of ending the JVM, so that {@code kill} of nsfs reaches
+ * COMMAND as it reaches a command that nsenter exec'd in place, and nsfs then exits with
+ * COMMAND's status. They are taken before COMMAND starts (one that comes while it starts is
+ * sent once it runs), and given back at {@link #close()}. A signal the JVM keeps for itself
+ * is left to it: QUIT, its thread dump (JDK 25 refuses a handler for it, with {@code -Xrs}
+ * too). Through a pidfd: never to another process that reused COMMAND's pid.
  */
 final class SignalForwarding implements SignalHandler, AutoCloseable {
     /** QUIT too, should a JVM ever let it go. */
     private static final List<String> SIGNALS = List.of("HUP", "INT", "QUIT", "TERM");
 
-    private final Pidfd command;
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+    /** COMMAND, once started; guarded by this. */
+    private Pidfd command;
+    /** The last signal that came before COMMAND started, or 0; guarded by this. */
+    private int pending;
 
-    private SignalForwarding(Pidfd command) {
-        this.command = command;
-    }
+    private SignalForwarding() {}
 
-    /**
-     * Forwards to {@code process} from now until {@link #close()}; null if it has already
-     * ended (a quick COMMAND may be gone, even reaped, before nsfs gets here).
-     */
-    static SignalForwarding to(Process process) {
-        Pidfd command;
-        try {
-            command = Pidfd.of(process.toHandle());
-        } catch (IllegalStateException | NamespaceException e) { // reaped, or exited: nothing to forward to
-            return null;
-        }
-        SignalForwarding forwarding = new SignalForwarding(command);
+    /** Takes the signals from the JVM until {@link #close()}; they wait for {@link #to}. */
+    static SignalForwarding install() {
+        SignalForwarding forwarding = new SignalForwarding();
         for (String name : SIGNALS) {
             Signal signal = new Signal(name);
             try {
@@ -52,18 +45,43 @@ final class SignalForwarding implements SignalHandler, AutoCloseable {
         return forwarding;
     }
 
-    @Override
-    public void handle(Signal signal) {
+    /**
+     * From now on the signals go to {@code process}, and one that came before goes now.
+     * Nothing for a process that has already ended (a quick COMMAND may be gone, even reaped).
+     */
+    synchronized void to(Process process) {
         try {
-            command.sendSignal(signal.getNumber());
+            command = Pidfd.of(process.toHandle());
+        } catch (IllegalStateException | NamespaceException e) { // reaped, or exited: nothing to forward to
+            return;
+        }
+        if (pending != 0) {
+            send(pending);
+        }
+    }
+
+    @Override
+    public synchronized void handle(Signal signal) {
+        if (command == null) {
+            pending = signal.getNumber();
+        } else {
+            send(signal.getNumber());
+        }
+    }
+
+    private void send(int signal) {
+        try {
+            command.sendSignal(signal);
         } catch (NamespaceException e) {
             // COMMAND has ended: its status is what nsfs reports
         }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         previous.forEach(Signal::handle);
-        command.close();
+        if (command != null) {
+            command.close();
+        }
     }
 }

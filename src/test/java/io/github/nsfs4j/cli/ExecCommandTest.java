@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -83,7 +84,7 @@ class ExecCommandTest {
     @Test
     void optionsEndAtTheCommand(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("args");
-        CliRun r = CliRun.of("exec", "-t", pid(), "-nu", "sh", "-c", "echo \"$0 $1\" > " + out, "-n", "--help");
+        CliRun r = CliRun.of("exec", "-t", pid(), "-n", "-u", "sh", "-c", "echo \"$0 $1\" > " + out, "-n", "--help");
         assertEquals(0, r.status(), r::toString);
         assertEquals("-n --help\n", Files.readString(out), "the command's own options are not nsfs's");
     }
@@ -154,6 +155,59 @@ class ExecCommandTest {
         CliRun r = CliRun.of(argv.toArray());
         assertEquals(0, r.status(), r::toString);
         return Files.readString(out);
+    }
+
+    /**
+     * Namespaces named by a file, as nsenter names them (--net=FILE, -nFILE attached): a bind
+     * mount that alone holds its namespace, and /proc/PID/fd/N of a process holding one open;
+     * mixed with -t for the other types, or without -t at all. A file of another type, or not a
+     * namespace, is refused with one line; -nu means the file "u", as in nsenter.
+     */
+    @Test
+    void namespacesNamedByAFile(@TempDir Path dir) throws Exception {
+        Path held = Files.createFile(dir.resolve("net"));
+        Unshared.bindMount("net", held); // a network namespace no process is in
+        try {
+            Path out = dir.resolve("out");
+            String links = "readlink /proc/self/ns/net /proc/self/ns/uts > " + out;
+            String heldLink = "net:[" + Files.getAttribute(held, "unix:ino") + "]";
+            CliRun byFile = CliRun.of("exec", "--net=" + held, "--", "sh", "-c", links);
+            assertEquals(0, byFile.status(), byFile::toString);
+            assertEquals(List.of(heldLink, Proc.nsLink(ProcessHandle.current().pid(), "uts")), Files.readAllLines(out));
+            CliRun attached = CliRun.of("exec", "-t", pid(), "-u", "-n" + held, "--", "sh", "-c", links);
+            assertEquals(0, attached.status(), attached::toString);
+            assertEquals(List.of(heldLink, Proc.nsLink(container.leafPid(), "uts")), Files.readAllLines(out),
+                    "net from the file, uts from the target");
+            Commands.Result nsenter = Commands.run(List.of("nsenter", "-t", pid(), "-u", "-n" + held, "sh", "-c",
+                    links));
+            assertEquals(0, nsenter.exitCode(), nsenter.toString());
+            assertEquals(List.of(heldLink, Proc.nsLink(container.leafPid(), "uts")), Files.readAllLines(out),
+                    "nsenter reads the same options the same way");
+
+            try (java.io.FileInputStream holder = new java.io.FileInputStream("/proc/" + pid() + "/ns/ipc")) {
+                int fd = -1;
+                for (Map.Entry<Integer, String> e : Proc.fds().entrySet()) {
+                    if (e.getValue().equals(Proc.nsLink(container.leafPid(), "ipc"))) {
+                        fd = e.getKey();
+                    }
+                }
+                assertTrue(fd >= 0, "the ipc namespace is open in this JVM");
+                CliRun viaFd = CliRun.of("exec", "--ipc=/proc/" + ProcessHandle.current().pid() + "/fd/" + fd, "--",
+                        "sh", "-c", "readlink /proc/self/ns/ipc > " + out);
+                assertEquals(0, viaFd.status(), viaFd::toString);
+                assertEquals(List.of(Proc.nsLink(container.leafPid(), "ipc")), Files.readAllLines(out));
+            }
+
+            CliRun wrongType = CliRun.of("exec", "--uts=" + held, "--", "true").assertFailure(125);
+            assertTrue(wrongType.err().contains("is a net namespace, not a uts one"), wrongType::toString);
+            CliRun notNs = CliRun.of("exec", "-n/etc/hostname", "--", "true").assertFailure(125);
+            assertTrue(notNs.err().contains("/etc/hostname"), notNs::toString);
+            CliRun bundled = CliRun.of("exec", "-t", pid(), "-nu", "--", "true").assertFailure(125);
+            assertTrue(bundled.err().contains("open on u: "), "-nu names the file u: " + bundled);
+            CliRun.of("exec", "-n", "--", "true").assertFailure(125); // a type from no process: -t missing
+        } finally {
+            Commands.run(List.of("umount", held.toString()));
+        }
     }
 
     /** User and time namespaces are entered, as nsenter enters them (through nsfs4j's launcher). */
