@@ -23,7 +23,8 @@ final class ArchHeaders {
     /** The system calls nsfs4j makes, by their C names (the {@code SYS_} names of the headers). */
     static final List<String> SYSCALLS = List.of("openat", "close", "ioctl", "fcntl", "fstatfs", "statx", "readlinkat",
             "name_to_handle_at", "open_by_handle_at", "setns", "unshare", "pipe2", "read", "write", "waitid", "kill",
-            "getdents64", "socket", "sendto", "recvfrom", "pidfd_open", "pidfd_getfd", "listns");
+            "getdents64", "socket", "sendto", "recvfrom", "pidfd_open", "pidfd_getfd", "listns", "memfd_create",
+            "close_range", "pidfd_send_signal");
     private static final List<String> IOC = List.of("_IOC_NONE", "_IOC_READ", "_IOC_WRITE", "_IOC_NRSHIFT",
             "_IOC_TYPESHIFT", "_IOC_SIZESHIFT", "_IOC_DIRSHIFT", "_IOC_SIZEBITS");
     private static final String SCRIPT = "no strict 'refs'; require 'syscall.ph'; require 'asm/ioctl.ph';"

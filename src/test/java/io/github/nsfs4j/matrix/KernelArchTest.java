@@ -67,6 +67,8 @@ class KernelArchTest {
             library.put("pidfd_open", (long) Constants.SYS_pidfd_open);
             library.put("pidfd_getfd", (long) Constants.SYS_pidfd_getfd);
             library.put("listns", (long) Constants.SYS_listns);
+            library.put("close_range", (long) Constants.SYS_close_range);
+            library.put("pidfd_send_signal", (long) Constants.SYS_pidfd_send_signal);
             assertEquals(ArchHeaders.SYSCALLS.stream().sorted().toList(), library.keySet().stream().sorted().toList(),
                     "the system calls of the C layer");
             List<String> wrong = new ArrayList<>();
@@ -158,7 +160,10 @@ class KernelArchTest {
                         new Call("recvfrom", 0, BAD, () -> LibC.recv(BAD, buf, 0, 0)),
                         new Call("pidfd_open", 0, self, () -> closeFd(LibC.pidfd_open((int) self, 0))),
                         new Call("pidfd_getfd", 0, BAD, () -> closeFd(LibC.pidfd_getfd(BAD, 0, 0))),
-                        new Call("listns", 2, BAD, () -> LibC.listns(MemorySegment.NULL, MemorySegment.NULL, BAD, 0)));
+                        new Call("listns", 2, BAD, () -> LibC.listns(MemorySegment.NULL, MemorySegment.NULL, BAD, 0)),
+                        new Call("memfd_create", 1, BAD, () -> closeFd(LibC.memfd_create(path, BAD))),
+                        new Call("close_range", 0, BAD, () -> LibC.close_range(BAD, BAD, 0)),
+                        new Call("pidfd_send_signal", 0, BAD, () -> LibC.pidfd_send_signal(BAD, 0)));
                 assertEquals(new TreeSet<>(ArchHeaders.SYSCALLS), calls.stream().map(Call::syscall)
                         .collect(Collectors.toCollection(TreeSet::new)), "a call of every system call of the C layer");
                 Map<Call, Long> results = new LinkedHashMap<>();
