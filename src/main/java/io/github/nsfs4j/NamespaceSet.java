@@ -367,7 +367,9 @@ public final class NamespaceSet implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         requireOpen("start");
         NamespaceThread.checkNotInside();
-        boolean launcher = processOnly.length > 0 || options.needsLauncher();
+        boolean launcher = processOnly.length > 0 || options.needsLauncher()
+                // posix_spawn gives one errno for a failed chdir and a failed exec; the launcher tells them apart
+                || builder.directory() != null && LauncherFile.unavailable() == null;
         if (launcher) {
             String unavailable = LauncherFile.unavailable();
             if (unavailable != null) {

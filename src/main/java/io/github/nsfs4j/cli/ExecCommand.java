@@ -49,7 +49,8 @@ final class ExecCommand implements Command {
         return """
                 Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
                                  [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
-                                 [--preserve-credentials] [--] COMMAND [ARG...]
+                                 [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR]
+                                 [--] COMMAND [ARG...]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
@@ -75,6 +76,11 @@ final class ExecCommand implements Command {
                                     (default 0 with a user namespace)
                       --preserve-credentials
                                     keep nsfs's uid, gid and groups after entering a user namespace
+                  -r, --root[=DIR]  COMMAND's root directory: DIR of nsfs's file tree, or the
+                                    target's root (/proc/PID/root) without DIR
+                  -w, --wd[=DIR]    COMMAND's working directory: DIR of nsfs's file tree, or the
+                                    target's (/proc/PID/cwd) without DIR
+                  -W, --wdns DIR    COMMAND's working directory, in the entered file tree
                   -h, --help        show this help
 
                 User and time namespaces cannot be joined by a multithreaded program such as
@@ -110,7 +116,8 @@ final class ExecCommand implements Command {
                 .optional("--net", "-n").optional("--uts", "-u").optional("--ipc", "-i")
                 .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
                 .optional("--user", "-U").optional("--time", "-T")
-                .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials");
+                .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
+                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W");
     }
 
     @Override
@@ -124,7 +131,7 @@ final class ExecCommand implements Command {
      * or all of them, and the namespaces named by a file ({@code --net=FILE}, {@code -nFILE}).
      */
     private record Request(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
-            ProcessOptions options, List<String> command) {}
+            ProcessOptions options, String directory, List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -148,7 +155,17 @@ final class ExecCommand implements Command {
             Process process;
             try {
                 process = start(request);
-            } catch (NoSuchFileException e) {
+            } catch (FileSystemException e) {
+                if (!request.command().getFirst().equals(e.getFile())) {
+                    // a directory (-r, -w, -W) that cannot be entered: nsfs failed before COMMAND
+                    err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
+                    return FAILED;
+                }
+                if (!(e instanceof NoSuchFileException)) {
+                    err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": cannot run it: "
+                            + e.getReason()));
+                    return CANNOT_RUN;
+                }
                 // COMMAND's name is the user's bytes: escaped, so it cannot move the terminal's cursor
                 err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": command not found"
                         + (request.types().contains(NamespaceType.MNT) || request.files().containsKey(NamespaceType.MNT)
@@ -157,10 +174,6 @@ final class ExecCommand implements Command {
             } catch (NamespaceException e) {
                 err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
                 return FAILED;
-            } catch (FileSystemException e) {
-                err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": cannot run it: "
-                        + e.getReason()));
-                return CANNOT_RUN;
             } catch (IOException | RuntimeException e) {
                 err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));
                 return FAILED;
@@ -187,6 +200,9 @@ final class ExecCommand implements Command {
 
     private static Process start(Request request) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(request.command()).inheritIO();
+        if (request.directory() != null) {
+            builder.directory(new java.io.File(request.directory())); // resolved after entering: nsenter's --wdns
+        }
         if (request.files().isEmpty()) {
             // -a: every type that differs from nsfs's own, user and time included
             try (Pidfd target = Pidfd.open(request.pid());
@@ -291,7 +307,34 @@ final class ExecCommand implements Command {
         if (parsed.has("--preserve-credentials")) {
             options.preserveCredentials();
         }
-        return new Request(pid, types, files, all, options, List.copyOf(command));
+        // -r and -w alone take the target's own root and working directory, as nsenter does
+        if (parsed.has("--root")) {
+            options.root(directory(parsed.values("--root").getLast(), pid, "root", "--root"));
+        }
+        if (parsed.has("--wd")) {
+            options.workingDirectory(directory(parsed.values("--wd").getLast(), pid, "cwd", "--wd"));
+        }
+        List<String> wdns = parsed.values("--wdns");
+        if (parsed.has("--wd") && !wdns.isEmpty()) {
+            throw CliException.usage("--wd and --wdns exclude each other, as in nsenter; see 'nsfs exec --help'");
+        }
+        return new Request(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(),
+                List.copyOf(command));
+    }
+
+    /** DIR as given, or, for the option alone, {@code /proc/PID/root} or {@code /proc/PID/cwd} of the target. */
+    private static Path directory(String value, int pid, String procLink, String option) {
+        if (value != null) {
+            if (value.isEmpty()) {
+                throw CliException.usage("an empty directory for " + option + "; see 'nsfs exec --help'");
+            }
+            return Path.of(value);
+        }
+        if (pid == 0) {
+            throw CliException.usage(option + " without a directory takes the target's: give -t PID; see"
+                    + " 'nsfs exec --help'");
+        }
+        return Path.of("/proc", Integer.toString(pid), procLink);
     }
 
     private static boolean digits(String value) {

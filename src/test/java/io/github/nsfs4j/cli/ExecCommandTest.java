@@ -210,6 +210,40 @@ class ExecCommandTest {
         }
     }
 
+    /**
+     * -r, -w and -W as nsenter gives them: the target's root and working directory without a
+     * DIR, a DIR of nsfs's file tree, or (-W) a directory of the entered tree; each compared
+     * with nsenter on the same options. -w and -W exclude each other, as in nsenter; a
+     * directory that cannot be entered fails before COMMAND, naming the directory.
+     */
+    @Test
+    void rootAndWorkingDirectoriesAsNsenterSetsThem(@TempDir Path dir) throws Exception {
+        Unshared.requireCommand("nsenter");
+        Path out = dir.resolve("out");
+        for (List<String> options : List.of(List.of("-m", "-W", "/proc/sys"), List.of("-m", "-r", "-w"),
+                List.of("-n", "-w/usr/lib"), List.of("-n", "--wdns=/usr/lib"), List.of("-m", "-r/", "-W/etc"))) {
+            List<String> argv = new ArrayList<>(List.of("exec", "-t", pid()));
+            argv.addAll(options);
+            argv.addAll(List.of("--", "sh", "-c", "pwd -P > " + out));
+            CliRun r = CliRun.of(argv.toArray());
+            assertEquals(0, r.status(), r::toString);
+            List<String> ours = Files.readAllLines(out);
+            List<String> nsenter = new ArrayList<>(List.of("nsenter", "-t", pid()));
+            nsenter.addAll(options);
+            nsenter.addAll(argv.subList(argv.indexOf("--") + 1, argv.size()));
+            Commands.Result theirs = Commands.run(nsenter);
+            assertEquals(0, theirs.exitCode(), theirs.toString());
+            assertEquals(Files.readAllLines(out), ours, "nsenter " + options + " starts in the same directory");
+        }
+        CliRun both = CliRun.of("exec", "-t", pid(), "-n", "-w", "-W/", "--", "true").assertFailure(125);
+        assertTrue(both.err().contains("exclude each other"), both::toString);
+        CliRun noTarget = CliRun.of("exec", "--net=/proc/self/ns/net", "-r", "--", "true").assertFailure(125);
+        assertTrue(noTarget.err().contains("-t PID"), noTarget::toString);
+        CliRun missing = CliRun.of("exec", "-t", pid(), "-m", "-W", "/nsfs4j-no-such-dir", "--", "true");
+        assertEquals(125, missing.status(), missing::toString);
+        assertTrue(missing.err().contains("/nsfs4j-no-such-dir"), missing::toString);
+    }
+
     /** User and time namespaces are entered, as nsenter enters them (through nsfs4j's launcher). */
     @Test
     void userAndTimeAreEntered(@TempDir Path dir) throws Exception {
