@@ -278,8 +278,12 @@ class ExecCommandTest {
             Path got = tmp.resolve("got-" + signal);
             String script = "trap 'echo " + signal + " > " + got + "; kill $child; exit 7' " + signal
                     + "; sleep 1000 & child=$!; echo $$ > " + ready + ".tmp; mv " + ready + ".tmp " + ready + "; wait";
-            Process nsfs = new ProcessBuilder(java, "-jar", jar.toString(), "exec", "-t", pid(), "-n", "--", "sh", "-c",
-                    script).redirectErrorStream(true).redirectOutput(tmp.resolve("out-" + signal).toFile()).start();
+            // a JVM started in the background of a script (mvn under nohup or '&') has HUP, INT and QUIT
+            // ignored, and an ignored signal stays ignored through exec, for nsfs and COMMAND alike (as for
+            // nsenter): env gives them back their defaults, so that the test sees what a terminal's user sees
+            Process nsfs = new ProcessBuilder("env", "--default-signal=HUP,INT,TERM", java, "-jar", jar.toString(),
+                    "exec", "-t", pid(), "-n", "--", "sh", "-c", script).redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("out-" + signal).toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(ready) && nsfs.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
