@@ -105,8 +105,12 @@ class KernelEnterTest {
 
     /** The command's links of the launcher's types. */
     private static final String LINKS = "for t in user time mnt pid; do readlink /proc/self/ns/$t; done; ";
-    /** Then {@code NSpid} from its own status: grep becomes the command's process (/proc/$$ would be the host's). */
-    private static final String NSPID = "exec grep NSpid /proc/self/status";
+    /**
+     * Then {@code NSpid} from its own status, read by a shell that the command's process becomes
+     * (/proc/$$ would be the host's), with builtins only: a guest's root filesystem may have no grep.
+     */
+    private static final String NSPID = "exec sh -c 'while IFS= read -r l; do case $l in NSpid*) echo \"$l\";;"
+            + " esac; done < /proc/self/status'";
 
     /**
      * A process in user, time, mnt and pid namespaces, started by root through nsfs4j's launcher
