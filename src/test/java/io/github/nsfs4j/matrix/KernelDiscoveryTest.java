@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -238,9 +240,11 @@ class KernelDiscoveryTest {
                     + " syscall(" + setns + ", fileno($o), 0x40000000) == 0 or die \"setns: $!\"; close $o;"
                     + " $| = 1; print 'netns ', $st[1], ' fd ', fileno(S), \"\\n\"; print \"ready\\n\"; sleep 100000";
             try (Unshared holder = Unshared.builder().start(List.of("perl", "-e", script))) {
-                String[] words = holder.output().trim().split(" ");
-                long inode = Long.parseLong(words[1]);
-                int fd = Integer.parseInt(words[3]);
+                // The output holds stderr too: perl warns when the guest's root has no locale data.
+                Matcher line = Pattern.compile("(?m)^netns (\\d+) fd (\\d+)$").matcher(holder.output());
+                assertTrue(line.find(), () -> "no 'netns INODE fd FD' line in: " + holder.output());
+                long inode = Long.parseLong(line.group(1));
+                int fd = Integer.parseInt(line.group(2));
                 int pid = holder.leafPid();
                 String ref = "net:" + pid + ":" + fd;
                 assertEquals(0, Proc.processesIn("net", inode), "no process is in it: only the socket keeps it");
