@@ -412,7 +412,7 @@ public final class NamespaceSet implements AutoCloseable {
             closed |= 1 << s.ordinal();
         }
         return new ProcessStart.Options(o.uid(), o.gid(), o.preservesCredentials(), o.root(), o.workingDirectory(),
-                closed);
+                closed, o.argv0());
     }
 
     /** Every namespace of the set in nsenter's order: user, cgroup, ipc, uts, net, pid, mnt, time. */

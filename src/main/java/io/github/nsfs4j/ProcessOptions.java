@@ -51,6 +51,7 @@ public final class ProcessOptions {
     private Path root;
     private Path workingDirectory;
     private final EnumSet<Stream> closed = EnumSet.noneOf(Stream.class);
+    private String argv0;
 
     /** No options: the process is set up as its builder says (uid and gid 0 after entering a user namespace). */
     public ProcessOptions() {}
@@ -128,6 +129,34 @@ public final class ProcessOptions {
             closed.add(Objects.requireNonNull(s, "a stream is null"));
         }
         return this;
+    }
+
+    /**
+     * The name the process gets as its {@code argv[0]} in place of the builder's first element,
+     * which stays the program that is run (looked up as always): a login shell, for example,
+     * is {@code /bin/bash} run with {@code -bash}, as nsenter starts {@code $SHELL} when it is
+     * given no command.
+     *
+     * @param name the name; not empty, no NUL
+     * @return this
+     * @throws IllegalArgumentException if empty or with a NUL character
+     */
+    public ProcessOptions argv0(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("argv0 must be a non-empty name without NUL, got '" + name + "'");
+        }
+        this.argv0 = name;
+        return this;
+    }
+
+    /**
+     * The process's {@code argv[0]}.
+     *
+     * @return the name set by {@link #argv0(String)}, or null: the builder's first element
+     */
+    public String argv0() {
+        return argv0;
     }
 
     /**
@@ -222,6 +251,10 @@ public final class ProcessOptions {
         }
         if (!closed.isEmpty()) {
             sb.append(sep).append("closed=").append(closed);
+            sep = ", ";
+        }
+        if (argv0 != null) {
+            sb.append(sep).append("argv0=").append(argv0);
         }
         return sb.append(']').toString();
     }

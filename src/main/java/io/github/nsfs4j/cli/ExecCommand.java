@@ -21,7 +21,7 @@ import io.github.nsfs4j.ProcessOptions;
 
 /**
  * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [-S UID] [-G GID]
- * [--preserve-credentials] -- COMMAND [ARG...]}: runs
+ * [--preserve-credentials] [-- COMMAND [ARG...]]}: runs
  * COMMAND in namespaces of process PID, as {@code nsenter} does, from the JVM (through
  * {@link NamespaceSet#start}). Its options end at {@code --} or at the first operand, as
  * nsenter's do, so COMMAND's own options are never taken for ours.
@@ -50,10 +50,11 @@ final class ExecCommand implements Command {
                 Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
                                  [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
                                  [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR]
-                                 [--] COMMAND [ARG...]
+                                 [--] [COMMAND [ARG...]]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
-                JVM. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
+                JVM. Without COMMAND, $SHELL (else /bin/sh) runs as a login shell, as nsenter
+                runs it. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
                 already nsfs's own is skipped. Each type option may name a namespace file
                 instead, as nsenter's do (--net=FILE, or -nFILE attached): a bind mount such as
                 /run/netns/NAME, /proc/PID/ns/net, /proc/PID/fd/N; -t is then needed only for
@@ -292,10 +293,16 @@ final class ExecCommand implements Command {
         }
         int pid = targets.isEmpty() ? 0 : pid(targets.getLast());
         List<String> command = parsed.operands();
-        if (command.isEmpty()) {
-            throw CliException.usage("give the command to run after --; see 'nsfs exec --help'");
-        }
         ProcessOptions options = new ProcessOptions();
+        if (command.isEmpty()) {
+            // no COMMAND: $SHELL (else /bin/sh) as a login shell, argv[0] "-NAME", as nsenter runs it
+            String shell = System.getenv("SHELL");
+            if (shell == null) {
+                shell = "/bin/sh";
+            }
+            command = List.of(shell);
+            options.argv0("-" + shell.substring(shell.lastIndexOf('/') + 1));
+        }
         List<String> uid = parsed.values("--setuid");
         if (!uid.isEmpty()) {
             options.uid(id(uid.getLast(), "uid", "--setuid"));

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.nsfs4j.testing.Commands;
+import io.github.nsfs4j.testing.LsnsRelease;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
 
@@ -72,7 +73,7 @@ class ExecCommandTest {
         long gone = Proc.pidMax() - 1; // no process has it: pids are handed out from low numbers
         for (List<String> args : List.of(List.of("exec", "-t", Long.toString(gone), "-n", "--", "true"),
                 List.of("exec", "-n", "--", "true"), List.of("exec", "-t", pid(), "--", "true"),
-                List.of("exec", "-t", pid(), "-n"), List.of("exec", "-t", "x", "-n", "--", "true"),
+List.of("exec", "-t", "x", "-n", "--", "true"),
                 List.of("exec", "-t", pid(), "-n", "-z", "--", "true"), List.of("--json", "exec", "-t", pid(), "-n",
                         "--", "true"))) {
             CliRun.of(args.toArray()).assertFailure(125);
@@ -296,6 +297,54 @@ class ExecCommandTest {
             assertEquals(7, nsfs.exitValue(), "COMMAND's status: " + Files.readString(tmp.resolve("out-" + signal)));
             assertEquals(signal + "\n", Files.readString(got), "COMMAND got the signal");
             assertFalse(ProcessHandle.of(command).map(ProcessHandle::isAlive).orElse(false), "COMMAND has ended");
+        }
+    }
+
+    /** nsfs exec through the jar, or (nsenter) util-linux 2.41's nsenter, with SHELL set or unset and a script on stdin. */
+    private static Commands.Result runWith(Path jar, boolean nsenter, String shell, String stdin, String... args)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(nsenter ? LsnsRelease.nsenter(args) : List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        if (!nsenter) {
+            cmd.add("exec");
+            cmd.addAll(List.of(args));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (shell == null) {
+            pb.environment().remove("SHELL");
+        } else {
+            pb.environment().put("SHELL", shell);
+        }
+        Path in = Files.createTempFile("nsfs4j-stdin", ".sh");
+        try {
+            Files.writeString(in, stdin);
+            Process p = pb.redirectInput(in.toFile()).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes());
+            String err = new String(p.getErrorStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), cmd + " did not end");
+            return new Commands.Result(cmd, p.exitValue(), out, err);
+        } finally {
+            Files.delete(in);
+        }
+    }
+
+    /** No COMMAND: $SHELL, else /bin/sh, as a login shell ("-sh" as $0), as nsenter 2.41 runs it. */
+    @Test
+    void noCommandRunsTheShellAsNsenterDoes(@TempDir Path tmp) throws Exception {
+        Path jar = TestJar.build(tmp.resolve("jar"));
+        String script = "echo \"$0\"; readlink /proc/$$/ns/net; case $- in *i*) echo interactive;; esac\n";
+        for (String shell : java.util.Arrays.asList("/bin/sh", null, "/bin/bash", "/nsfs4j/no-such-shell")) {
+            Commands.Result expected = runWith(jar, true, shell, script, "-t", pid(), "-n");
+            Commands.Result actual = runWith(jar, false, shell, script, "-t", pid(), "-n");
+            assertEquals(expected.exitCode(), actual.exitCode(), "SHELL=" + shell + ": " + expected + " / " + actual);
+            assertEquals(expected.stdout(), actual.stdout(), "SHELL=" + shell);
+            if (expected.exitCode() == 0) {
+                assertEquals("", actual.stderr(), actual::toString);
+                assertTrue(actual.stdout().contains(Proc.nsLink(container.leafPid(), "net")), actual::toString);
+            } else {
+                assertTrue(actual.stderr().contains("/nsfs4j/no-such-shell: command not found"), actual::toString);
+            }
         }
     }
 

@@ -69,10 +69,20 @@ public final class LsnsRelease {
 
     /** The command line that runs Debian 13's lsns with {@code options}, through its own loader. */
     public static List<String> command(String... options) {
+        return tool("lsns", options);
+    }
+
+    /** The command line that runs Debian 13's nsenter (util-linux 2.41) with {@code options}, through its own loader. */
+    public static List<String> nsenter(String... options) {
+        return tool("nsenter", options);
+    }
+
+    /** Debian 13's {@code /usr/bin/NAME} of util-linux with {@code options}, through its own loader. */
+    private static List<String> tool(String name, String... options) {
         Path tree = root();
         Path lib = tree.resolve("usr/lib/x86_64-linux-gnu");
         List<String> cmd = new ArrayList<>(List.of(lib.resolve("ld-linux-x86-64.so.2").toString(), "--library-path",
-                lib.toString(), tree.resolve("usr/bin/lsns").toString()));
+                lib.toString(), tree.resolve("usr/bin/" + name).toString()));
         cmd.addAll(List.of(options));
         return cmd;
     }

@@ -67,11 +67,12 @@ public final class ProcessStart implements AutoCloseable {
      * @param root a directory of the JVM's file tree to chroot to after entering, or null
      * @param workingDirectory a directory of the JVM's file tree to make the working directory, or null
      * @param closedStreams bits 0 to 2: standard streams the command gets closed
+     * @param argv0 the command's argv[0] in place of the program's name (still the file run), or null
      */
     public record Options(long uid, long gid, boolean preserveCredentials, Path root, Path workingDirectory,
-            int closedStreams) {
+            int closedStreams, String argv0) {
         /** Nothing beyond the builder. */
-        public static final Options NONE = new Options(-1, -1, false, null, null, 0);
+        public static final Options NONE = new Options(-1, -1, false, null, null, 0, null);
 
         /** Whether only the launcher can do it (posix_spawn has no setuid, chroot or fchdir). */
         public boolean needsLauncher() {
@@ -102,6 +103,9 @@ public final class ProcessStart implements AutoCloseable {
     private ProcessStart(List<String> command, ProcessBuilder builder, Options options) {
         this.program = command.get(0);
         this.argv = bytes(command);
+        if (options.argv0() != null) {
+            this.argv[0] = LibC.pathBytes(options.argv0()); // the file run is still program
+        }
         this.envp = environment(builder.environment());
         this.directory = builder.directory() == null ? null : LibC.pathBytes(builder.directory().getPath());
         this.options = options;
@@ -350,7 +354,7 @@ public final class ProcessStart implements AutoCloseable {
                     }
                     MemorySegment pid = arena.allocate(JAVA_INT);
                     MemorySegment cArgv = cStrings(arena, argv);
-                    rc = PosixSpawn.posix_spawnp(pid, cArgv.getAtIndex(ADDRESS, 0), actions, attr, cArgv,
+                    rc = PosixSpawn.posix_spawnp(pid, cString(arena, LibC.pathBytes(program)), actions, attr, cArgv,
                             cStrings(arena, envp));
                     return rc < 0 ? rc : pid.get(JAVA_INT, 0);
                 } finally {
