@@ -4,6 +4,7 @@ import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.PidFile;
 import io.github.nsfs4j.kernel.NamespaceType;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 
@@ -190,6 +191,36 @@ public final class Pidfd implements AutoCloseable {
             throw Failures.of(f);
         }
         return result;
+    }
+
+    /**
+     * The process's environment ({@code /proc/<pid>/environ}: as it started, or as it last
+     * rewrote it), in order; read, then checked on the pidfd, so that it is this process's.
+     * It is what nsenter's {@code --env} gives its command; to start a process with it:
+     *
+     * <pre>{@code
+     * ProcessBuilder pb = new ProcessBuilder("env");
+     * pb.environment().clear();
+     * pb.environment().putAll(target.environment());   // nsenter -e
+     * set.start(pb, new ProcessOptions());
+     * }</pre>
+     *
+     * Entries are decoded as the JVM decodes file names; one without {@code =} or with an empty
+     * name is left out, and a name given twice keeps its first value.
+     *
+     * @return a new, modifiable map
+     * @throws NoSuchNamespaceException if the process has exited
+     * @throws NamespaceAccessDeniedException if the caller may not read it (another user's
+     *         process: the kernel asks for ptrace read access)
+     * @throws ClosedNamespaceException if the pidfd is closed
+     * @throws NamespaceException for any other failure
+     */
+    public Map<String, String> environment() throws NamespaceException {
+        try {
+            return file.environment();
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
     }
 
     /**

@@ -28,6 +28,11 @@ import java.util.Set;
  * {@link ProcessBuilder#directory()} is resolved after entering, in the new tree (nsenter's
  * {@code --wdns}), after the working directory if both are given.
  *
+ * <p>Environment: the builder's {@link ProcessBuilder#environment()}, as always. nsenter's
+ * {@code --env} (the target's environment instead of the caller's) is
+ * {@code pb.environment().clear(); pb.environment().putAll(pidfd.environment());}
+ * ({@link Pidfd#environment()}).
+ *
  * <p>Everything here but {@link #close} is done by nsfs4j's launcher (docs/design.md); where it
  * cannot run, such options are refused ({@link EntryRefusedException.Reason#LAUNCHER_UNAVAILABLE}).
  */

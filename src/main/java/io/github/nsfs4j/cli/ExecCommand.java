@@ -49,7 +49,7 @@ final class ExecCommand implements Command {
         return """
                 Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
                                  [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
-                                 [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR]
+                                 [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR] [-e]
                                  [--] [COMMAND [ARG...]]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
@@ -82,6 +82,8 @@ final class ExecCommand implements Command {
                   -w, --wd[=DIR]    COMMAND's working directory: DIR of nsfs's file tree, or the
                                     target's (/proc/PID/cwd) without DIR
                   -W, --wdns DIR    COMMAND's working directory, in the entered file tree
+                  -e, --env         COMMAND's environment is the target's (/proc/PID/environ),
+                                    not nsfs's (COMMAND is still looked up on nsfs's PATH)
                   -h, --help        show this help
 
                 User and time namespaces cannot be joined by a multithreaded program such as
@@ -118,7 +120,7 @@ final class ExecCommand implements Command {
                 .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
                 .optional("--user", "-U").optional("--time", "-T")
                 .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
-                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W");
+                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e");
     }
 
     @Override
@@ -132,7 +134,7 @@ final class ExecCommand implements Command {
      * or all of them, and the namespaces named by a file ({@code --net=FILE}, {@code -nFILE}).
      */
     private record Request(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
-            ProcessOptions options, String directory, List<String> command) {}
+            ProcessOptions options, String directory, boolean env, List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -204,40 +206,45 @@ final class ExecCommand implements Command {
         if (request.directory() != null) {
             builder.directory(new java.io.File(request.directory())); // resolved after entering: nsenter's --wdns
         }
-        if (request.files().isEmpty()) {
-            // -a: every type that differs from nsfs's own, user and time included
-            try (Pidfd target = Pidfd.open(request.pid());
-                    NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
-                            : NamespaceSet.of(target, request.types())) {
-                return set.start(builder, request.options());
+        try (Pidfd target = request.pid() > 0 ? Pidfd.open(request.pid()) : null) {
+            if (request.env()) {
+                // -e: the target's environment instead of nsfs's, read before entering, as nsenter does
+                Map<String, String> env = builder.environment();
+                env.clear();
+                env.putAll(target.environment());
             }
-        }
-        List<Namespace> chosen = new ArrayList<>();
-        try {
-            for (Map.Entry<NamespaceType, String> e : request.files().entrySet()) {
-                Namespace ns = Namespace.open(Path.of(e.getValue()));
-                chosen.add(ns);
-                if (ns.type() != e.getKey()) {
-                    throw CliException.usage(e.getValue() + " is " + article(ns.type()) + " namespace, not "
-                            + article(e.getKey()) + " one; see 'nsfs exec --help'");
+            if (request.files().isEmpty()) {
+                // -a: every type that differs from nsfs's own, user and time included
+                try (NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
+                        : NamespaceSet.of(target, request.types())) {
+                    return set.start(builder, request.options());
                 }
             }
-            if (request.pid() > 0) {
-                try (Pidfd target = Pidfd.open(request.pid())) {
+            List<Namespace> chosen = new ArrayList<>();
+            try {
+                for (Map.Entry<NamespaceType, String> e : request.files().entrySet()) {
+                    Namespace ns = Namespace.open(Path.of(e.getValue()));
+                    chosen.add(ns);
+                    if (ns.type() != e.getKey()) {
+                        throw CliException.usage(e.getValue() + " is " + article(ns.type()) + " namespace, not "
+                                + article(e.getKey()) + " one; see 'nsfs exec --help'");
+                    }
+                }
+                if (target != null) {
                     for (NamespaceType type : request.all() ? EnumSet.allOf(NamespaceType.class) : request.types()) {
                         if (!request.files().containsKey(type)) {
                             chosen.add(target.namespace(type));
                         }
                     }
                 }
-            }
-            // a namespace that is nsfs's own is skipped, as with -t alone
-            try (NamespaceSet set = NamespaceSet.of(chosen)) {
-                return set.start(builder, request.options());
-            }
-        } finally {
-            for (Namespace ns : chosen) {
-                ns.close();
+                // a namespace that is nsfs's own is skipped, as with -t alone
+                try (NamespaceSet set = NamespaceSet.of(chosen)) {
+                    return set.start(builder, request.options());
+                }
+            } finally {
+                for (Namespace ns : chosen) {
+                    ns.close();
+                }
             }
         }
     }
@@ -325,7 +332,11 @@ final class ExecCommand implements Command {
         if (parsed.has("--wd") && !wdns.isEmpty()) {
             throw CliException.usage("--wd and --wdns exclude each other, as in nsenter; see 'nsfs exec --help'");
         }
-        return new Request(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(),
+        boolean env = parsed.has("--env");
+        if (env && pid == 0) {
+            throw CliException.usage("--env takes the target's environment: give -t PID; see 'nsfs exec --help'");
+        }
+        return new Request(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(), env,
                 List.copyOf(command));
     }
 

@@ -7,10 +7,15 @@ import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.PidfdIoctl;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -156,6 +161,55 @@ public final class PidFile implements AutoCloseable {
         throw Failure.of(Failure.Kind.GONE, "open", NamespaceFiles.procPath(pid, type), 0, isAlive()
                 ? "no thread of the process shows its namespaces in /proc (is /proc the caller's?)"
                 : "the process exited while its namespace was being opened");
+    }
+
+    /**
+     * The process's environment as it was when it started or last changed its own
+     * ({@code /proc/PID/environ}, read O_CLOEXEC), what nsenter's {@code --env} gives COMMAND:
+     * each {@code NAME=VALUE} entry in order, decoded as the JVM decodes file names; an entry
+     * without {@code =} or with an empty name is left out; a name given twice keeps its first
+     * value. The pidfd is checked after the read, so the answer is this process's.
+     */
+    public Map<String, String> environment() throws Failure {
+        String path = "/proc/" + pid + "/environ";
+        int fd = LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC);
+        if (fd < 0) {
+            throw Failure.errno("open", path, -fd, "cannot read the process's environment");
+        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(8192);
+            for (;;) {
+                long n = LibC.read(fd, buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw Failure.errno("read", path, (int) -n, "cannot read the process's environment");
+                }
+                if (n == 0) {
+                    break;
+                }
+                raw.write(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), 0, (int) n);
+            }
+        } finally {
+            LibC.close(fd);
+        }
+        requireAlive();
+        Map<String, String> env = new LinkedHashMap<>();
+        byte[] bytes = raw.toByteArray();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == 0) {
+                String entry = new String(bytes, start, i - start, LibC.PATH_CHARSET);
+                int eq = entry.indexOf('=');
+                if (eq > 0) {
+                    env.putIfAbsent(entry.substring(0, eq), entry.substring(eq + 1));
+                }
+                start = i + 1;
+            }
+        }
+        return env;
     }
 
     /** {@code pidfd:1234}, with a mark when closed. */

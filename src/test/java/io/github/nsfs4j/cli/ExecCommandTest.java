@@ -348,6 +348,48 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         }
     }
 
+    /**
+     * -e: COMMAND's environment is the target's (/proc/PID/environ), as util-linux 2.41's
+     * nsenter gives it (sorted: the JDK keeps the environment in a hash map), with -t alone
+     * and with a namespace named by a file; the library's Pidfd.environment() is that file's
+     * entries; -e without -t is a usage error, as in nsenter.
+     */
+    @Test
+    void envIsTheTargetsAsNsenterGivesIt(@TempDir Path tmp) throws Exception {
+        Unshared.require(Proc.euid() == 0, "unshare --net: needs root");
+        Path jar = TestJar.build(tmp.resolve("jar"));
+        Process target = new ProcessBuilder("unshare", "--net", "--", "env", "-i", "FOO=target", "BAR=two words",
+                "EMPTY=", "PATH=/usr/bin:/bin", "sleep", "1000").start();
+        try {
+            String tpid = Long.toString(target.pid());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(Path.of("/proc", tpid, "environ")).contains("FOO=target")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            try (io.github.nsfs4j.Pidfd pidfd = io.github.nsfs4j.Pidfd.open((int) target.pid())) {
+                assertEquals(Map.of("FOO", "target", "BAR", "two words", "EMPTY", "", "PATH", "/usr/bin:/bin"),
+                        pidfd.environment());
+            }
+            Commands.Result expected = runWith(jar, true, "/bin/sh", "", "-t", tpid, "-n", "-e", "--", "/usr/bin/env");
+            assertEquals(0, expected.exitCode(), expected.toString());
+            for (List<String> args : List.of(List.of("-t", tpid, "-n", "-e"), List.of("-t", tpid,
+                    "--net=/proc/" + tpid + "/ns/net", "--env"))) {
+                List<String> all = new ArrayList<>(args);
+                all.addAll(List.of("--", "/usr/bin/env"));
+                Commands.Result actual = runWith(jar, false, "/bin/sh", "", all.toArray(String[]::new));
+                assertEquals(0, actual.exitCode(), actual.toString());
+                assertEquals(expected.stdout().lines().sorted().toList(), actual.stdout().lines().sorted().toList(),
+                        String.valueOf(args));
+                assertEquals("", actual.stderr(), actual::toString);
+            }
+            CliRun.of("exec", "--net=/proc/" + tpid + "/ns/net", "-e", "--", "true").assertFailure(125);
+        } finally {
+            target.destroyForcibly();
+            target.waitFor();
+        }
+    }
+
     /** Through the jar: -p and -m as the contract says (NSpid inside, the mount namespace's root as cwd). */
     @Test
     void throughJavaJar(@TempDir Path tmp) throws Exception {
