@@ -34,9 +34,13 @@ public final class Pidfd implements AutoCloseable {
     }
 
     /**
-     * Opens a pidfd on a process of the caller's pid namespace.
+     * Opens a pidfd on a process of the caller's pid namespace, or on a thread: a thread id
+     * (not a thread group's leader, for which pidfd_open(2) answers ENOENT) is held by a
+     * thread's pidfd ({@code PIDFD_THREAD}, Linux 6.9), as nsenter's {@code -t} takes it; the
+     * namespaces are then that thread's ({@code /proc/<tid>/ns}), and {@link #isAlive} is
+     * whether that thread runs.
      *
-     * @param pid the process's pid in the caller's pid namespace
+     * @param pid the process's pid, or a thread's id, in the caller's pid namespace
      * @return a new pidfd the caller owns
      * @throws IllegalArgumentException if {@code pid} is not positive
      * @throws NoSuchNamespaceException if there is no such process

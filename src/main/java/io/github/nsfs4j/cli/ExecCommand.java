@@ -61,7 +61,8 @@ final class ExecCommand implements Command {
                 the types given without one.
 
                 Options:
-                  -t, --target PID  the process whose namespaces to enter
+                  -t, --target PID  the process whose namespaces to enter (or a thread id: that
+                                    thread's namespaces)
                   -n, --net         its network namespace
                   -u, --uts         its UTS namespace (host and domain name)
                   -i, --ipc         its IPC namespace

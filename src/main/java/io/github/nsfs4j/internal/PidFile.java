@@ -26,10 +26,13 @@ import java.util.function.IntUnaryOperator;
 public final class PidFile implements AutoCloseable {
     private final FdGuard fd;
     private final int pid;
+    /** Held with PIDFD_THREAD: pid is a thread id, its namespaces are that thread's. */
+    private final boolean thread;
 
-    private PidFile(int fd, int pid) {
+    private PidFile(int fd, int pid, boolean thread) {
         this.fd = new FdGuard(fd, this);
         this.pid = pid;
+        this.thread = thread;
     }
 
     /** pidfd_open(2) of a process of the caller's pid namespace. */
@@ -39,10 +42,21 @@ public final class PidFile implements AutoCloseable {
         }
         Downcalls.requireNativeAccess();
         int fd = LibC.pidfd_open(pid, 0);
+        if (fd == -Errno.ENOENT || fd == -Errno.EINVAL) {
+            // not a thread group leader: a thread id, as nsenter -t takes it; held by a thread's
+            // pidfd (PIDFD_THREAD, Linux 6.9), so that its namespaces are that thread's
+            int threadFd = LibC.pidfd_open(pid, Constants.PIDFD_THREAD);
+            if (threadFd >= 0) {
+                return new PidFile(threadFd, pid, true);
+            }
+            throw Failure.errno("pidfd_open", "process " + pid, -fd, -threadFd == Errno.EINVAL
+                    ? "it is a thread id, not a process id: holding a thread needs Linux 6.9 (PIDFD_THREAD)"
+                    : "cannot open a pidfd");
+        }
         if (fd < 0) {
             throw Failure.errno("pidfd_open", "process " + pid, -fd, "cannot open a pidfd");
         }
-        return new PidFile(fd, pid);
+        return new PidFile(fd, pid, false);
     }
 
     public int pid() {
@@ -127,7 +141,8 @@ public final class PidFile implements AutoCloseable {
         List<Path> links = new ArrayList<>();
         links.add(dir.resolve("ns").resolve(type.procName()));
         try {
-            for (int tid : Procfs.numericEntries(dir.resolve("task"))) {
+            // a thread's own namespaces only: its group's other threads may be elsewhere
+            for (int tid : thread ? new int[0] : Procfs.numericEntries(dir.resolve("task"))) {
                 if (tid != pid) {
                     links.add(dir.resolve("task").resolve(Integer.toString(tid)).resolve("ns").resolve(type.procName()));
                 }

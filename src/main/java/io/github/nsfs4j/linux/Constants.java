@@ -26,6 +26,8 @@ public final class Constants {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int FD_CLOEXEC = 1;
     public static final int AT_EMPTY_PATH = 0x1000;
+    /** {@code PIDFD_THREAD} = {@code O_EXCL} ({@code 0200}, Linux 6.9): pidfd_open of a thread, not a process. */
+    public static final int PIDFD_THREAD = 0x80;
 
     // <sys/stat.h>
     public static final int STATX_NLINK = 0x4;

@@ -390,6 +390,86 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         }
     }
 
+    /** A platform thread of this JVM that has joined (setns) the container's net namespace, until closed. */
+    private static final class ThreadInNet implements AutoCloseable {
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CompletableFuture<Integer> tid = new java.util.concurrent.CompletableFuture<>();
+        final Thread thread;
+
+        ThreadInNet(long pid) {
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+                    var lookup = linker.defaultLookup();
+                    var open = linker.downcallHandle(lookup.find("open").orElseThrow(), java.lang.foreign.FunctionDescriptor
+                            .of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
+                                    java.lang.foreign.ValueLayout.JAVA_INT));
+                    var setns = linker.downcallHandle(lookup.find("setns").orElseThrow(), java.lang.foreign
+                            .FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                                    java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
+                    var close = linker.downcallHandle(lookup.find("close").orElseThrow(), java.lang.foreign
+                            .FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                                    java.lang.foreign.ValueLayout.JAVA_INT));
+                    var gettid = linker.downcallHandle(lookup.find("gettid").orElseThrow(), java.lang.foreign
+                            .FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+                    int fd;
+                    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                        fd = (int) open.invokeExact(arena.allocateFrom("/proc/" + pid + "/ns/net"), 0x80000);
+                    }
+                    assertTrue(fd >= 0, "open of the net namespace");
+                    int rc = (int) setns.invokeExact(fd, 0x40000000);
+                    int unused = (int) close.invokeExact(fd);
+                    assertEquals(0, rc, "setns");
+                    tid.complete((int) gettid.invokeExact());
+                    done.await(); // the thread stays in the namespace until closed; it never goes back to a pool
+                } catch (Throwable t) {
+                    tid.completeExceptionally(t);
+                }
+            });
+        }
+
+        int tid() throws Exception {
+            return tid.get(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            done.countDown();
+            thread.join();
+        }
+    }
+
+    /**
+     * -t TID: a thread id (pidfd_open answers ENOENT for one) names that thread's namespaces,
+     * as util-linux 2.41's nsenter takes it: a thread of this JVM in the container's net
+     * namespace, while the JVM's main thread is not; the library's Pidfd.open(TID) the same.
+     */
+    @Test
+    void aThreadIdNamesThatThreadsNamespaces(@TempDir Path tmp) throws Exception {
+        Unshared.require(Proc.euid() == 0, "setns into a net namespace: needs root");
+        Path jar = TestJar.build(tmp.resolve("jar"));
+        String inside = Proc.nsLink(container.leafPid(), "net");
+        try (ThreadInNet t = new ThreadInNet(container.leafPid())) {
+            String tid = Integer.toString(t.tid());
+            assertEquals(inside, Files.readSymbolicLink(Path.of("/proc", tid, "ns", "net")).toString(),
+                    "the kernel's truth: the thread is in the container's net namespace");
+            try (io.github.nsfs4j.Pidfd pidfd = io.github.nsfs4j.Pidfd.open(t.tid());
+                    io.github.nsfs4j.Namespace net = pidfd.namespace(io.github.nsfs4j.kernel.NamespaceType.NET)) {
+                assertTrue(pidfd.isAlive());
+                assertEquals(inside, "net:[" + net.inode() + "]");
+            }
+            Commands.Result expected = runWith(jar, true, "/bin/sh", "", "-t", tid, "-n", "--", "readlink",
+                    "/proc/self/ns/net");
+            assertEquals(0, expected.exitCode(), expected.toString());
+            assertEquals(inside + "\n", expected.stdout());
+            Commands.Result actual = runWith(jar, false, "/bin/sh", "", "-t", tid, "-n", "--", "readlink",
+                    "/proc/self/ns/net");
+            assertEquals(0, actual.exitCode(), actual.toString());
+            assertEquals(expected.stdout(), actual.stdout());
+            assertEquals("", actual.stderr(), actual::toString);
+        }
+    }
+
     /** Through the jar: -p and -m as the contract says (NSpid inside, the mount namespace's root as cwd). */
     @Test
     void throughJavaJar(@TempDir Path tmp) throws Exception {
