@@ -50,7 +50,7 @@ final class ExecCommand implements Command {
                 Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
                                  [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
                                  [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR] [-e]
-                                 [--] [COMMAND [ARG...]]
+                                 [--user-parent] [--] [COMMAND [ARG...]]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. Without COMMAND, $SHELL (else /bin/sh) runs as a login shell, as nsenter
@@ -72,6 +72,8 @@ final class ExecCommand implements Command {
                                     tree, with its root as working directory
                   -U, --user        its user namespace: COMMAND runs as uid and gid 0 in it
                   -T, --time        its time namespace (its clock offsets)
+                      --user-parent the parent of the user namespace (-U's, or the target's
+                                    without -U) instead of it
                   -a, --all         every one of these that differs from nsfs's own
                   -S, --setuid UID  COMMAND's uid after entering (default 0 with a user namespace)
                   -G, --setgid GID  COMMAND's gid after entering, with no supplementary groups
@@ -121,7 +123,7 @@ final class ExecCommand implements Command {
                 .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
                 .optional("--user", "-U").optional("--time", "-T")
                 .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
-                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e");
+                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e").flag("--user-parent");
     }
 
     @Override
@@ -135,7 +137,7 @@ final class ExecCommand implements Command {
      * or all of them, and the namespaces named by a file ({@code --net=FILE}, {@code -nFILE}).
      */
     private record Request(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
-            ProcessOptions options, String directory, boolean env, List<String> command) {}
+            ProcessOptions options, String directory, boolean env, boolean userParent, List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -214,7 +216,7 @@ final class ExecCommand implements Command {
                 env.clear();
                 env.putAll(target.environment());
             }
-            if (request.files().isEmpty()) {
+            if (request.files().isEmpty() && !request.userParent()) {
                 // -a: every type that differs from nsfs's own, user and time included
                 try (NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
                         : NamespaceSet.of(target, request.types())) {
@@ -238,6 +240,9 @@ final class ExecCommand implements Command {
                         }
                     }
                 }
+                if (request.userParent()) {
+                    userParent(chosen);
+                }
                 // a namespace that is nsfs's own is skipped, as with -t alone
                 try (NamespaceSet set = NamespaceSet.of(chosen)) {
                     return set.start(builder, request.options());
@@ -246,6 +251,26 @@ final class ExecCommand implements Command {
                 for (Namespace ns : chosen) {
                     ns.close();
                 }
+            }
+        }
+    }
+
+    /**
+     * --user-parent: the user namespace among {@code chosen} (the file's, else the target's) is
+     * replaced by its parent (NS_GET_PARENT), as nsenter 2.41 replaces it.
+     */
+    private static void userParent(List<Namespace> chosen) throws NamespaceException {
+        for (int i = 0; i < chosen.size(); i++) {
+            if (chosen.get(i) instanceof io.github.nsfs4j.UserNamespace user) {
+                java.util.Optional<io.github.nsfs4j.UserNamespace> parent = user.parent();
+                if (parent.isEmpty()) {
+                    throw CliException.failure("--user-parent: user namespace " + user.inode() + " has no parent"
+                            + " that nsfs can enter (it is the initial user namespace, or its parent is an"
+                            + " ancestor of nsfs's own)");
+                }
+                chosen.set(i, parent.get());
+                user.close();
+                return;
             }
         }
     }
@@ -288,6 +313,10 @@ final class ExecCommand implements Command {
                     files.put(e.getValue(), file);
                 }
             }
+        }
+        boolean userParent = parsed.has("--user-parent");
+        if (userParent && !files.containsKey(NamespaceType.USER)) {
+            types.add(NamespaceType.USER); // the target's user namespace's parent, as nsenter takes it
         }
         boolean all = parsed.has("--all");
         if (!all && types.isEmpty() && files.isEmpty()) {
@@ -338,7 +367,7 @@ final class ExecCommand implements Command {
             throw CliException.usage("--env takes the target's environment: give -t PID; see 'nsfs exec --help'");
         }
         return new Request(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(), env,
-                List.copyOf(command));
+                userParent, List.copyOf(command));
     }
 
     /** DIR as given, or, for the option alone, {@code /proc/PID/root} or {@code /proc/PID/cwd} of the target. */

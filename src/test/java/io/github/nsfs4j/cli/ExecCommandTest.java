@@ -470,6 +470,54 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         }
     }
 
+    /**
+     * --user-parent, as util-linux 2.41's nsenter takes it: the parent (NS_GET_PARENT) of the
+     * user namespace that -U (or --user=FILE) names, or of the target's without -U; a target
+     * in nsfs's own (initial) user namespace has none to enter: a failure in words.
+     */
+    @Test
+    void userParentAsNsenterTakesIt(@TempDir Path tmp) throws Exception {
+        Unshared.require(Proc.euid() == 0, "nested user namespaces entered by root");
+        Path jar = TestJar.build(tmp.resolve("jar"));
+        // user namespace U2 (with a net namespace it owns) inside U1 inside the initial one; no fork: the pid is sleep's
+        Process target = new ProcessBuilder("unshare", "-U", "-r", "--", "unshare", "-U", "-r", "-n", "--",
+                "sleep", "1000").start();
+        try {
+            String tpid = Long.toString(target.pid());
+            String own = Proc.nsLink(ProcessHandle.current().pid(), "user");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Proc.nsLink(target.pid(), "net").equals(Proc.nsLink(ProcessHandle.current().pid(), "net"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String u2 = Proc.nsLink(target.pid(), "user");
+            assertFalse(u2.equals(own), "the target is in a user namespace of its own");
+            String show = "readlink /proc/self/ns/user /proc/self/ns/net";
+            for (List<String> args : List.of(List.of("-t", tpid, "--user-parent"), List.of("-t", tpid, "-n",
+                    "--user-parent"), List.of("-t", tpid, "-U", "-n", "--user-parent"), List.of("-t", tpid,
+                    "--user=/proc/" + tpid + "/ns/user", "--user-parent"))) {
+                List<String> all = new ArrayList<>(args);
+                all.addAll(List.of("--", "sh", "-c", show));
+                Commands.Result expected = runWith(jar, true, "/bin/sh", "", all.toArray(String[]::new));
+                assertEquals(0, expected.exitCode(), expected.toString());
+                String user = expected.stdout().lines().findFirst().orElseThrow();
+                assertFalse(user.equals(u2) || user.equals(own), "nsenter entered U1: " + expected);
+                Commands.Result actual = runWith(jar, false, "/bin/sh", "", all.toArray(String[]::new));
+                assertEquals(0, actual.exitCode(), actual.toString());
+                assertEquals(expected.stdout(), actual.stdout(), String.valueOf(args));
+                assertEquals("", actual.stderr(), actual::toString);
+            }
+            String self = Long.toString(ProcessHandle.current().pid());
+            Commands.Result none = runWith(jar, true, "/bin/sh", "", "-t", self, "--user-parent", "--", "true");
+            assertEquals(1, none.exitCode(), "nsenter fails: the initial user namespace has no parent: " + none);
+            CliRun ours = CliRun.of("exec", "-t", self, "--user-parent", "--", "true").assertFailure(125);
+            assertTrue(ours.err().contains("has no parent"), ours::toString);
+        } finally {
+            target.destroyForcibly();
+            target.waitFor();
+        }
+    }
+
     /** Through the jar: -p and -m as the contract says (NSpid inside, the mount namespace's root as cwd). */
     @Test
     void throughJavaJar(@TempDir Path tmp) throws Exception {
