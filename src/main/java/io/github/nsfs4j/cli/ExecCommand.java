@@ -50,7 +50,7 @@ final class ExecCommand implements Command {
                 Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
                                  [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
                                  [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR] [-e]
-                                 [--user-parent] [--] [COMMAND [ARG...]]
+                                 [--user-parent] [-N FD] [--] [COMMAND [ARG...]]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. Without COMMAND, $SHELL (else /bin/sh) runs as a login shell, as nsenter
@@ -64,6 +64,9 @@ final class ExecCommand implements Command {
                   -t, --target PID  the process whose namespaces to enter (or a thread id: that
                                     thread's namespaces)
                   -n, --net         its network namespace
+                  -N, --net-socket FD
+                                    the network namespace of its socket FD (with -t), as
+                                    nsenter's: even one no process is in
                   -u, --uts         its UTS namespace (host and domain name)
                   -i, --ipc         its IPC namespace
                   -p, --pid         its pid namespace: COMMAND is a process of it (NSpid shows it there)
@@ -123,7 +126,8 @@ final class ExecCommand implements Command {
                 .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
                 .optional("--user", "-U").optional("--time", "-T")
                 .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
-                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e").flag("--user-parent");
+                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e").flag("--user-parent")
+                .option("--net-socket", "-N");
     }
 
     @Override
@@ -137,7 +141,8 @@ final class ExecCommand implements Command {
      * or all of them, and the namespaces named by a file ({@code --net=FILE}, {@code -nFILE}).
      */
     private record Request(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
-            ProcessOptions options, String directory, boolean env, boolean userParent, List<String> command) {}
+            ProcessOptions options, String directory, boolean env, boolean userParent, int netSocket,
+            List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -216,7 +221,7 @@ final class ExecCommand implements Command {
                 env.clear();
                 env.putAll(target.environment());
             }
-            if (request.files().isEmpty() && !request.userParent()) {
+            if (request.files().isEmpty() && !request.userParent() && request.netSocket() < 0) {
                 // -a: every type that differs from nsfs's own, user and time included
                 try (NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
                         : NamespaceSet.of(target, request.types())) {
@@ -233,9 +238,14 @@ final class ExecCommand implements Command {
                                 + article(e.getKey()) + " one; see 'nsfs exec --help'");
                     }
                 }
+                if (request.netSocket() >= 0) {
+                    // -N: the net namespace of the target's socket FD (pidfd_getfd + SIOCGSKNS), as nsenter's
+                    chosen.add(Namespace.ofSocket(request.pid(), request.netSocket()));
+                }
                 if (target != null) {
                     for (NamespaceType type : request.all() ? EnumSet.allOf(NamespaceType.class) : request.types()) {
-                        if (!request.files().containsKey(type)) {
+                        if (!request.files().containsKey(type)
+                                && !(type == NamespaceType.NET && request.netSocket() >= 0)) {
                             chosen.add(target.namespace(type));
                         }
                     }
@@ -319,12 +329,24 @@ final class ExecCommand implements Command {
             types.add(NamespaceType.USER); // the target's user namespace's parent, as nsenter takes it
         }
         boolean all = parsed.has("--all");
-        if (!all && types.isEmpty() && files.isEmpty()) {
+        int netSocket = -1;
+        if (parsed.has("--net-socket")) {
+            String fd = parsed.values("--net-socket").getLast();
+            if (fd.isEmpty() || fd.length() > 9 || !digits(fd)) {
+                throw CliException.usage("not an fd for --net-socket: '" + fd + "' (a number); see 'nsfs exec --help'");
+            }
+            if (types.contains(NamespaceType.NET) || files.containsKey(NamespaceType.NET)) {
+                throw CliException.usage("--net-socket and --net name the same namespace: give one; see"
+                        + " 'nsfs exec --help'");
+            }
+            netSocket = Integer.parseInt(fd);
+        }
+        if (!all && types.isEmpty() && files.isEmpty() && netSocket < 0) {
             throw CliException.usage("give the namespaces to enter (-n -u -i -p -C -m -U -T, or -a for all of"
                     + " them); see 'nsfs exec --help'");
         }
         List<String> targets = parsed.values("--target");
-        if (targets.isEmpty() && (all || !types.isEmpty())) {
+        if (targets.isEmpty() && (all || !types.isEmpty() || netSocket >= 0)) {
             throw CliException.usage("give the target process: -t PID (or a file for each namespace: --net=FILE);"
                     + " see 'nsfs exec --help'");
         }
@@ -367,7 +389,7 @@ final class ExecCommand implements Command {
             throw CliException.usage("--env takes the target's environment: give -t PID; see 'nsfs exec --help'");
         }
         return new Request(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(), env,
-                userParent, List.copyOf(command));
+                userParent, netSocket, List.copyOf(command));
     }
 
     /** DIR as given, or, for the option alone, {@code /proc/PID/root} or {@code /proc/PID/cwd} of the target. */

@@ -518,6 +518,51 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         }
     }
 
+    /**
+     * -N/--net-socket FD: the net namespace of socket FD of the target, as util-linux 2.41's
+     * nsenter enters it: here one that only the socket keeps (its maker went back to its old
+     * one), so no -t or file could name it; -N with -n, and an fd that is no socket, fail
+     * before COMMAND.
+     */
+    @Test
+    void netSocketAsNsenterTakesIt(@TempDir Path tmp) throws Exception {
+        Unshared.require(Proc.euid() == 0, "pidfd_getfd of another process: needs root");
+        Unshared.requireCommand("perl");
+        Path jar = TestJar.build(tmp.resolve("jar"));
+        // unshare(2) is 272 and setns(2) 308 on x86-64
+        String script = "use Socket; open(my $o, '<', '/proc/self/ns/net') or die \"open: $!\";"
+                + " syscall(272, 0x40000000) == 0 or die \"unshare: $!\";"
+                + " my @st = stat('/proc/self/ns/net'); socket(S, PF_INET, SOCK_DGRAM, 0) or die \"socket: $!\";"
+                + " syscall(308, fileno($o), 0x40000000) == 0 or die \"setns: $!\"; close $o;"
+                + " $| = 1; print 'netns ', $st[1], ' fd ', fileno(S), \"\\n\"; print \"ready\\n\"; sleep 100000";
+        try (Unshared holder = Unshared.builder().start(List.of("perl", "-e", script))) {
+            String[] words = holder.output().trim().split(" ");
+            String expectedLink = "net:[" + words[1] + "]";
+            String fd = words[3];
+            String hpid = Long.toString(holder.leafPid());
+            assertFalse(expectedLink.equals(Proc.nsLink(holder.leafPid(), "net")), "the holder has left it");
+            Commands.Result expected = runWith(jar, true, "/bin/sh", "", "-t", hpid, "-N", fd, "--", "readlink",
+                    "/proc/self/ns/net");
+            assertEquals(0, expected.exitCode(), expected.toString());
+            assertEquals(expectedLink + "\n", expected.stdout());
+            for (List<String> args : List.of(List.of("-t", hpid, "-N", fd), List.of("-t", hpid, "--net-socket=" + fd),
+                    List.of("-t", hpid, "-N" + fd, "-u"))) {
+                List<String> all = new ArrayList<>(args);
+                all.addAll(List.of("--", "readlink", "/proc/self/ns/net"));
+                Commands.Result actual = runWith(jar, false, "/bin/sh", "", all.toArray(String[]::new));
+                assertEquals(0, actual.exitCode(), actual.toString());
+                assertEquals(expected.stdout(), actual.stdout(), String.valueOf(args));
+                assertEquals("", actual.stderr(), actual::toString);
+            }
+            CliRun.of("exec", "-t", hpid, "-N", fd, "-n", "--", "true").assertFailure(125);
+            CliRun.of("exec", "-N", fd, "--", "true").assertFailure(125);
+            Commands.Result notSocket = runWith(jar, true, "/bin/sh", "", "-t", hpid, "-N", "1", "--", "true");
+            assertTrue(notSocket.exitCode() != 0, "nsenter refuses a pipe: " + notSocket);
+            CliRun pipe = CliRun.of("exec", "-t", hpid, "-N", "1", "--", "true").assertFailure(125);
+            assertTrue(pipe.err().contains("is not a socket"), pipe::toString);
+        }
+    }
+
     /** Through the jar: -p and -m as the contract says (NSpid inside, the mount namespace's root as cwd). */
     @Test
     void throughJavaJar(@TempDir Path tmp) throws Exception {
