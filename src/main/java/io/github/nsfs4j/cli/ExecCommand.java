@@ -21,7 +21,7 @@ import io.github.nsfs4j.ProcessOptions;
 
 /**
  * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [-S UID] [-G GID]
- * [--preserve-credentials] [-- COMMAND [ARG...]]}: runs
+ * [--preserve-credentials] [-r] [-w] [-W DIR] [-e] [--user-parent] [-N FD] [-- COMMAND [ARG...]]}: runs
  * COMMAND in namespaces of process PID, as {@code nsenter} does, from the JVM (through
  * {@link NamespaceSet#start}). Its options end at {@code --} or at the first operand, as
  * nsenter's do, so COMMAND's own options are never taken for ours.
