@@ -222,4 +222,25 @@ class NamespaceSetProcessTest {
         }
         assertEquals(Map.of(), Proc.foreignThreadsSettled());
     }
+
+    /**
+     * ProcessOptions.argv0: the process's argv[0] (the kernel's /proc/PID/cmdline, and sh's $0)
+     * is the name given, while the program run is still the builder's; through posix_spawn
+     * (namespaces alone) and through the launcher (a uid asks for it).
+     */
+    @Test
+    void argv0NamesTheProcessWhileTheBuildersProgramRuns() throws Exception {
+        try (NamespaceSet set = all()) {
+            for (ProcessOptions options : List.of(new ProcessOptions().argv0("-nsfs4j-login"),
+                    new ProcessOptions().argv0("-nsfs4j-login").uid(0))) {
+                Process p = set.start(new ProcessBuilder("sh", "-c", "echo \"$0\"; tr '\\0' ' ' < /proc/$$/cmdline"),
+                        options);
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue(), out);
+                assertEquals("-nsfs4j-login\n-nsfs4j-login -c echo \"$0\"; tr '\\0' ' ' < /proc/$$/cmdline ", out,
+                        String.valueOf(options));
+            }
+        }
+    }
 }
