@@ -6,18 +6,15 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
-import io.github.nsfs4j.ProcessOptions;
 
 /**
  * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [-S UID] [-G GID]
@@ -113,36 +110,15 @@ final class ExecCommand implements Command {
                 """;
     }
 
-    /** The type options, by canonical name. */
-    private static final Map<String, NamespaceType> TYPE_OPTIONS = Map.of(
-            "--net", NamespaceType.NET, "--uts", NamespaceType.UTS, "--ipc", NamespaceType.IPC,
-            "--pid", NamespaceType.PID, "--cgroup", NamespaceType.CGROUP, "--mount", NamespaceType.MNT,
-            "--user", NamespaceType.USER, "--time", NamespaceType.TIME);
-
     @Override
     public Args.Spec spec() {
-        return new Args.Spec().option("--target", "-t").flag("--all", "-a")
-                .optional("--net", "-n").optional("--uts", "-u").optional("--ipc", "-i")
-                .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
-                .optional("--user", "-U").optional("--time", "-T")
-                .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
-                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e").flag("--user-parent")
-                .option("--net-socket", "-N");
+        return ExecOptions.spec();
     }
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) {
         throw new UnsupportedOperationException("exec parses its own arguments: see runRaw");
     }
-
-    /** What the arguments ask for. */
-    /**
-     * What the arguments ask for: the types to take from process {@code pid} (0: none named),
-     * or all of them, and the namespaces named by a file ({@code --net=FILE}, {@code -nFILE}).
-     */
-    private record Request(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
-            ProcessOptions options, String directory, boolean env, boolean userParent, int netSocket,
-            List<String> command) {}
 
     /**
      * Runs {@code nsfs exec} on its raw arguments (everything after {@code exec}).
@@ -151,35 +127,42 @@ final class ExecCommand implements Command {
      * @return the exit status
      */
     int runRaw(List<String> args, boolean json, PrintStream out, PrintStream err) {
-        Request request;
+        // options end at -- or at the first operand (COMMAND), so COMMAND's own options are never ours
+        Args parsed = Args.parse(spec(), args, prefix(), true);
+        if (parsed.has("--help")) {
+            out.print(help());
+            return 0;
+        }
+        if (parsed.has("--version")) {
+            out.println(Main.versionLine());
+            return 0;
+        }
+        ExecOptions options;
         try {
-            request = parse(args, json, out);
+            options = ExecOptions.of(parsed, json);
         } catch (CliException e) {
             err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
             return FAILED;
-        }
-        if (request == null) {
-            return 0; // --help or --version
         }
         // the signals are taken before COMMAND starts, so that none sent meanwhile ends the JVM alone
         try (SignalForwarding forwarding = SignalForwarding.install()) {
             Process process;
             try {
-                process = start(request);
+                process = start(options);
             } catch (FileSystemException e) {
-                if (!request.command().getFirst().equals(e.getFile())) {
+                if (!options.command().getFirst().equals(e.getFile())) {
                     // a directory (-r, -w, -W) that cannot be entered: nsfs failed before COMMAND
                     err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
                     return FAILED;
                 }
                 if (!(e instanceof NoSuchFileException)) {
-                    err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": cannot run it: "
+                    err.println(prefix() + ": " + Main.oneLine(options.command().getFirst() + ": cannot run it: "
                             + e.getReason()));
                     return CANNOT_RUN;
                 }
                 // COMMAND's name is the user's bytes: escaped, so it cannot move the terminal's cursor
-                err.println(prefix() + ": " + Main.oneLine(request.command().getFirst() + ": command not found"
-                        + (request.types().contains(NamespaceType.MNT) || request.files().containsKey(NamespaceType.MNT)
+                err.println(prefix() + ": " + Main.oneLine(options.command().getFirst() + ": command not found"
+                        + (options.types().contains(NamespaceType.MNT) || options.files().containsKey(NamespaceType.MNT)
                                 ? " in the target's mount namespace" : "")));
                 return NOT_FOUND;
             } catch (NamespaceException e) {
@@ -209,28 +192,28 @@ final class ExecCommand implements Command {
         }
     }
 
-    private static Process start(Request request) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(request.command()).inheritIO();
-        if (request.directory() != null) {
-            builder.directory(new java.io.File(request.directory())); // resolved after entering: nsenter's --wdns
+    private static Process start(ExecOptions options) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(options.command()).inheritIO();
+        if (options.directory() != null) {
+            builder.directory(new java.io.File(options.directory())); // resolved after entering: nsenter's --wdns
         }
-        try (Pidfd target = request.pid() > 0 ? Pidfd.open(request.pid()) : null) {
-            if (request.env()) {
+        try (Pidfd target = options.pid() > 0 ? Pidfd.open(options.pid()) : null) {
+            if (options.env()) {
                 // -e: the target's environment instead of nsfs's, read before entering, as nsenter does
                 Map<String, String> env = builder.environment();
                 env.clear();
                 env.putAll(target.environment());
             }
-            if (request.files().isEmpty() && !request.userParent() && request.netSocket() < 0) {
+            if (options.files().isEmpty() && !options.userParent() && options.netSocket() < 0) {
                 // -a: every type that differs from nsfs's own, user and time included
-                try (NamespaceSet set = request.all() ? NamespaceSet.allOf(target)
-                        : NamespaceSet.of(target, request.types())) {
-                    return set.start(builder, request.options());
+                try (NamespaceSet set = options.all() ? NamespaceSet.allOf(target)
+                        : NamespaceSet.of(target, options.types())) {
+                    return set.start(builder, options.processOptions());
                 }
             }
             List<Namespace> chosen = new ArrayList<>();
             try {
-                for (Map.Entry<NamespaceType, String> e : request.files().entrySet()) {
+                for (Map.Entry<NamespaceType, String> e : options.files().entrySet()) {
                     Namespace ns = Namespace.open(Path.of(e.getValue()));
                     chosen.add(ns);
                     if (ns.type() != e.getKey()) {
@@ -238,24 +221,24 @@ final class ExecCommand implements Command {
                                 + article(e.getKey()) + " one; see 'nsfs exec --help'");
                     }
                 }
-                if (request.netSocket() >= 0) {
+                if (options.netSocket() >= 0) {
                     // -N: the net namespace of the target's socket FD (pidfd_getfd + SIOCGSKNS), as nsenter's
-                    chosen.add(Namespace.ofSocket(request.pid(), request.netSocket()));
+                    chosen.add(Namespace.ofSocket(options.pid(), options.netSocket()));
                 }
                 if (target != null) {
-                    for (NamespaceType type : request.all() ? EnumSet.allOf(NamespaceType.class) : request.types()) {
-                        if (!request.files().containsKey(type)
-                                && !(type == NamespaceType.NET && request.netSocket() >= 0)) {
+                    for (NamespaceType type : options.all() ? EnumSet.allOf(NamespaceType.class) : options.types()) {
+                        if (!options.files().containsKey(type)
+                                && !(type == NamespaceType.NET && options.netSocket() >= 0)) {
                             chosen.add(target.namespace(type));
                         }
                     }
                 }
-                if (request.userParent()) {
+                if (options.userParent()) {
                     userParent(chosen);
                 }
                 // a namespace that is nsfs's own is skipped, as with -t alone
                 try (NamespaceSet set = NamespaceSet.of(chosen)) {
-                    return set.start(builder, request.options());
+                    return set.start(builder, options.processOptions());
                 }
             } finally {
                 for (Namespace ns : chosen) {
@@ -288,155 +271,5 @@ final class ExecCommand implements Command {
     private static String article(NamespaceType type) {
         String name = type.name().toLowerCase(java.util.Locale.ROOT);
         return (name.equals("ipc") ? "an " : "a ") + name;
-    }
-
-    /**
-     * The request the arguments make, or null after --help or --version. Options end at
-     * {@code --} or at the first operand (COMMAND), so COMMAND's own options are never ours.
-     */
-    private Request parse(List<String> args, boolean json, PrintStream out) {
-        Args parsed = Args.parse(spec(), args, prefix(), true);
-        if (parsed.has("--help")) {
-            out.print(help());
-            return null;
-        }
-        if (parsed.has("--version")) {
-            out.println(Main.versionLine());
-            return null;
-        }
-        if (parsed.error() != null) {
-            throw parsed.error();
-        }
-        if (json || parsed.json()) {
-            throw CliException.usage("exec has no --json: COMMAND's output is its own");
-        }
-        Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
-        Map<NamespaceType, String> files = new EnumMap<>(NamespaceType.class);
-        for (Map.Entry<String, NamespaceType> e : TYPE_OPTIONS.entrySet()) {
-            if (parsed.has(e.getKey())) {
-                String file = parsed.values(e.getKey()).getLast(); // the last one given counts, as in nsenter
-                if (file == null) {
-                    types.add(e.getValue());
-                } else if (file.isEmpty()) {
-                    throw CliException.usage("an empty file name for " + e.getKey() + "; see 'nsfs exec --help'");
-                } else {
-                    files.put(e.getValue(), file);
-                }
-            }
-        }
-        boolean userParent = parsed.has("--user-parent");
-        if (userParent && !files.containsKey(NamespaceType.USER)) {
-            types.add(NamespaceType.USER); // the target's user namespace's parent, as nsenter takes it
-        }
-        boolean all = parsed.has("--all");
-        int netSocket = -1;
-        if (parsed.has("--net-socket")) {
-            String fd = parsed.values("--net-socket").getLast();
-            if (fd.isEmpty() || fd.length() > 9 || !digits(fd)) {
-                throw CliException.usage("not an fd for --net-socket: '" + fd + "' (a number); see 'nsfs exec --help'");
-            }
-            if (types.contains(NamespaceType.NET) || files.containsKey(NamespaceType.NET)) {
-                throw CliException.usage("--net-socket and --net name the same namespace: give one; see"
-                        + " 'nsfs exec --help'");
-            }
-            netSocket = Integer.parseInt(fd);
-        }
-        if (!all && types.isEmpty() && files.isEmpty() && netSocket < 0) {
-            throw CliException.usage("give the namespaces to enter (-n -u -i -p -C -m -U -T, or -a for all of"
-                    + " them); see 'nsfs exec --help'");
-        }
-        List<String> targets = parsed.values("--target");
-        if (targets.isEmpty() && (all || !types.isEmpty() || netSocket >= 0)) {
-            throw CliException.usage("give the target process: -t PID (or a file for each namespace: --net=FILE);"
-                    + " see 'nsfs exec --help'");
-        }
-        int pid = targets.isEmpty() ? 0 : pid(targets.getLast());
-        List<String> command = parsed.operands();
-        ProcessOptions options = new ProcessOptions();
-        if (command.isEmpty()) {
-            // no COMMAND: $SHELL (else /bin/sh) as a login shell, argv[0] "-NAME", as nsenter runs it
-            String shell = System.getenv("SHELL");
-            if (shell == null) {
-                shell = "/bin/sh";
-            }
-            command = List.of(shell);
-            options.argv0("-" + shell.substring(shell.lastIndexOf('/') + 1));
-        }
-        List<String> uid = parsed.values("--setuid");
-        if (!uid.isEmpty()) {
-            options.uid(id(uid.getLast(), "uid", "--setuid"));
-        }
-        List<String> gid = parsed.values("--setgid");
-        if (!gid.isEmpty()) {
-            options.gid(id(gid.getLast(), "gid", "--setgid"));
-        }
-        if (parsed.has("--preserve-credentials")) {
-            options.preserveCredentials();
-        }
-        // -r and -w alone take the target's own root and working directory, as nsenter does
-        if (parsed.has("--root")) {
-            options.root(directory(parsed.values("--root").getLast(), pid, "root", "--root"));
-        }
-        if (parsed.has("--wd")) {
-            options.workingDirectory(directory(parsed.values("--wd").getLast(), pid, "cwd", "--wd"));
-        }
-        List<String> wdns = parsed.values("--wdns");
-        if (parsed.has("--wd") && !wdns.isEmpty()) {
-            throw CliException.usage("--wd and --wdns exclude each other, as in nsenter; see 'nsfs exec --help'");
-        }
-        boolean env = parsed.has("--env");
-        if (env && pid == 0) {
-            throw CliException.usage("--env takes the target's environment: give -t PID; see 'nsfs exec --help'");
-        }
-        return new Request(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(), env,
-                userParent, netSocket, List.copyOf(command));
-    }
-
-    /** DIR as given, or, for the option alone, {@code /proc/PID/root} or {@code /proc/PID/cwd} of the target. */
-    private static Path directory(String value, int pid, String procLink, String option) {
-        if (value != null) {
-            if (value.isEmpty()) {
-                throw CliException.usage("an empty directory for " + option + "; see 'nsfs exec --help'");
-            }
-            return Path.of(value);
-        }
-        if (pid == 0) {
-            throw CliException.usage(option + " without a directory takes the target's: give -t PID; see"
-                    + " 'nsfs exec --help'");
-        }
-        return Path.of("/proc", Integer.toString(pid), procLink);
-    }
-
-    private static boolean digits(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** A uid or gid as nsenter takes it: a number from 0 to 4294967294. */
-    private static long id(String value, String what, String option) {
-        if (!value.isEmpty() && value.length() <= 10 && digits(value)) {
-            long id = Long.parseLong(value);
-            if (id <= 0xFFFF_FFFEL) {
-                return id;
-            }
-        }
-        throw CliException.usage("not a " + what + " for " + option + ": '" + value + "' (a number from 0 to"
-                + " 4294967294); see 'nsfs exec --help'");
-    }
-
-    private static int pid(String value) {
-        try {
-            int pid = Integer.parseInt(value);
-            if (pid > 0) {
-                return pid;
-            }
-        } catch (NumberFormatException e) {
-            // the message below
-        }
-        throw CliException.usage("not a process id: '" + value + "'; see 'nsfs exec --help'");
     }
 }
