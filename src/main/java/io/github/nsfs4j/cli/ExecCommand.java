@@ -1,5 +1,6 @@
 package io.github.nsfs4j.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.FileSystemException;
@@ -8,13 +9,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.Pidfd;
+import io.github.nsfs4j.UserNamespace;
 
 /**
  * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [-S UID] [-G GID]
@@ -141,8 +145,7 @@ final class ExecCommand implements Command {
         try {
             options = ExecOptions.of(parsed, json);
         } catch (CliException e) {
-            err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
-            return FAILED;
+            return fail(err, e.getMessage(), FAILED);
         }
         // the signals are taken before COMMAND starts, so that none sent meanwhile ends the JVM alone
         try (SignalForwarding forwarding = SignalForwarding.install()) {
@@ -152,29 +155,33 @@ final class ExecCommand implements Command {
             } catch (FileSystemException e) {
                 if (!options.command().getFirst().equals(e.getFile())) {
                     // a directory (-r, -w, -W) that cannot be entered: nsfs failed before COMMAND
-                    err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
-                    return FAILED;
+                    return fail(err, e.getMessage(), FAILED);
                 }
                 if (!(e instanceof NoSuchFileException)) {
-                    err.println(prefix() + ": " + Main.oneLine(options.command().getFirst() + ": cannot run it: "
-                            + e.getReason()));
-                    return CANNOT_RUN;
+                    return fail(err, options.command().getFirst() + ": cannot run it: " + e.getReason(), CANNOT_RUN);
                 }
-                // COMMAND's name is the user's bytes: escaped, so it cannot move the terminal's cursor
-                err.println(prefix() + ": " + Main.oneLine(options.command().getFirst() + ": command not found"
+                return fail(err, options.command().getFirst() + ": command not found"
                         + (options.types().contains(NamespaceType.MNT) || options.files().containsKey(NamespaceType.MNT)
-                                ? " in the target's mount namespace" : "")));
-                return NOT_FOUND;
-            } catch (NamespaceException e) {
-                err.println(prefix() + ": " + Main.oneLine(e.getMessage()));
-                return FAILED;
+                                ? " in the target's mount namespace" : ""), NOT_FOUND);
             } catch (IOException | RuntimeException e) {
-                err.println(prefix() + ": " + Main.oneLine(String.valueOf(e.getMessage())));
-                return FAILED;
+                // in the words of the other subcommands where Errors knows the failure
+                CliException known = Errors.describe(e);
+                return fail(err, known != null ? known.getMessage() : e.getMessage(), FAILED);
             }
             forwarding.to(process);
             return waitFor(process);
         }
+    }
+
+    /**
+     * One line on {@code err}: {@code message} escaped (COMMAND's name and paths are the user's
+     * bytes: none may move the terminal's cursor).
+     *
+     * @return {@code status}
+     */
+    private int fail(PrintStream err, String message, int status) {
+        err.println(prefix() + ": " + Main.oneLine(message));
+        return status;
     }
 
     private static int waitFor(Process process) {
@@ -195,7 +202,7 @@ final class ExecCommand implements Command {
     private static Process start(ExecOptions options) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(options.command()).inheritIO();
         if (options.directory() != null) {
-            builder.directory(new java.io.File(options.directory())); // resolved after entering: nsenter's --wdns
+            builder.directory(new File(options.directory())); // resolved after entering: nsenter's --wdns
         }
         try (Pidfd target = options.pid() > 0 ? Pidfd.open(options.pid()) : null) {
             if (options.env()) {
@@ -254,8 +261,8 @@ final class ExecCommand implements Command {
      */
     private static void userParent(List<Namespace> chosen) throws NamespaceException {
         for (int i = 0; i < chosen.size(); i++) {
-            if (chosen.get(i) instanceof io.github.nsfs4j.UserNamespace user) {
-                java.util.Optional<io.github.nsfs4j.UserNamespace> parent = user.parent();
+            if (chosen.get(i) instanceof UserNamespace user) {
+                Optional<UserNamespace> parent = user.parent();
                 if (parent.isEmpty()) {
                     throw CliException.failure("--user-parent: user namespace " + user.inode() + " has no parent"
                             + " that nsfs can enter (it is the initial user namespace, or its parent is an"
@@ -269,7 +276,7 @@ final class ExecCommand implements Command {
     }
 
     private static String article(NamespaceType type) {
-        String name = type.name().toLowerCase(java.util.Locale.ROOT);
+        String name = type.name().toLowerCase(Locale.ROOT);
         return (name.equals("ipc") ? "an " : "a ") + name;
     }
 }

@@ -36,7 +36,8 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
                 .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
                 .optional("--user", "-U").optional("--time", "-T")
                 .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
-                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e").flag("--user-parent")
+                .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e")
+                .flag("--user-parent")
                 .option("--net-socket", "-N");
     }
 
@@ -94,7 +95,7 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
             throw CliException.usage("give the target process: -t PID (or a file for each namespace: --net=FILE);"
                     + " see 'nsfs exec --help'");
         }
-        int pid = targets.isEmpty() ? 0 : pid(targets.getLast());
+        int pid = targets.isEmpty() ? 0 : NsRef.pid(targets.getLast(), " for -t");
         List<String> command = parsed.operands();
         ProcessOptions options = new ProcessOptions();
         if (command.isEmpty()) {
@@ -170,17 +171,5 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
         }
         throw CliException.usage("not a " + what + " for " + option + ": '" + value + "' (a number from 0 to"
                 + " 4294967294); see 'nsfs exec --help'");
-    }
-
-    private static int pid(String value) {
-        try {
-            int pid = Integer.parseInt(value);
-            if (pid > 0) {
-                return pid;
-            }
-        } catch (NumberFormatException e) {
-            // the message below
-        }
-        throw CliException.usage("not a process id: '" + value + "'; see 'nsfs exec --help'");
     }
 }
