@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BinaryOperator;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -121,21 +123,21 @@ final class Filter {
     }
 
     private Node or() {
-        Node left = and();
-        while (accept("||", "or")) {
-            Node l = left;
-            Node r = and();
-            left = new Or(l, r);
-        }
-        return left;
+        return leftToRight(this::and, Or::new, "||", "or");
     }
 
     private Node and() {
-        Node left = unary();
-        while (accept("&&", "and")) {
-            Node l = left;
-            Node r = unary();
-            left = new And(l, r);
+        return leftToRight(this::unary, And::new, "&&", "and");
+    }
+
+    /**
+     * Operands joined by one of {@code operator}'s spellings, grouped from the left:
+     * {@code a || b || c} is {@code (a || b) || c}.
+     */
+    private Node leftToRight(Supplier<Node> operand, BinaryOperator<Node> join, String... operator) {
+        Node left = operand.get();
+        while (accept(operator)) {
+            left = join.apply(left, operand.get());
         }
         return left;
     }
