@@ -161,7 +161,9 @@ final class ExecCommand implements Command {
                     return fail(err, options.command().getFirst() + ": cannot run it: " + e.getReason(), CANNOT_RUN);
                 }
                 return fail(err, options.command().getFirst() + ": command not found"
-                        + (options.types().contains(NamespaceType.MNT) || options.files().containsKey(NamespaceType.MNT)
+                        // -a runs it in the target's mount namespace too: entered, or already nsfs's own
+                        + (options.all() || options.types().contains(NamespaceType.MNT)
+                                || options.files().containsKey(NamespaceType.MNT)
                                 ? " in the target's mount namespace" : ""), NOT_FOUND);
             } catch (IOException | RuntimeException e) {
                 // in the words of the other subcommands where Errors knows the failure

@@ -96,6 +96,9 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         String name = "nsfs4j-\u001b[31mred\tname";
         CliRun missing = CliRun.of("exec", "-t", pid(), "-n", "--", name).assertFailure(127);
         assertEquals("nsfs exec: nsfs4j-\\x1b[31mred\\x09name: command not found\n", missing.err());
+        CliRun all = CliRun.of("exec", "-t", pid(), "-a", "--", name).assertFailure(127);
+        assertEquals("nsfs exec: nsfs4j-\\x1b[31mred\\x09name: command not found in the target's mount namespace\n",
+                all.err(), "-a enters the mount namespace too");
         Path plain = Files.writeString(dir.resolve(name), "not a program\n");
         CliRun cannot = CliRun.of("exec", "-t", pid(), "-n", "--", plain.toString()).assertFailure(126);
         assertTrue(cannot.err().contains("\\x1b[31mred\\x09name: cannot run it: ") && !cannot.err().contains("\u001b")
