@@ -129,6 +129,11 @@ public final class Launcher {
         return 1L << (signal - 1);
     }
 
+    /** The frame offset of control word {@code i} (one of the {@code W_} indexes). */
+    static int word(int i) {
+        return FRAME_WORDS + 4 * i;
+    }
+
     /** Signal numbers and the few other numbers the launcher uses, the same on x86-64 and aarch64. */
     static final class Signals {
         private Signals() {}

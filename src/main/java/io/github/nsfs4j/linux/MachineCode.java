@@ -11,7 +11,7 @@ import java.util.Map;
  * branches still to be resolved, and a listing that says, for every instruction, what it was
  * meant to be, written as {@code objdump} prints it. The listing is what the encoding is tested
  * against: a test disassembles the bytes and compares instruction by instruction
- * ({@code LauncherCodeTest}). Used by {@link LauncherX86_64} and {@link LauncherAarch64}.
+ * ({@code LauncherCodeTest}). Used by {@link X86_64Assembler} and {@link Aarch64Assembler}.
  */
 final class MachineCode {
     /** One instruction: where it starts, how long it is, and its text as objdump prints it. */
