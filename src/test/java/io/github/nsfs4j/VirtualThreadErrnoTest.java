@@ -3,6 +3,7 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.IoctlCodes;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.linux.Structs;
 import io.github.nsfs4j.kernel.NsIoctl;
 
@@ -71,7 +72,7 @@ class VirtualThreadErrnoTest {
                                 case 0 -> { expected = -EBADF; yield LibC.close(BAD_FD); }
                                 case 1 -> { expected = -ENOENT; yield LibC.open("/nonexistent-nsfs4j/" + thread, O_RDONLY_CLOEXEC); }
                                 case 2 -> { expected = -EINVAL; yield LibC.ioctl(ownNet, NsIoctl.NS_GET_PARENT.request(), 0L); }
-                                case 3 -> { expected = -ESRCH; yield LibC.pidfd_open(noSuchPid, 0); }
+                                case 3 -> { expected = -ESRCH; yield ProcessCalls.pidfd_open(noSuchPid, 0); }
                                 case 4 -> { expected = -ENOTTY; yield LibC.ioctl(ownNet, IoctlCodes._IO(0xb7, 0xf0), 0L); }
                                 case 5 -> { expected = -EPERM; yield LibC.ioctl(ownUser, NsIoctl.NS_GET_PARENT.request(), 0L); }
                                 case 6 -> { expected = leaf; yield LibC.ioctl(childPidNs, NsIoctl.NS_GET_PID_FROM_PIDNS.request(), 1L); }

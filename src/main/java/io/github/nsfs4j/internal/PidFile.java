@@ -4,6 +4,7 @@ import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Downcalls;
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.PidfdIoctl;
 
@@ -41,11 +42,11 @@ public final class PidFile implements AutoCloseable {
             throw new IllegalArgumentException("pid must be positive, got " + pid);
         }
         Downcalls.requireNativeAccess();
-        int fd = LibC.pidfd_open(pid, 0);
+        int fd = ProcessCalls.pidfd_open(pid, 0);
         if (fd == -Errno.ENOENT || fd == -Errno.EINVAL) {
             // not a thread group leader: a thread id, as nsenter -t takes it; held by a thread's
             // pidfd (PIDFD_THREAD, Linux 6.9), so that its namespaces are that thread's
-            int threadFd = LibC.pidfd_open(pid, Constants.PIDFD_THREAD);
+            int threadFd = ProcessCalls.pidfd_open(pid, Constants.PIDFD_THREAD);
             if (threadFd >= 0) {
                 return new PidFile(threadFd, pid, true);
             }
@@ -87,7 +88,7 @@ public final class PidFile implements AutoCloseable {
 
     /** pidfd_send_signal(2): sends {@code signal} to this process; a process already gone is ESRCH. */
     public void sendSignal(int signal) throws Failure {
-        int rc = apply(raw -> LibC.pidfd_send_signal(raw, signal), "pidfd_send_signal");
+        int rc = apply(raw -> ProcessCalls.pidfd_send_signal(raw, signal), "pidfd_send_signal");
         if (rc < 0) {
             throw Failure.errno("pidfd_send_signal", toString(), -rc, "cannot send signal " + signal);
         }
@@ -98,7 +99,7 @@ public final class PidFile implements AutoCloseable {
      * raises once it has exited (Linux 5.3); a zombie is not alive.
      */
     public boolean isAlive() throws Failure {
-        int revents = apply(raw -> LibC.pollOne(raw, Constants.POLLIN, 0), "isAlive");
+        int revents = apply(raw -> ProcessCalls.pollOne(raw, Constants.POLLIN, 0), "isAlive");
         if (revents < 0) {
             throw Failure.errno("poll", toString(), -revents, "cannot poll the pidfd");
         }

@@ -3,6 +3,7 @@ package io.github.nsfs4j.internal;
 import io.github.nsfs4j.linux.Downcalls;
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
@@ -447,7 +448,7 @@ public final class Scan<T> {
                     continue;
                 }
                 if (pidfd < 0) {
-                    pidfd = LibC.pidfd_open(pid, 0);
+                    pidfd = ProcessCalls.pidfd_open(pid, 0);
                     if (pidfd < 0) {
                         if (-pidfd == Errno.ENOSYS) {
                             socketRefused(pid, socketFds[i], -pidfd);

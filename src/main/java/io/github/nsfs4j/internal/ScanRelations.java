@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 
@@ -147,7 +148,7 @@ final class ScanRelations {
 
     /** The net namespace of a socket holder, if it is still namespace {@code inode}; else -1. */
     private static int openSocket(FoundNamespace.Holding socket, long inode) throws Failure {
-        int pidfd = LibC.pidfd_open(socket.socketPid(), 0);
+        int pidfd = ProcessCalls.pidfd_open(socket.socketPid(), 0);
         if (pidfd < 0) {
             return -1; // the process exited
         }

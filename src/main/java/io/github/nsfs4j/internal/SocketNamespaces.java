@@ -5,6 +5,7 @@ import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Downcalls;
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 
 /**
  * The net namespace of a socket held by another process: a copy of the socket's fd through
@@ -29,7 +30,7 @@ public final class SocketNamespaces {
      * copy of the socket is closed before this returns, on every path.
      */
     public static int netNamespaceOf(int pidfd, int fd, long socketInode) {
-        int socket = LibC.pidfd_getfd(pidfd, fd, 0);
+        int socket = ProcessCalls.pidfd_getfd(pidfd, fd, 0);
         if (socket < 0) {
             return socket;
         }
@@ -64,7 +65,7 @@ public final class SocketNamespaces {
             throw new IllegalArgumentException("a positive pid and a non-negative fd, got " + pid + " and " + fd);
         }
         String what = describe(pid, fd);
-        int pidfd = LibC.pidfd_open(pid, 0);
+        int pidfd = ProcessCalls.pidfd_open(pid, 0);
         if (pidfd < 0) {
             throw Failure.errno("pidfd_open", what, -pidfd, "cannot open a pidfd of process " + pid);
         }

@@ -4,6 +4,7 @@ import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Downcalls;
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -109,7 +110,7 @@ public final class KernelSupport {
     private static boolean probe(IoctlRequest request) {
         int fd = request instanceof NsIoctl r
                 ? LibC.open("/proc/thread-self/ns/" + probeType(r).procName(), Constants.O_RDONLY | Constants.O_CLOEXEC)
-                : LibC.pidfd_open((int) ProcessHandle.current().pid(), 0);
+                : ProcessCalls.pidfd_open((int) ProcessHandle.current().pid(), 0);
         if (fd == -Errno.ENOSYS) {
             return false; // no pidfd_open (before 5.3): no pidfd ioctls either
         }

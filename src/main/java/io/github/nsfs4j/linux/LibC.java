@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -16,17 +15,19 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The system calls nsfs4j makes, as C sees them: int fds, raw request numbers, and results
- * in the kernel's own convention (a non-negative result, or {@code -errno}). Nothing here
- * checks arguments, owns an fd or throws for a failed call.
+ * The system calls nsfs4j makes on files, namespaces, sockets and directories, as C sees
+ * them: int fds, raw request numbers, and results in the kernel's own convention (a
+ * non-negative result, or {@code -errno}). Nothing here checks arguments, owns an fd or
+ * throws for a failed call. Those of processes (pidfds, waitid, pipe2, memfd_create, ...) are
+ * {@link ProcessCalls}'; posix_spawn is {@link PosixSpawn}'s.
  *
- * <p>Every system call goes through one function, syscall(2) (numbers in
+ * <p>Every system call goes through one function, {@link #syscall} (syscall(2), numbers in
  * {@link SyscallNumbers}), so that all share one downcall shape: a JVM links each distinct
  * shape once, at a cost of milliseconds of a command's start-up (docs/design.md). It also
- * frees them from the C library's version. Linked as C functions of their own: poll (arm64
- * has only ppoll), getpwuid_r (NSS, more than a system call) and the hot path's critical
- * ioctl; posix_spawn is {@link PosixSpawn}'s. Each shape is linked on its first use, in a
- * holder class of its own, by {@link Downcalls#link}.
+ * frees them from the C library's version. Linked as C functions of their own: getpwuid_r
+ * (NSS, more than a system call), the hot path's critical ioctl, and {@link ProcessCalls}'
+ * poll. Each shape is linked on its first use, in a holder class of its own, by
+ * {@link Downcalls#link}.
  */
 public final class LibC {
     private LibC() {}
@@ -69,11 +70,6 @@ public final class LibC {
     private static final class IoctlValueCritical {
         static final MethodHandle HANDLE = Downcalls.link("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2, null, Linker.Option.critical(false));
-    }
-
-    private static final class Poll {
-        static final MethodHandle HANDLE = Downcalls.link("poll",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), -1, null);
     }
 
     private static final class Getpwuid {
@@ -129,17 +125,25 @@ public final class LibC {
     }
 
     /**
+     * A system call of an fd and a pointer to {@code memory} (then {@code c} and {@code d}),
+     * {@code memory} kept reachable until it returns: the result, or -errno.
+     */
+    private static long fdAndMemory(long number, int fd, MemorySegment memory, long c, long d) {
+        try {
+            return syscall(number, fd, address(memory), c, d, 0);
+        } finally {
+            Reference.reachabilityFence(memory);
+        }
+    }
+
+    /**
      * openat(2): the fd, or -errno. {@code mode} counts only with {@code O_CREAT}. The
      * {@code open} methods below make openat(AT_FDCWD, ...), as the C library makes open
      * (arm64 and riscv64 have no open system call).
      * See https://man7.org/linux/man-pages/man2/open.2.html
      */
     public static int openat(int dirFd, MemorySegment cPath, int flags, int mode) {
-        try {
-            return (int) syscall(SyscallNumbers.SYS_openat, dirFd, address(cPath), flags, mode, 0);
-        } finally {
-            Reference.reachabilityFence(cPath);
-        }
+        return (int) fdAndMemory(SyscallNumbers.SYS_openat, dirFd, cPath, flags, mode);
     }
 
     /**
@@ -218,11 +222,7 @@ public final class LibC {
      * See https://man7.org/linux/man-pages/man2/fstatfs.2.html
      */
     public static int fstatfs(int fd, MemorySegment buf) {
-        try {
-            return (int) syscall(SyscallNumbers.SYS_fstatfs, fd, address(buf), 0, 0, 0);
-        } finally {
-            Reference.reachabilityFence(buf);
-        }
+        return (int) fdAndMemory(SyscallNumbers.SYS_fstatfs, fd, buf, 0, 0);
     }
 
     /**
@@ -277,11 +277,7 @@ public final class LibC {
      * See https://man7.org/linux/man-pages/man2/open_by_handle_at.2.html
      */
     public static int open_by_handle_at(int mountFd, MemorySegment handle, int flags) {
-        try {
-            return (int) syscall(SyscallNumbers.SYS_open_by_handle_at, mountFd, address(handle), flags, 0, 0);
-        } finally {
-            Reference.reachabilityFence(handle);
-        }
+        return (int) fdAndMemory(SyscallNumbers.SYS_open_by_handle_at, mountFd, handle, flags, 0);
     }
 
     /**
@@ -314,33 +310,6 @@ public final class LibC {
     }
 
     /**
-     * poll(2) on {@code nfds} {@link Structs#POLLFD} entries: the number with events, 0 on
-     * timeout, or -errno. See https://man7.org/linux/man-pages/man2/poll.2.html
-     */
-    public static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
-        try {
-            MemorySegment state = Downcalls.callState();
-            int result = (int) Poll.HANDLE.invokeExact(state, fds, nfds, timeoutMillis);
-            return result >= 0 ? result : Downcalls.failed(state);
-        } catch (Throwable t) {
-            throw Downcalls.linkageFailure("poll", t);
-        }
-    }
-
-    /**
-     * poll(2) on one fd, in this thread's {@link #scratch()} memory: its {@code revents}
-     * ({@code POLLIN} on a pidfd means the process has exited), 0 on timeout, or -errno.
-     */
-    public static int pollOne(int fd, short events, int timeoutMillis) {
-        MemorySegment pollfd = scratch().asSlice(0, Structs.POLLFD);
-        pollfd.set(JAVA_INT, Structs.POLLFD_FD, fd);
-        pollfd.set(JAVA_SHORT, Structs.POLLFD_EVENTS, events);
-        pollfd.set(JAVA_SHORT, Structs.POLLFD_REVENTS, (short) 0);
-        int rc = poll(pollfd, 1, timeoutMillis);
-        return rc <= 0 ? rc : Short.toUnsignedInt(pollfd.get(JAVA_SHORT, Structs.POLLFD_REVENTS));
-    }
-
-    /**
      * setns(2): joins the namespace of {@code fd} (a namespace fd, or a pidfd with
      * {@code CLONE_NEW*} flags) for the calling thread: 0, or -errno.
      * See https://man7.org/linux/man-pages/man2/setns.2.html
@@ -370,61 +339,14 @@ public final class LibC {
         }
     }
 
-    /**
-     * pidfd_open(2) (no C library function before glibc 2.36): the pidfd, or -errno.
-     * See https://man7.org/linux/man-pages/man2/pidfd_open.2.html
-     */
-    public static int pidfd_open(int pid, int flags) {
-        return (int) syscall(Constants.SYS_pidfd_open, pid, flags, 0, 0, 0);
-    }
-
-    /**
-     * pidfd_getfd(2) (Linux 5.6): a copy, in this process, of fd {@code targetFd} of the
-     * process of {@code pidfd} (O_CLOEXEC, always), or -errno (EPERM without ptrace attach
-     * access to it). See https://man7.org/linux/man-pages/man2/pidfd_getfd.2.html
-     */
-    public static int pidfd_getfd(int pidfd, int targetFd, int flags) {
-        return (int) syscall(Constants.SYS_pidfd_getfd, pidfd, targetFd, flags, 0, 0);
-    }
-
-    /** pipe2(2) into {@code fds} (two ints: read end, write end): 0, or -errno. */
-    public static int pipe2(MemorySegment fds, int flags) {
-        try {
-            return (int) syscall(SyscallNumbers.SYS_pipe2, address(fds), flags, 0, 0, 0);
-        } finally {
-            Reference.reachabilityFence(fds);
-        }
-    }
-
     /** read(2): the number of bytes read (0 at end of file), or -errno. */
     public static long read(int fd, MemorySegment buf, long count) {
-        try {
-            return syscall(SyscallNumbers.SYS_read, fd, address(buf), count, 0, 0);
-        } finally {
-            Reference.reachabilityFence(buf);
-        }
+        return fdAndMemory(SyscallNumbers.SYS_read, fd, buf, count, 0);
     }
 
     /** write(2): the number of bytes written, or -errno. */
     public static long write(int fd, MemorySegment buf, long count) {
-        try {
-            return syscall(SyscallNumbers.SYS_write, fd, address(buf), count, 0, 0);
-        } finally {
-            Reference.reachabilityFence(buf);
-        }
-    }
-
-    /**
-     * waitid(2) into {@code info} (a {@link Structs#SIGINFO}): 0, or -errno. The system call's
-     * fifth argument, a {@code struct rusage *}, is NULL.
-     * See https://man7.org/linux/man-pages/man2/waitid.2.html
-     */
-    public static int waitid(int idtype, int id, MemorySegment info, int options) {
-        try {
-            return (int) syscall(SyscallNumbers.SYS_waitid, idtype, id, address(info), options, 0);
-        } finally {
-            Reference.reachabilityFence(info);
-        }
+        return fdAndMemory(SyscallNumbers.SYS_write, fd, buf, count, 0);
     }
 
     /**
@@ -433,11 +355,7 @@ public final class LibC {
      * See https://man7.org/linux/man-pages/man2/getdents.2.html
      */
     public static long getdents64(int fd, MemorySegment buf, long size) {
-        try {
-            return syscall(SyscallNumbers.SYS_getdents64, fd, address(buf), size, 0, 0);
-        } finally {
-            Reference.reachabilityFence(buf);
-        }
+        return fdAndMemory(SyscallNumbers.SYS_getdents64, fd, buf, size, 0);
     }
 
     /** socket(2): the fd, or -errno. See https://man7.org/linux/man-pages/man2/socket.2.html */
@@ -450,55 +368,10 @@ public final class LibC {
      * number sent, or -errno. sendto(2) with no address.
      */
     public static long send(int fd, MemorySegment buf, long count, int flags) {
-        try {
-            return syscall(SyscallNumbers.SYS_sendto, fd, address(buf), count, flags, 0);
-        } finally {
-            Reference.reachabilityFence(buf);
-        }
+        return fdAndMemory(SyscallNumbers.SYS_sendto, fd, buf, count, flags);
     }
 
     /** recv(2) into {@code buf}: the number of bytes received, or -errno. recvfrom(2) with no address. */
     public static long recv(int fd, MemorySegment buf, long count, int flags) {
-        try {
-            return syscall(SyscallNumbers.SYS_recvfrom, fd, address(buf), count, flags, 0);
-        } finally {
-            Reference.reachabilityFence(buf);
-        }
-    }
-
-    /**
-     * memfd_create(2): an fd on a new anonymous file, or -errno (EINVAL for flags the kernel
-     * does not know, such as {@code MFD_EXEC} before 6.3).
-     * See https://man7.org/linux/man-pages/man2/memfd_create.2.html
-     */
-    public static int memfd_create(MemorySegment cName, int flags) {
-        try {
-            return (int) syscall(SyscallNumbers.SYS_memfd_create, address(cName), flags, 0, 0, 0);
-        } finally {
-            Reference.reachabilityFence(cName);
-        }
-    }
-
-    /**
-     * close_range(2) (Linux 5.9; {@code CLOSE_RANGE_CLOEXEC} 5.11): 0, or -errno.
-     * See https://man7.org/linux/man-pages/man2/close_range.2.html
-     */
-    public static int close_range(int first, int last, int flags) {
-        return (int) syscall(Constants.SYS_close_range, Integer.toUnsignedLong(first), Integer.toUnsignedLong(last),
-                flags, 0, 0);
-    }
-
-    /**
-     * pidfd_send_signal(2) (Linux 5.1) with no siginfo and no flags: 0, or -errno. Signals the
-     * process the pidfd holds, never another that reused its pid.
-     * See https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html
-     */
-    public static int pidfd_send_signal(int pidfd, int signal) {
-        return (int) syscall(Constants.SYS_pidfd_send_signal, pidfd, signal, 0, 0, 0);
-    }
-
-    /** kill(2): 0, or -errno. */
-    public static int kill(int pid, int signal) {
-        return (int) syscall(SyscallNumbers.SYS_kill, pid, signal, 0, 0, 0);
-    }
-}
+        return fdAndMemory(SyscallNumbers.SYS_recvfrom, fd, buf, count, flags);
+    }}

@@ -2,6 +2,7 @@ package io.github.nsfs4j.kernel;
 
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.linux.Structs;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -94,7 +95,7 @@ class KernelSupportTest {
     @ParameterizedTest
     @EnumSource(PidfdIoctl.class)
     void pidfdSupportAgreesWithWhatTheRequestDoes(PidfdIoctl request) {
-        int pidfd = LibC.pidfd_open((int) child.pid(), 0);
+        int pidfd = ProcessCalls.pidfd_open((int) child.pid(), 0);
         assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
         try {
             int result = LibC.ioctl(pidfd, request.request(), 0L); // every one takes no argument and makes an fd

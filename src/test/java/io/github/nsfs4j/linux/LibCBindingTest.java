@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every native binding of {@link LibC}, called directly, each result checked against what the
+ * Every native binding of {@link LibC} and {@link ProcessCalls}, called directly, each result checked against what the
  * kernel shows elsewhere (procfs, stat(2) through the JDK). A signature mismatch in a binding
  * fails here rather than in a user's hands.
  */
@@ -61,7 +61,7 @@ class LibCBindingTest {
     @Test
     void everyBindingIsCoveredByThisClass() {
         Set<String> holders = new TreeSet<>();
-        for (Class<?> owner : List.of(LibC.class, PosixSpawn.class)) {
+        for (Class<?> owner : List.of(LibC.class, ProcessCalls.class, PosixSpawn.class)) {
             for (Class<?> nested : owner.getDeclaredClasses()) {
                 for (Field f : nested.getDeclaredFields()) {
                     if (Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers())
@@ -71,7 +71,7 @@ class LibCBindingTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(List.of("LibC.Syscall.HANDLE", "LibC.IoctlValueCritical.HANDLE", "LibC.Poll.HANDLE",
+        assertEquals(new TreeSet<>(List.of("LibC.Syscall.HANDLE", "LibC.IoctlValueCritical.HANDLE", "ProcessCalls.Poll.HANDLE",
                 "LibC.Getpwuid.HANDLE",
                 // starting processes: tested in ProcessBindingTest
                 "PosixSpawn.Handles.SPAWNP", "PosixSpawn.Handles.SPAWN", "PosixSpawn.Handles.ACTIONS_ADDCLOSE",
@@ -371,7 +371,7 @@ class LibCBindingTest {
 
     @Test
     void pidfdOpenOfTheOwnPidAndOfNone() {
-        int pidfd = LibC.pidfd_open((int) OWN_PID, 0);
+        int pidfd = ProcessCalls.pidfd_open((int) OWN_PID, 0);
         assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
         try {
             assertTrue(Proc.fdInfo(pidfd).contains("Pid:\t" + OWN_PID), "fdinfo names the process: "
@@ -389,14 +389,14 @@ class LibCBindingTest {
             LibC.close(pidfd);
         }
         long noSuchPid = Proc.pidMax() + 1;
-        assertEquals(-ESRCH, LibC.pidfd_open((int) noSuchPid, 0));
-        assertEquals(-EINVAL, LibC.pidfd_open(0, 0));
+        assertEquals(-ESRCH, ProcessCalls.pidfd_open((int) noSuchPid, 0));
+        assertEquals(-EINVAL, ProcessCalls.pidfd_open(0, 0));
     }
 
     @Test
     void pidfdOfAReapedProcessAnswersEsrch() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "100").start();
-        int pidfd = LibC.pidfd_open((int) sleeper.pid(), 0);
+        int pidfd = ProcessCalls.pidfd_open((int) sleeper.pid(), 0);
         assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
         try {
             sleeper.destroyForcibly();
@@ -422,10 +422,10 @@ class LibCBindingTest {
                 }
             }
             assertTrue(original >= 0, "a socket fd of our own: " + Proc.fds());
-            int pidfd = LibC.pidfd_open((int) OWN_PID, 0);
+            int pidfd = ProcessCalls.pidfd_open((int) OWN_PID, 0);
             assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
             try {
-                int copy = LibC.pidfd_getfd(pidfd, original, 0);
+                int copy = ProcessCalls.pidfd_getfd(pidfd, original, 0);
                 assertTrue(copy >= 0, "pidfd_getfd: " + copy);
                 try {
                     assertNotEquals(original, copy);
@@ -442,7 +442,7 @@ class LibCBindingTest {
                 } finally {
                     LibC.close(copy);
                 }
-                assertEquals(-EBADF, LibC.pidfd_getfd(pidfd, BAD_FD, 0));
+                assertEquals(-EBADF, ProcessCalls.pidfd_getfd(pidfd, BAD_FD, 0));
             } finally {
                 LibC.close(pidfd);
             }
@@ -502,21 +502,21 @@ class LibCBindingTest {
     @Test
     void pollOnAPidfdSaysWhenTheProcessExits() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "100").start();
-        int pidfd = LibC.pidfd_open((int) sleeper.pid(), 0);
+        int pidfd = ProcessCalls.pidfd_open((int) sleeper.pid(), 0);
         assertTrue(pidfd >= 0, "pidfd_open: " + pidfd);
         try {
-            assertEquals(0, LibC.pollOne(pidfd, Constants.POLLIN, 0), "running: timeout, no event");
+            assertEquals(0, ProcessCalls.pollOne(pidfd, Constants.POLLIN, 0), "running: timeout, no event");
             sleeper.destroyForcibly();
             assertTrue(sleeper.waitFor(10, TimeUnit.SECONDS));
-            int revents = LibC.pollOne(pidfd, Constants.POLLIN, 10_000);
+            int revents = ProcessCalls.pollOne(pidfd, Constants.POLLIN, 10_000);
             assertTrue((revents & Constants.POLLIN) != 0, "exited: POLLIN, got revents " + revents);
         } finally {
             LibC.close(pidfd);
         }
-        assertEquals(POLLNVAL, LibC.pollOne(BAD_FD, Constants.POLLIN, 0), "a closed fd is POLLNVAL");
+        assertEquals(POLLNVAL, ProcessCalls.pollOne(BAD_FD, Constants.POLLIN, 0), "a closed fd is POLLNVAL");
         try (Arena arena = Arena.ofConfined()) {
             // more fds than RLIMIT_NOFILE allows: EINVAL
-            assertEquals(-EINVAL, LibC.poll(arena.allocate(Structs.POLLFD), Integer.MAX_VALUE, 0));
+            assertEquals(-EINVAL, ProcessCalls.poll(arena.allocate(Structs.POLLFD), Integer.MAX_VALUE, 0));
         }
     }
 

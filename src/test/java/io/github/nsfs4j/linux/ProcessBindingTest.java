@@ -42,7 +42,7 @@ class ProcessBindingTest {
     void pipe2WriteAndReadMoveBytes_withCloexec() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            assertEquals(0, LibC.pipe2(fds, Constants.O_CLOEXEC));
+            assertEquals(0, ProcessCalls.pipe2(fds, Constants.O_CLOEXEC));
             int r = fds.getAtIndex(JAVA_INT, 0);
             int w = fds.getAtIndex(JAVA_INT, 1);
             try {
@@ -99,7 +99,7 @@ class ProcessBindingTest {
     void posixSpawnWithFileActionsThenWaitidAndKill() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            assertEquals(0, LibC.pipe2(fds, Constants.O_CLOEXEC));
+            assertEquals(0, ProcessCalls.pipe2(fds, Constants.O_CLOEXEC));
             int r = fds.getAtIndex(JAVA_INT, 0);
             int w = fds.getAtIndex(JAVA_INT, 1);
             MemorySegment actions = arena.allocate(PosixSpawn.FILE_ACTIONS_SIZE, 16);
@@ -122,9 +122,9 @@ class ProcessBindingTest {
             LibC.close(w);
             MemorySegment info = arena.allocate(Structs.SIGINFO);
             int child = pid.get(JAVA_INT, 0);
-            assertEquals(0, LibC.waitid(1, child, info, Constants.WEXITED | Constants.WNOWAIT));
+            assertEquals(0, ProcessCalls.waitid(1, child, info, Constants.WEXITED | Constants.WNOWAIT));
             assertTrue(Proc.state(child).orElseThrow() == 'Z', "WNOWAIT leaves a zombie");
-            assertEquals(0, LibC.waitid(1, child, info, Constants.WEXITED));
+            assertEquals(0, ProcessCalls.waitid(1, child, info, Constants.WEXITED));
             assertEquals(3, Structs.exitStatus(info));
             MemorySegment buf = arena.allocate(256);
             long n = LibC.read(r, buf, 256);
@@ -135,11 +135,11 @@ class ProcessBindingTest {
             MemorySegment sleepArgv = cStrings(arena, List.of("sleep", "100"));
             assertEquals(0, PosixSpawn.posix_spawnp(pid, arena.allocateFrom("sleep"), MemorySegment.NULL,
                     MemorySegment.NULL, sleepArgv, envp));
-            assertEquals(0, LibC.kill(pid.get(JAVA_INT, 0), Constants.SIGKILL));
-            assertEquals(0, LibC.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
+            assertEquals(0, ProcessCalls.kill(pid.get(JAVA_INT, 0), Constants.SIGKILL));
+            assertEquals(0, ProcessCalls.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
             assertEquals(128 + 9, Structs.exitStatus(info));
-            assertEquals(-ECHILD, LibC.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
-            assertEquals(-Errno.ESRCH, LibC.kill(Proc.pidMax() - 1, 0));
+            assertEquals(-ECHILD, ProcessCalls.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
+            assertEquals(-Errno.ESRCH, ProcessCalls.kill(Proc.pidMax() - 1, 0));
         }
     }
 
@@ -153,7 +153,7 @@ class ProcessBindingTest {
             int kept = LibC.open("/etc/hostname", Constants.O_RDONLY | Constants.O_CLOEXEC);
             int dropped = LibC.open("/etc/hostname", Constants.O_RDONLY | Constants.O_CLOEXEC);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            assertEquals(0, LibC.pipe2(fds, Constants.O_CLOEXEC));
+            assertEquals(0, ProcessCalls.pipe2(fds, Constants.O_CLOEXEC));
             int r = fds.getAtIndex(JAVA_INT, 0);
             int w = fds.getAtIndex(JAVA_INT, 1);
             MemorySegment actions = arena.allocate(PosixSpawn.FILE_ACTIONS_SIZE, 16);
@@ -172,7 +172,7 @@ class ProcessBindingTest {
             assertEquals(0, PosixSpawn.posix_spawn_file_actions_destroy(actions));
             LibC.close(w);
             MemorySegment info = arena.allocate(Structs.SIGINFO);
-            assertEquals(0, LibC.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
+            assertEquals(0, ProcessCalls.waitid(1, pid.get(JAVA_INT, 0), info, Constants.WEXITED));
             MemorySegment buf = arena.allocate(256);
             long n = LibC.read(r, buf, 256);
             assertEquals(kept + "\n", new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.US_ASCII),
@@ -187,21 +187,21 @@ class ProcessBindingTest {
     @Test
     void memfdCreateAndCloseRange() {
         try (Arena arena = Arena.ofConfined()) {
-            int memfd = LibC.memfd_create(arena.allocateFrom("nsfs4j-test"), Constants.MFD_CLOEXEC
+            int memfd = ProcessCalls.memfd_create(arena.allocateFrom("nsfs4j-test"), Constants.MFD_CLOEXEC
                     | Constants.MFD_ALLOW_SEALING);
             assertTrue(memfd >= 0, "memfd_create: " + memfd);
             assertEquals("/memfd:nsfs4j-test (deleted)", Proc.fdLink(memfd).orElseThrow());
             assertEquals(Constants.O_CLOEXEC, Proc.fdFlags(memfd).orElseThrow() & Constants.O_CLOEXEC);
             assertEquals(0, LibC.fcntl(memfd, Constants.F_ADD_SEALS, Constants.F_SEAL_WRITE));
             assertEquals(-Errno.EPERM, (int) LibC.write(memfd, arena.allocate(1), 1), "sealed against writes");
-            assertEquals(-Errno.EINVAL, LibC.memfd_create(arena.allocateFrom("x"), 1 << 30), "an unknown flag");
+            assertEquals(-Errno.EINVAL, ProcessCalls.memfd_create(arena.allocateFrom("x"), 1 << 30), "an unknown flag");
             int a = LibC.fcntl(memfd, Constants.F_DUPFD_CLOEXEC, 900);
             int b = LibC.fcntl(memfd, Constants.F_DUPFD_CLOEXEC, 901);
             assertEquals(List.of(900, 901), List.of(a, b));
-            assertEquals(0, LibC.close_range(900, 900, 0));
+            assertEquals(0, ProcessCalls.close_range(900, 900, 0));
             assertTrue(Proc.fdLink(900).isEmpty() && Proc.fdLink(901).isPresent(), "only 900 closed");
-            assertEquals(-Errno.EINVAL, LibC.close_range(901, 900, 0), "first above last");
-            assertEquals(0, LibC.close_range(901, 999, 0), "a range: 901 and the unused ones above");
+            assertEquals(-Errno.EINVAL, ProcessCalls.close_range(901, 900, 0), "first above last");
+            assertEquals(0, ProcessCalls.close_range(901, 999, 0), "a range: 901 and the unused ones above");
             assertTrue(Proc.fdLink(901).isEmpty());
             LibC.close(memfd);
         }

@@ -1,7 +1,7 @@
 package io.github.nsfs4j.internal.enter;
 
 import io.github.nsfs4j.linux.Constants;
-import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -19,7 +19,7 @@ final class CloseRange {
 
     private static final class Probe {
         // an empty range far above any fd: 0 where the flag exists, EINVAL (5.9, 5.10) or ENOSYS before
-        static final boolean CLOEXEC = LibC.close_range(Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1,
+        static final boolean CLOEXEC = ProcessCalls.close_range(Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1,
                 Constants.CLOSE_RANGE_CLOEXEC) == 0;
     }
 

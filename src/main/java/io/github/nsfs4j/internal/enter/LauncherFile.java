@@ -8,6 +8,7 @@ import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.Launcher;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -58,9 +59,9 @@ public final class LauncherFile {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocateFrom(Launcher.NAME);
             int flags = Constants.MFD_CLOEXEC | Constants.MFD_ALLOW_SEALING;
-            int fd = LibC.memfd_create(name, flags | Constants.MFD_EXEC);
+            int fd = ProcessCalls.memfd_create(name, flags | Constants.MFD_EXEC);
             if (fd == -Errno.EINVAL) { // before 6.3 there is no MFD_EXEC, and every memfd may be executed
-                fd = LibC.memfd_create(name, flags);
+                fd = ProcessCalls.memfd_create(name, flags);
             }
             if (fd < 0) {
                 unavailable = fd == -Errno.EACCES

@@ -7,6 +7,7 @@ import io.github.nsfs4j.internal.FdGuard;
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,7 +73,7 @@ final class PipeStreams {
     private static int pollUntilReady(int raw, short events) {
         int rc;
         do {
-            rc = LibC.pollOne(raw, events, -1);
+            rc = ProcessCalls.pollOne(raw, events, -1);
         } while (rc == -Errno.EINTR);
         return rc;
     }

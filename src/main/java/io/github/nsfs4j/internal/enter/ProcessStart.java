@@ -12,6 +12,7 @@ import io.github.nsfs4j.linux.Errno;
 import io.github.nsfs4j.linux.Launcher;
 import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.linux.PosixSpawn;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.linux.Structs;
 import io.github.nsfs4j.kernel.NamespaceType;
 
@@ -283,7 +284,7 @@ public final class ProcessStart implements AutoCloseable {
     private int[] pipe() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int rc = LibC.pipe2(fds, Constants.O_CLOEXEC);
+            int rc = ProcessCalls.pipe2(fds, Constants.O_CLOEXEC);
             if (rc < 0) {
                 throw new IOException("pipe2: " + Errnos.describe(-rc));
             }
@@ -407,7 +408,7 @@ public final class ProcessStart implements AutoCloseable {
                 pid |= ns.type() == NamespaceType.PID;
             }
             MemorySegment ends = arena.allocate(JAVA_INT, 2);
-            int rc = LibC.pipe2(ends, Constants.O_CLOEXEC);
+            int rc = ProcessCalls.pipe2(ends, Constants.O_CLOEXEC);
             if (rc < 0) {
                 throw Failure.errno("pipe2", target, -rc, "cannot make the launcher's report pipe");
             }
@@ -574,7 +575,7 @@ public final class ProcessStart implements AutoCloseable {
         MemorySegment info = arena.allocate(Structs.SIGINFO);
         int rc;
         do {
-            rc = LibC.waitid(Constants.P_PID, pid, info, Constants.WEXITED);
+            rc = ProcessCalls.waitid(Constants.P_PID, pid, info, Constants.WEXITED);
         } while (rc == -Errno.EINTR);
     }
 

@@ -2,7 +2,7 @@ package io.github.nsfs4j.internal.enter;
 
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Errno;
-import io.github.nsfs4j.linux.LibC;
+import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.linux.Structs;
 
 import java.io.IOException;
@@ -42,12 +42,12 @@ final class SpawnedProcess extends Process {
         MemorySegment info = Arena.ofAuto().allocate(Structs.SIGINFO);
         int rc;
         do { // wait without reaping, so that destroy() cannot signal a reused pid
-            rc = LibC.waitid(Constants.P_PID, pid, info, Constants.WEXITED | Constants.WNOWAIT);
+            rc = ProcessCalls.waitid(Constants.P_PID, pid, info, Constants.WEXITED | Constants.WNOWAIT);
         } while (rc == -Errno.EINTR);
         int status = rc < 0 ? 255 : Structs.exitStatus(info);
         synchronized (lock) {
             do {
-                rc = LibC.waitid(Constants.P_PID, pid, info, Constants.WEXITED);
+                rc = ProcessCalls.waitid(Constants.P_PID, pid, info, Constants.WEXITED);
             } while (rc == -Errno.EINTR);
             reaped = true;
         }
@@ -141,7 +141,7 @@ final class SpawnedProcess extends Process {
     private void signal(int signal) {
         synchronized (lock) {
             if (!reaped) {
-                LibC.kill(pid, signal);
+                ProcessCalls.kill(pid, signal);
             }
         }
     }
