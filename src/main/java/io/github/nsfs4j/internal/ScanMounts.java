@@ -2,14 +2,11 @@ package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.kernel.NamespaceType;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,7 +16,6 @@ import java.util.Set;
  * is the namespace's own, else once per distinct root. Not thread-safe: one per scan.
  */
 final class ScanMounts {
-    private final Path proc;
     private final Map<Long, FoundNamespace> found;
     private final Set<NamespaceType> typeSet;
     private final Set<Long> unknown;
@@ -34,7 +30,6 @@ final class ScanMounts {
     private final long ownMnt;
 
     ScanMounts(Path proc, Map<Long, FoundNamespace> found, Set<NamespaceType> typeSet, Set<Long> unknown) {
-        this.proc = proc;
         this.found = found;
         this.typeSet = typeSet;
         this.unknown = unknown;
@@ -42,8 +37,8 @@ final class ScanMounts {
     }
 
     /**
-     * The nsfs bind mounts of mount namespace {@code mnt}, through the process (or thread)
-     * {@code dir}, unless they were read already. mountinfo shows only the mounts under the
+     * The nsfs bind mounts of mount namespace {@code mnt}, through process {@code pid} (or its
+     * thread {@code tid}, if positive), unless they were read already. mountinfo shows only the mounts under the
      * reader's root, so one process whose root is the namespace's own ({@code readlink
      * /proc/PID/root} is {@code /}) shows them all and settles the namespace; a chrooted one
      * (a daemon, a container's init, a pid 1 that kept an initramfs root) shows those under its
@@ -71,22 +66,21 @@ final class ScanMounts {
         } else if (!mountRootsRead.computeIfAbsent(mnt, k -> new HashSet<>()).add(root)) {
             return; // this root's mounts were read through another process
         }
-        Path dir = proc.resolve(Integer.toString(pid));
-        if (tid > 0) {
-            dir = dir.resolve("task").resolve(Integer.toString(tid));
-        }
-        mounts(dir, whole && mnt == ownMnt);
+        mounts(walk, whole && mnt == ownMnt);
     }
 
-    /** The nsfs mounts of {@code dir}'s mountinfo; {@code own}: it is ours, its mount points are the NSFS column's. */
-    private void mounts(Path dir, boolean own) {
-        List<Mountinfo.NsfsMount> mounts;
-        try {
-            mounts = Mountinfo.nsfsMounts(dir);
-        } catch (IOException e) {
+    /**
+     * The nsfs mounts of the mountinfo of the walker's current process or thread (read relative
+     * to its open {@code /proc/PID}); {@code own}: it is ours, its mount points are the NSFS
+     * column's.
+     */
+    private void mounts(ProcWalk walk, boolean own) {
+        byte[] text = walk.readToEnd("mountinfo");
+        if (text == null) {
             return;
         }
-        for (Mountinfo.NsfsMount m : mounts) {
+        byte[] root = null;
+        for (Mountinfo.NsfsMount m : Mountinfo.nsfsMounts(text)) {
             NamespaceType type = Procfs.typeOfLink(m.root());
             if (type == null) {
                 long inode = Procfs.anyInode(m.root()); // on nsfs: a namespace, of a type we do not know
@@ -99,7 +93,9 @@ final class ScanMounts {
                 continue;
             }
             // The mount point's bytes as they are: /proc/PID/root/ then any bytes at all.
-            byte[] root = dir.resolve("root").toString().getBytes(StandardCharsets.ISO_8859_1);
+            if (root == null) {
+                root = walk.pathBytes("root");
+            }
             byte[] where = Arrays.copyOf(root, root.length + m.mountPoint().length);
             System.arraycopy(m.mountPoint(), 0, where, root.length, m.mountPoint().length);
             FoundNamespace f = found.computeIfAbsent(Procfs.nsInode(m.root(), type), i -> new FoundNamespace(type, i));

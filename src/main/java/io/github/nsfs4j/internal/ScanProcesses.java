@@ -37,6 +37,8 @@ final class ScanProcesses {
     private final Set<NamespaceType> typeSet;
     /** Names under {@code /proc/self/ns} of types nsfs4j does not know (a newer kernel's). */
     private final List<String> unknownNames;
+    /** Their links, {@code ns/NAME}. */
+    private final List<String> unknownLinks = new ArrayList<>();
     /** Inodes of namespaces of those types, seen anywhere. */
     final Set<Long> unknown = new HashSet<>();
     final Map<Long, FoundNamespace> found = new LinkedHashMap<>();
@@ -51,6 +53,8 @@ final class ScanProcesses {
         this.proc = proc;
         this.typeSet = typeSet;
         this.types = typeSet.toArray(NamespaceType[]::new);
+        this.inodes = new long[types.length];
+        this.seen = new FoundNamespace[types.length];
         List<String> names = new ArrayList<>();
         for (String name : Procfs.names(proc.resolve("self/ns"))) {
             if (!name.endsWith("_for_children") && Procfs.typeOfName(name) == null) {
@@ -58,6 +62,9 @@ final class ScanProcesses {
             }
         }
         this.unknownNames = names;
+        for (String name : names) {
+            unknownLinks.add("ns/" + name);
+        }
         this.mounts = new ScanMounts(proc, found, typeSet, unknown);
     }
 
@@ -83,8 +90,10 @@ final class ScanProcesses {
     private static final int READ = 0, DENIED = 1, GONE = 2;
     /** The reader of the process being read; set during {@link #run}. */
     private ProcWalk walk;
-    /** The pid whose fds {@link #fd} receives. */
-    private int fdPid;
+    /** The process being read: its namespace of each type read (by index in {@link #types}), -1 for none. */
+    private final long[] inodes;
+    /** And what was found of each before this process, null for nothing. */
+    private final FoundNamespace[] seen;
 
     /**
      * Reads one process's namespace links, then counts it in each: a process that exits
@@ -92,12 +101,12 @@ final class ScanProcesses {
      * nsfs bind mounts of its mount namespace ({@link ScanMounts#of}), and its other threads.
      */
     private int process(int pid) {
-        long[] inodes = new long[types.length];
         boolean any = false;
         boolean denied = false;
         boolean first = false;
         for (int i = 0; i < types.length; i++) {
             inodes[i] = -1;
+            seen[i] = null;
             int n = walk.readlink(nsPath(types[i]));
             if (n < 0) {
                 if (-n == Errno.EACCES || -n == Errno.EPERM) {
@@ -111,14 +120,15 @@ final class ScanProcesses {
             if (inodes[i] >= 0) {
                 any = true;
                 FoundNamespace f = found.get(inodes[i]);
+                seen[i] = f;
                 first |= f == null || f.processCount == 0;
             }
         }
         if (!any && denied) {
             return DENIED;
         }
-        for (String name : unknownNames) {
-            unknownLink("ns/" + name);
+        for (String link : unknownLinks) {
+            unknownLink(link);
         }
         String user = "";
         byte[] command = {};
@@ -129,13 +139,16 @@ final class ScanProcesses {
             if (uid < 0 || command == null) {
                 return GONE;
             }
-            user = users.nameOfOwner((int) uid, proc.resolve(Integer.toString(pid)));
+            user = users.known((int) uid);
+            if (user == null) {
+                user = users.nameOfOwner((int) uid, proc.resolve(Integer.toString(pid)));
+            }
         }
         for (int i = 0; i < types.length; i++) {
             if (inodes[i] < 0) {
                 continue;
             }
-            FoundNamespace f = found.get(inodes[i]);
+            FoundNamespace f = seen[i];
             if (f == null) {
                 f = new FoundNamespace(types[i], inodes[i]);
                 found.put(inodes[i], f);
@@ -150,7 +163,6 @@ final class ScanProcesses {
             }
             f.heldBy |= Scan.HELD_BY_PROCESS;
         }
-        fdPid = pid;
         walk.fds(fds);
         sockets.ask(pid);
         long mnt = -1;
@@ -209,8 +221,8 @@ final class ScanProcesses {
                 f.holder(new FoundNamespace.Holding(walk.pathBytes(nsPath(type)), true));
                 f.heldBy |= Scan.HELD_BY_THREAD;
             }
-            for (String name : unknownNames) {
-                unknownLink("ns/" + name);
+            for (String link : unknownLinks) {
+                unknownLink(link);
             }
             if (!typeSet.contains(NamespaceType.MNT) && walk.readlink("ns/mnt") > 0) {
                 mnt = walk.nsInode(NamespaceType.MNT);
@@ -258,7 +270,7 @@ final class ScanProcesses {
         return NS_PATHS[type.ordinal()];
     }
 
-    /** One fd of {@link #fdPid}, its link the walker's last. */
+    /** One fd of the process being read, its link the walker's last. */
     private void fd(int number) {
         long socket = walk.socketInode();
         if (socket >= 0) {
