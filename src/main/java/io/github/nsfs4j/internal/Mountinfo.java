@@ -33,7 +33,11 @@ public final class Mountinfo {
      * @throws IOException if it cannot be read (the process is gone, or hidden)
      */
     public static List<NsfsMount> nsfsMounts(Path processDir) throws IOException {
-        byte[] text = Files.readAllBytes(processDir.resolve("mountinfo"));
+        return nsfsMounts(Files.readAllBytes(processDir.resolve("mountinfo")));
+    }
+
+    /** The {@code nsfs} entries of the text of a {@code mountinfo}. */
+    public static List<NsfsMount> nsfsMounts(byte[] text) {
         List<NsfsMount> mounts = new ArrayList<>();
         int start = 0;
         while (start < text.length) {
@@ -56,33 +60,38 @@ public final class Mountinfo {
      * a space, tab, newline or backslash inside a field is escaped, so splitting is safe.
      */
     private static NsfsMount nsfsMount(byte[] line, int from, int to) {
-        List<int[]> fields = new ArrayList<>(12);
+        int rootFrom = 0, rootTo = 0, pointFrom = 0, pointTo = 0;
         int f = from;
-        while (f <= to) {
+        for (int field = 0; f <= to; field++) {
             int space = indexOf(line, (byte) ' ', f, to);
             int e = space < 0 ? to : space;
-            fields.add(new int[] {f, e});
+            if (field == 3) {
+                rootFrom = f;
+                rootTo = e;
+            } else if (field == 4) {
+                pointFrom = f;
+                pointTo = e;
+            } else if (field >= 6 && e - f == 1 && line[f] == '-') {
+                // the separator: FSTYPE follows (nothing allocated for the other lines)
+                int type = e + 1;
+                if (type > to) {
+                    return null;
+                }
+                int typeEnd = indexOf(line, (byte) ' ', type, to);
+                if (!isNsfs(line, type, typeEnd < 0 ? to : typeEnd)) {
+                    return null;
+                }
+                return new NsfsMount(new String(unescape(line, rootFrom, rootTo), StandardCharsets.ISO_8859_1),
+                        unescape(line, pointFrom, pointTo));
+            }
             f = e + 1;
         }
-        int dash = -1;
-        for (int i = 6; i < fields.size(); i++) {
-            int[] field = fields.get(i);
-            if (field[1] - field[0] == 1 && line[field[0]] == '-') {
-                dash = i;
-                break;
-            }
-        }
-        if (dash < 0 || dash + 1 >= fields.size()) {
-            return null;
-        }
-        int[] type = fields.get(dash + 1);
-        if (!new String(line, type[0], type[1] - type[0], StandardCharsets.ISO_8859_1).equals("nsfs")) {
-            return null;
-        }
-        int[] root = fields.get(3);
-        int[] point = fields.get(4);
-        return new NsfsMount(new String(unescape(line, root[0], root[1]), StandardCharsets.ISO_8859_1),
-                unescape(line, point[0], point[1]));
+        return null;
+    }
+
+    private static boolean isNsfs(byte[] line, int from, int to) {
+        return to - from == 4 && line[from] == 'n' && line[from + 1] == 's' && line[from + 2] == 'f'
+                && line[from + 3] == 's';
     }
 
     /** mountinfo's field escapes: {@code \ooo} (three octal digits) is that byte; anything else stays. */

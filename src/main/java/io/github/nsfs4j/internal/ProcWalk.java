@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * The scan's reader of {@code /proc/PID}: links, the fd directory, owner, thread count and
- * command line, read with the system calls alone (readlinkat, getdents64, statx, open, read)
+ * The scan's reader of {@code /proc/PID}: links, the fd directory, owner, thread count,
+ * command line and mountinfo, read with the system calls alone (readlinkat, getdents64, statx, open, read)
  * into native buffers made once per scan. A path is built in place ({@code /proc/PID/ns/net}),
  * a link parsed where the kernel wrote it: nothing is allocated for a link that is not kept,
  * so a scan of thousands of processes costs what its system calls cost, also before the JIT
@@ -301,6 +301,19 @@ final class ProcWalk implements AutoCloseable {
 
     /** The whole of file {@code rel} under the current directory, or null if it cannot be read (errno in {@link #lastErrno}). */
     byte[] read(String rel) {
+        return read(rel, false);
+    }
+
+    /**
+     * The whole of file {@code rel}, read until the end: for a file such as {@code mountinfo}
+     * whose reads stop short at a line's end, where {@link #read} stops at the first short
+     * read (procfs's cmdline and comm give all they have to one read).
+     */
+    byte[] readToEnd(String rel) {
+        return read(rel, true);
+    }
+
+    private byte[] read(String rel, boolean toEnd) {
         relative(rel);
         int fd = LibC.openat(at(), built(), Constants.O_RDONLY | Constants.O_CLOEXEC, 0);
         if (fd < 0) {
@@ -321,7 +334,7 @@ final class ProcWalk implements AutoCloseable {
                 int at = out.length;
                 out = Arrays.copyOf(out, at + (int) n);
                 MemorySegment.copy(dirents, JAVA_BYTE, 0, out, at, (int) n);
-                if (n < dirents.byteSize()) {
+                if (!toEnd && n < dirents.byteSize()) {
                     return out; // procfs's cmdline and comm give all they have to one read: a short one is the end
                 }
             }

@@ -29,10 +29,16 @@ public final class UserNames {
 
     private final Map<Integer, String> names = new HashMap<>();
 
+    /** The name of {@code uid} if it was resolved already, else null: asks nothing. */
+    public String known(int uid) {
+        return names.get(uid);
+    }
+
     /**
      * The name of {@code uid}, the owner of {@code file} (a {@code /proc/PID} directory), as
      * {@link #ownerOf} resolves it: through the JDK's file system code for a new uid, so that
-     * a scan whose users all run processes never links getpwuid_r.
+     * a scan whose users all run processes never links getpwuid_r. The caller read the uid
+     * already, so a new one costs the one stat that gives the owner's name.
      */
     public String nameOfOwner(int uid, Path file) {
         String known = names.get(uid);
@@ -40,7 +46,7 @@ public final class UserNames {
             return known;
         }
         try {
-            String name = ownerOf(file);
+            String name = resolveOwner(file);
             if (lastUid == uid) {
                 return name;
             }
@@ -76,6 +82,11 @@ public final class UserNames {
         if (known != null) {
             return known;
         }
+        return resolveOwner(file);
+    }
+
+    /** The owner's name of {@code file} through the JDK (its uid in {@link #lastUid}), remembered. */
+    private String resolveOwner(Path file) throws IOException {
         Map<String, Object> attributes = Files.readAttributes(file, "unix:uid,owner");
         int uid = (Integer) attributes.get("uid");
         lastUid = uid;
