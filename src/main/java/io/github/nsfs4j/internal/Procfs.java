@@ -58,17 +58,6 @@ public final class Procfs {
         return sorted;
     }
 
-    /**
-     * How many threads a process has, from the link count of {@code /proc/PID/task} (procfs
-     * gives it 2 + the number of threads): one stat, where listing the directory costs three
-     * calls.
-     *
-     * @throws IOException if the process is gone or hidden
-     */
-    public static int threadCount(Path processDir) throws IOException {
-        return ((Number) Files.getAttribute(processDir.resolve("task"), "unix:nlink")).intValue() - 2;
-    }
-
     /** The text of a link ({@code net:[4026531833]}, {@code socket:[123]}, a path). */
     public static String link(Path link) throws IOException {
         return Files.readSymbolicLink(link).toString();
@@ -131,31 +120,6 @@ public final class Procfs {
             return Long.parseUnsignedLong(target, from, target.length() - 1, 10);
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    /** Receives the links of {@code /proc/PID/fd}. */
-    public interface FdVisitor {
-        void fd(Path fd, String target);
-    }
-
-    /**
-     * Every fd of a process with its link text; fds closed meanwhile are left out. Nothing
-     * when the directory cannot be read (another user's process, or it exited).
-     */
-    public static void fds(Path processDir, FdVisitor visitor) {
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(processDir.resolve("fd"))) {
-            for (Path fd : fds) {
-                String target;
-                try {
-                    target = link(fd);
-                } catch (IOException e) {
-                    continue; // closed meanwhile
-                }
-                visitor.fd(fd, target);
-            }
-        } catch (IOException | DirectoryIteratorException e) {
-            // no fd access, or it exited: nothing held that we may see
         }
     }
 
