@@ -3,10 +3,12 @@ package io.github.nsfs4j;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.internal.enter.LauncherFile;
+import io.github.nsfs4j.internal.enter.LauncherStart;
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.enter.PoolThread;
 import io.github.nsfs4j.internal.enter.Preload;
 import io.github.nsfs4j.internal.enter.ProcessStart;
+import io.github.nsfs4j.internal.enter.SpawnStart;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
@@ -380,12 +382,13 @@ public final class NamespaceSet implements AutoCloseable {
         try (ProcessStart start = ProcessStart.prepare(builder, internal(options))) {
             Preload.forProcesses();
             if (launcher) {
-                NsFile[] launched = nsenterOrder();
-                int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.launchJob(launched, target)));
-                return start.started(pid, launched);
+                LauncherStart launch = new LauncherStart(start, nsenterOrder(), target);
+                int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(launch.job()));
+                return launch.started(pid);
             }
-            int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.job(entries, target)));
-            return start.started(pid, entries);
+            SpawnStart spawn = new SpawnStart(start, entries, target);
+            int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(spawn.job()));
+            return spawn.started(pid);
         } catch (Failure f) {
             throw Failures.of(f);
         }
