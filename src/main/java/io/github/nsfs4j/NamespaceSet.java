@@ -2,13 +2,8 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.enter.LauncherFile;
-import io.github.nsfs4j.internal.enter.LauncherStart;
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.enter.PoolThread;
-import io.github.nsfs4j.internal.enter.Preload;
-import io.github.nsfs4j.internal.enter.ProcessStart;
-import io.github.nsfs4j.internal.enter.SpawnStart;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
@@ -74,6 +69,8 @@ public final class NamespaceSet implements AutoCloseable {
     private final Set<NamespaceType> types;
     private final Set<NamespaceType> skipped;
     private final String target;
+    /** Starts processes in them: {@link #start(ProcessBuilder, ProcessOptions)}. */
+    private final ProcessStarter starter;
 
     private NamespaceSet(EntryChecks.Plan plan, String target) {
         this.entries = plan.order();
@@ -81,6 +78,7 @@ public final class NamespaceSet implements AutoCloseable {
         this.types = Collections.unmodifiableSet(plan.types());
         this.skipped = Collections.unmodifiableSet(plan.skipped());
         this.target = target;
+        this.starter = new ProcessStarter(plan, target);
     }
 
     // ---------------------------------------------------------------- making a set
@@ -368,77 +366,8 @@ public final class NamespaceSet implements AutoCloseable {
         Objects.requireNonNull(builder, "builder");
         Objects.requireNonNull(options, "options");
         requireOpen("start");
-        NamespaceThread.checkNotInside();
-        boolean launcher = processOnly.length > 0 || options.needsLauncher()
-                // posix_spawn gives one errno for a failed chdir and a failed exec; the launcher tells them apart
-                || builder.directory() != null && LauncherFile.unavailable() == null;
-        if (launcher) {
-            String unavailable = LauncherFile.unavailable();
-            if (unavailable != null) {
-                throw new EntryRefusedException(types + " of " + target, EntryRefusedException.Reason.LAUNCHER_UNAVAILABLE,
-                        "starting this process needs " + launcherNeed(options) + ", but " + unavailable);
-            }
-        }
-        try (ProcessStart start = ProcessStart.prepare(builder, internal(options))) {
-            Preload.forProcesses();
-            if (launcher) {
-                LauncherStart launch = new LauncherStart(start, nsenterOrder(), target);
-                int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(launch.job()));
-                return launch.started(pid);
-            }
-            SpawnStart spawn = new SpawnStart(start, entries, target);
-            int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(spawn.job()));
-            return spawn.started(pid);
-        } catch (Failure f) {
-            throw Failures.of(f);
-        }
+        return starter.start(builder, options);
     }
-
-    /** What the launcher is needed for, for a refusal. */
-    private String launcherNeed(ProcessOptions options) {
-        List<String> needs = new ArrayList<>();
-        for (NsFile ns : processOnly) {
-            needs.add("joining the " + ns.type() + " namespace " + ns);
-        }
-        if (options.uid() >= 0 || options.gid() >= 0) {
-            needs.add("setting the uid or gid");
-        }
-        if (options.root() != null || options.workingDirectory() != null) {
-            needs.add("changing the root or working directory");
-        }
-        return String.join(" and ", needs) + ", which only nsfs4j's launcher can do";
-    }
-
-    private static ProcessStart.Options internal(ProcessOptions o) {
-        int closed = 0;
-        for (ProcessOptions.Stream s : o.closed()) {
-            closed |= 1 << s.ordinal();
-        }
-        return new ProcessStart.Options(o.uid(), o.gid(), o.preservesCredentials(), o.root(), o.workingDirectory(),
-                closed, o.argv0());
-    }
-
-    /** Every namespace of the set in nsenter's order: user, cgroup, ipc, uts, net, pid, mnt, time. */
-    private NsFile[] nsenterOrder() {
-        List<NsFile> order = new ArrayList<>();
-        for (NamespaceType type : NSENTER_ORDER) {
-            for (NsFile ns : entries) {
-                if (ns.type() == type) {
-                    order.add(ns);
-                }
-            }
-            for (NsFile ns : processOnly) {
-                if (ns.type() == type) {
-                    order.add(ns);
-                }
-            }
-        }
-        return order.toArray(NsFile[]::new);
-    }
-
-    private static final List<NamespaceType> NSENTER_ORDER = List.of(NamespaceType.USER, NamespaceType.CGROUP,
-            NamespaceType.IPC, NamespaceType.UTS, NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT,
-            NamespaceType.TIME);
 
     /** Refuses a task where a user or time namespace is to be joined: no thread of the JVM can. */
     private void requireNoProcessOnly() throws EntryRefusedException {
