@@ -66,6 +66,8 @@ public final class NamespaceSet implements AutoCloseable {
     private final NsFile[] entries;
     /** The user and time namespaces: only a process of nsfs4j's launcher joins them. */
     private final NsFile[] processOnly;
+    /** All of them (in nsenter's order), for {@link #isOpen} and {@link #close}. */
+    private final NsFile[] all;
     private final Set<NamespaceType> types;
     private final Set<NamespaceType> skipped;
     private final String target;
@@ -75,6 +77,7 @@ public final class NamespaceSet implements AutoCloseable {
     private NamespaceSet(EntryChecks.Plan plan, String target) {
         this.entries = plan.order();
         this.processOnly = plan.processOnly();
+        this.all = plan.launchOrder();
         this.types = Collections.unmodifiableSet(plan.types());
         this.skipped = Collections.unmodifiableSet(plan.skipped());
         this.target = target;
@@ -388,12 +391,7 @@ public final class NamespaceSet implements AutoCloseable {
      * @return false after {@link #close()} (or if one of its handles was closed)
      */
     public boolean isOpen() {
-        for (NsFile ns : entries) {
-            if (!ns.isOpen()) {
-                return false;
-            }
-        }
-        for (NsFile ns : processOnly) {
+        for (NsFile ns : all) {
             if (!ns.isOpen()) {
                 return false;
             }
@@ -407,10 +405,7 @@ public final class NamespaceSet implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (NsFile ns : entries) {
-            ns.close();
-        }
-        for (NsFile ns : processOnly) {
+        for (NsFile ns : all) {
             ns.close();
         }
     }

@@ -23,14 +23,12 @@ import java.util.Set;
  * launcher where it cannot run, and turns the options into the internal ones.
  */
 final class ProcessStarter {
-    private static final List<NamespaceType> NSENTER_ORDER = List.of(NamespaceType.USER, NamespaceType.CGROUP,
-            NamespaceType.IPC, NamespaceType.UTS, NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT,
-            NamespaceType.TIME);
-
     /** What a thread can enter, in the kernel's order. */
     private final NsFile[] entries;
     /** The user and time namespaces, which only the launcher joins. */
     private final NsFile[] processOnly;
+    /** All of them, in nsenter's order, the launcher's. */
+    private final NsFile[] launchOrder;
     private final Set<NamespaceType> types;
     private final String target;
 
@@ -41,6 +39,7 @@ final class ProcessStarter {
     ProcessStarter(EntryChecks.Plan plan, String target) {
         this.entries = plan.order();
         this.processOnly = plan.processOnly();
+        this.launchOrder = plan.launchOrder();
         this.types = plan.types();
         this.target = target;
     }
@@ -62,7 +61,7 @@ final class ProcessStarter {
         try (ProcessStart start = ProcessStart.prepare(builder, internal(options))) {
             Preload.forProcesses();
             if (launcher) {
-                LauncherStart launch = new LauncherStart(start, nsenterOrder(), target);
+                LauncherStart launch = new LauncherStart(start, launchOrder, target);
                 int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(launch.job()));
                 return launch.started(pid);
             }
@@ -96,23 +95,5 @@ final class ProcessStarter {
         }
         return new ProcessStart.Options(o.uid(), o.gid(), o.preservesCredentials(), o.root(), o.workingDirectory(),
                 closed, o.argv0());
-    }
-
-    /** Every namespace of the set in nsenter's order: user, cgroup, ipc, uts, net, pid, mnt, time. */
-    private NsFile[] nsenterOrder() {
-        List<NsFile> order = new ArrayList<>();
-        for (NamespaceType type : NSENTER_ORDER) {
-            for (NsFile ns : entries) {
-                if (ns.type() == type) {
-                    order.add(ns);
-                }
-            }
-            for (NsFile ns : processOnly) {
-                if (ns.type() == type) {
-                    order.add(ns);
-                }
-            }
-        }
-        return order.toArray(NsFile[]::new);
     }
 }
