@@ -7,6 +7,7 @@ import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +40,34 @@ final class EntryChecks {
             NamespaceType.IPC, NamespaceType.UTS, NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT,
             NamespaceType.TIME);
 
+    /** Opens the namespaces of a set into a map by type. */
+    interface Opening {
+        void open(Map<NamespaceType, NsFile> byType) throws Failure;
+    }
+
     /**
-     * Checks every namespace, closes those that are the JVM's own, and returns the rest. On a
-     * refusal nothing is closed: the caller closes all.
+     * Opens the namespaces, checks every one, closes those that are the JVM's own, and returns
+     * the rest; on any failure, opening included, every one opened is closed.
      */
-    static Plan plan(Map<NamespaceType, NsFile> byType, String target) throws NamespaceException {
+    static Plan plan(String target, Opening opening) throws NamespaceException {
+        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
+        boolean success = false;
+        try {
+            opening.open(byType);
+            Plan plan = plan(byType, target);
+            success = true;
+            return plan;
+        } catch (Failure f) {
+            throw Failures.of(f);
+        } finally {
+            if (!success) {
+                byType.values().forEach(NsFile::close);
+            }
+        }
+    }
+
+    /** As above, for what is open: on a refusal nothing is closed (the caller closes all). */
+    private static Plan plan(Map<NamespaceType, NsFile> byType, String target) throws NamespaceException {
         try {
             Set<NamespaceType> skipped = EnumSet.noneOf(NamespaceType.class);
             for (Map.Entry<NamespaceType, NsFile> e : byType.entrySet()) {

@@ -7,13 +7,11 @@ import io.github.nsfs4j.internal.enter.PoolThread;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -155,33 +153,21 @@ public final class NamespaceSet implements AutoCloseable {
         if (namespaces.isEmpty()) {
             throw new IllegalArgumentException("no namespace given");
         }
-        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
+        Map<NamespaceType, Namespace> given = new EnumMap<>(NamespaceType.class);
         for (Namespace ns : namespaces) {
             Objects.requireNonNull(ns, "a namespace is null");
-            if (byType.containsKey(ns.type())) {
-                throw new IllegalArgumentException("two " + ns.type() + " namespaces given: " + byType.get(ns.type())
-                        + " and " + ns);
+            Namespace other = given.put(ns.type(), ns);
+            if (other != null) {
+                throw new IllegalArgumentException("two " + ns.type() + " namespaces given: " + other + " and " + ns);
             }
-            byType.put(ns.type(), null);
         }
-        List<NsFile> owned = new ArrayList<>();
-        boolean success = false;
-        try {
+        String target = describe(namespaces);
+        return new NamespaceSet(EntryChecks.plan(target, byType -> {
             for (Namespace ns : namespaces) {
                 NsFile copy = NamespaceHandle.fileOf(ns).duplicate();
-                owned.add(copy);
                 byType.put(copy.type(), copy);
             }
-            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, describe(namespaces)), describe(namespaces));
-            success = true;
-            return set;
-        } catch (Failure f) {
-            throw Failures.of(f);
-        } finally {
-            if (!success) {
-                owned.forEach(NsFile::close);
-            }
-        }
+        }), target);
     }
 
     /**
@@ -197,23 +183,12 @@ public final class NamespaceSet implements AutoCloseable {
     }
 
     private static NamespaceSet fromProcess(Pidfd process, Set<NamespaceType> types) throws NamespaceException {
-        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
-        boolean success = false;
-        try {
+        String target = "process " + process.pid();
+        return new NamespaceSet(EntryChecks.plan(target, byType -> {
             for (NamespaceType type : types) {
                 byType.put(type, process.file.namespace(type));
             }
-            String target = "process " + process.pid();
-            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, target), target);
-            success = true;
-            return set;
-        } catch (Failure f) {
-            throw Failures.of(f);
-        } finally {
-            if (!success) {
-                byType.values().forEach(NsFile::close);
-            }
-        }
+        }), target);
     }
 
     private static String describe(Collection<? extends Namespace> namespaces) {
