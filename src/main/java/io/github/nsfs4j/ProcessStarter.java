@@ -62,7 +62,7 @@ final class ProcessStarter {
             Preload.forProcesses();
             if (launcher) {
                 LauncherStart launch = new LauncherStart(start, launchOrder, target);
-                int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(launch.job()));
+                int pid = Outcomes.<Integer, IOException>of(PoolThread.run(launch.job()));
                 return launch.started(pid);
             }
             SpawnStart spawn = new SpawnStart(start, entries, target);

@@ -1,7 +1,7 @@
 package io.github.nsfs4j.internal.enter;
 
-import static io.github.nsfs4j.internal.enter.ProcessStart.aboveStdio;
 import static io.github.nsfs4j.internal.enter.ProcessStart.cStrings;
+import static io.github.nsfs4j.internal.enter.ProcessStart.emptySignalMask;
 import static io.github.nsfs4j.internal.enter.ProcessStart.execFailure;
 import static io.github.nsfs4j.internal.enter.ProcessStart.fileFailure;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -38,9 +38,7 @@ public final class LauncherStart {
     /** The launcher's namespaces, in the order it gets them, to name one in a message. */
     private final NsFile[] launched;
     private final String target;
-    /** What the launcher reported: its step ({@code Launcher.STEP_*} or {@link #STEP_SPAWN}), errno, detail; 0 if none. */
-    private final int[] report = new int[3];
-    /** posix_spawn of the launcher itself failed. */
+    /** The step of a failure to posix_spawn the launcher itself, beside its own {@code Launcher.STEP_*}. */
     private static final int STEP_SPAWN = 100;
 
     /**
@@ -58,46 +56,31 @@ public final class LauncherStart {
      * The work for a thread in the JVM's own namespaces: starts the launcher, which enters the
      * namespaces (in nsenter's order, user first), and waits until it has exec'd the command or
      * failed. Returns the pid (the launcher's, now the command; with a pid namespace, the
-     * relay's), or -1 when it failed ({@link #started} says how).
+     * relay's); throws what a failed step means: a {@link Failure} if it could not enter a
+     * namespace or set the credentials, a {@link java.nio.file.NoSuchFileException} or
+     * {@link java.nio.file.FileSystemException} if the command or a directory was not found or
+     * could not be run or entered.
      */
     public Job<Integer> job() {
         return new Job<>(new NsFile[0], target) {
             @Override
-            protected Integer work() throws Failure {
+            protected Integer work() throws Exception {
                 return launch();
             }
         };
     }
 
-    /**
-     * The process the job started, with the JVM's pipe ends handed to it.
-     *
-     * @param pid what the job returned: the pid, or -1
-     * @throws java.nio.file.NoSuchFileException if the command or a directory was not found
-     * @throws java.nio.file.FileSystemException if it could not be run, or a directory could not be entered
-     * @throws Failure if the launcher could not enter a namespace or set the credentials
-     */
-    public Process started(int pid) throws IOException, Failure {
-        if (report[0] != 0) {
-            Exception e = launchFailure(ProcessStart.hasMnt(launched));
-            if (e instanceof Failure f) {
-                throw f;
-            }
-            if (e instanceof IOException io) {
-                throw io;
-            }
-            throw (RuntimeException) e;
-        }
+    /** The process the job started (its pid), with the JVM's pipe ends handed to it. */
+    public Process started(int pid) {
         return start.handOver(pid);
     }
 
     /** The launcher's start: see {@link #job}. */
-    private int launch() throws Failure {
-        List<Integer> handed = new ArrayList<>(); // duplicates of the namespace fds, for the launcher
-        int reportRead = -1;
-        int reportWrite = -1;
+    private int launch() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             int[] words = new int[Launcher.W_ENTRIES + 2 * launched.length];
+            // the launcher's own fds, handed over at their numbers (dup2 of an fd onto itself clears close-on-exec)
+            List<Integer> inherited = new ArrayList<>();
             boolean user = false;
             boolean pid = false;
             for (int i = 0; i < launched.length; i++) {
@@ -109,25 +92,22 @@ public final class LauncherStart {
                     throw Failure.errno("fcntl(F_DUPFD_CLOEXEC)", ns + " of " + target, -fd,
                             "cannot hand the namespace to the launcher");
                 }
-                handed.add(fd);
+                inherited.add(start.keep(fd)); // closed with the start
                 words[Launcher.W_ENTRIES + 2 * i] = fd;
                 words[Launcher.W_ENTRIES + 2 * i + 1] = ns.type().cloneFlag();
                 user |= ns.type() == NamespaceType.USER;
                 pid |= ns.type() == NamespaceType.PID;
             }
-            MemorySegment ends = arena.allocate(JAVA_INT, 2);
-            int rc = LibC.pipe2(ends, Constants.O_CLOEXEC);
-            if (rc < 0) {
-                throw Failure.errno("pipe2", target, -rc, "cannot make the launcher's report pipe");
+            int[] report = start.pipe(); // {read, write}, as the standard streams' pipes
+            inherited.add(report[1]);
+            if (start.rootFd >= 0) {
+                inherited.add(start.rootFd);
             }
-            reportRead = aboveStdio(ends.getAtIndex(JAVA_INT, 0));
-            reportWrite = aboveStdio(ends.getAtIndex(JAVA_INT, 1));
-            if (reportRead < 0 || reportWrite < 0) {
-                throw Failure.errno("fcntl(F_DUPFD_CLOEXEC)", target, -Math.min(reportRead, reportWrite),
-                        "cannot move the launcher's report pipe above the standard streams");
+            if (start.wdFd >= 0) {
+                inherited.add(start.wdFd);
             }
             words[Launcher.W_FLAGS] = credentialFlags(user) | (pid ? Launcher.F_RELAY : 0);
-            words[Launcher.W_REPORT_FD] = reportWrite;
+            words[Launcher.W_REPORT_FD] = report[1];
             words[Launcher.W_UID] = (int) (start.options.uid() >= 0 ? start.options.uid() : 0);
             words[Launcher.W_GID] = (int) (start.options.gid() >= 0 ? start.options.gid() : 0);
             words[Launcher.W_ROOT_FD] = start.rootFd;
@@ -146,7 +126,7 @@ public final class LauncherStart {
             MemorySegment actions = arena.allocate(PosixSpawn.FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(PosixSpawn.ATTR_SIZE, 16);
             MemorySegment pidOut = arena.allocate(JAVA_INT);
-            rc = PosixSpawn.posix_spawn_file_actions_init(actions);
+            int rc = PosixSpawn.posix_spawn_file_actions_init(actions);
             if (rc < 0) {
                 throw Failure.errno("posix_spawn_file_actions_init", target, -rc, "cannot start the launcher");
             }
@@ -157,25 +137,13 @@ public final class LauncherStart {
                 }
                 try {
                     rc = start.stdioActions(actions);
-                    // the launcher's own fds, at their numbers (dup2 of an fd onto itself clears close-on-exec)
-                    List<Integer> inherited = new ArrayList<>(handed);
-                    inherited.add(reportWrite);
-                    if (start.rootFd >= 0) {
-                        inherited.add(start.rootFd);
-                    }
-                    if (start.wdFd >= 0) {
-                        inherited.add(start.wdFd);
-                    }
                     for (int fd : inherited) {
                         if (rc == 0) {
                             rc = PosixSpawn.posix_spawn_file_actions_adddup2(actions, fd, fd);
                         }
                     }
                     if (rc == 0) {
-                        rc = PosixSpawn.posix_spawnattr_setflags(attr, PosixSpawn.SETSIGMASK);
-                    }
-                    if (rc == 0) { // zeroed: the empty set
-                        rc = PosixSpawn.posix_spawnattr_setsigmask(attr, arena.allocate(PosixSpawn.SIGSET_SIZE));
+                        rc = emptySignalMask(attr, arena);
                     }
                     if (rc == 0) {
                         MemorySegment cArgv = cStrings(arena, args.toArray(byte[][]::new));
@@ -188,29 +156,17 @@ public final class LauncherStart {
             } finally {
                 PosixSpawn.posix_spawn_file_actions_destroy(actions);
             }
-            LibC.close(reportWrite); // the launcher (and the command, until its exec) hold the only writers now
-            reportWrite = -1;
+            start.closeNow(report[1]); // the launcher (and the command, until its exec) hold the only writers now
             if (rc < 0) {
-                report[0] = STEP_SPAWN;
-                report[1] = -rc;
-                return -1;
+                throw launchFailure(STEP_SPAWN, -rc, 0);
             }
             int child = pidOut.get(JAVA_INT, 0);
-            if (readReport(reportRead, arena)) {
+            int[] failed = readReport(report[0], arena);
+            if (failed != null) {
                 reap(child, arena);
-                return -1;
+                throw launchFailure(failed[0], failed[1], failed[2]);
             }
             return child;
-        } finally {
-            for (int fd : handed) {
-                LibC.close(fd);
-            }
-            if (reportRead >= 0) {
-                LibC.close(reportRead);
-            }
-            if (reportWrite >= 0) {
-                LibC.close(reportWrite);
-            }
         }
     }
 
@@ -252,8 +208,8 @@ public final class LauncherStart {
         return out;
     }
 
-    /** Reads the launcher's report until its end: true if it reported a failure (kept in {@link #report}). */
-    private boolean readReport(int fd, Arena arena) {
+    /** Reads the launcher's report until its end: its step, errno and detail if it reported a failure, else null. */
+    private static int[] readReport(int fd, Arena arena) {
         MemorySegment buf = arena.allocate(Launcher.REPORT_SIZE);
         long got = 0;
         for (;;) {
@@ -270,12 +226,9 @@ public final class LauncherStart {
             }
         }
         if (got < Launcher.REPORT_SIZE) {
-            return false;
+            return null;
         }
-        for (int i = 0; i < 3; i++) {
-            report[i] = buf.getAtIndex(JAVA_INT, i);
-        }
-        return true;
+        return new int[] {buf.getAtIndex(JAVA_INT, 0), buf.getAtIndex(JAVA_INT, 1), buf.getAtIndex(JAVA_INT, 2)};
     }
 
     /** Waits for the launcher that failed (it exits at once), so that no zombie is left. */
@@ -287,11 +240,9 @@ public final class LauncherStart {
         } while (rc == -Errno.EINTR);
     }
 
-    /** What the launcher's report means, as the exception of its kind. */
-    private Exception launchFailure(boolean inTarget) {
-        int step = report[0];
-        int errno = report[1];
-        int detail = report[2];
+    /** What the launcher's report (step, errno, detail) means, as the exception of its kind. */
+    private Exception launchFailure(int step, int errno, int detail) {
+        boolean inTarget = ProcessStart.hasMnt(launched);
         return switch (step) {
             case Launcher.STEP_SETNS -> Failure.errno("setns", (detail >= 0 && detail < launched.length
                     ? launched[detail] + " of " : "") + target, errno, "the launcher could not enter it (after the user"

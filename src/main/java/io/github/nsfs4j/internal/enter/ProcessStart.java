@@ -62,11 +62,6 @@ public final class ProcessStart implements AutoCloseable {
             int closedStreams, String argv0) {
         /** Nothing beyond the builder. */
         public static final Options NONE = new Options(-1, -1, false, null, null, 0, null);
-
-        /** Whether only the launcher can do it (posix_spawn has no setuid, chroot or fchdir). */
-        public boolean needsLauncher() {
-            return uid >= 0 || gid >= 0 || root != null || workingDirectory != null;
-        }
     }
 
     final String program;
@@ -137,6 +132,12 @@ public final class ProcessStart implements AutoCloseable {
         Process process = new SpawnedProcess(pid, parentFds[STDIN], parentFds[STDOUT], parentFds[STDERR]);
         handedOver = true;
         return process;
+    }
+
+    /** Closes one of {@link #opened} before the rest. */
+    void closeNow(int fd) {
+        opened.remove(Integer.valueOf(fd));
+        LibC.close(fd);
     }
 
     @Override
@@ -211,7 +212,7 @@ public final class ProcessStart implements AutoCloseable {
     }
 
     /** A close-on-exec pipe, both ends above 2 and kept in {@link #opened}: {read, write}. */
-    private int[] pipe() throws IOException {
+    int[] pipe() throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             int rc = LibC.pipe2(fds, Constants.O_CLOEXEC);
@@ -239,13 +240,20 @@ public final class ProcessStart implements AutoCloseable {
      * JVM had that standard stream closed): posix_spawn's dup2 onto 0-2 must never overwrite
      * another fd it still has to read, and the launcher's fds must not be a command's stdio.
      */
-    private int keep(int fd) throws IOException {
+    int keep(int fd) throws IOException {
         int moved = aboveStdio(fd);
         if (moved < 0) {
             throw new IOException("fcntl(F_DUPFD_CLOEXEC): " + Errnos.describe(-moved));
         }
         opened.add(moved);
         return moved;
+    }
+
+    /** Sets an empty signal mask in {@code attr} (a JVM thread blocks some signals): 0 or -errno. */
+    static int emptySignalMask(MemorySegment attr, Arena arena) {
+        int rc = PosixSpawn.posix_spawnattr_setflags(attr, PosixSpawn.SETSIGMASK);
+        // zeroed: the empty set
+        return rc < 0 ? rc : PosixSpawn.posix_spawnattr_setsigmask(attr, arena.allocate(PosixSpawn.SIGSET_SIZE));
     }
 
     /** The file actions for fds 0 to 2: dup2 of a pipe end or file, close, or nothing (the JVM's own). */

@@ -2,6 +2,7 @@ package io.github.nsfs4j.internal.enter;
 
 import static io.github.nsfs4j.internal.enter.ProcessStart.cString;
 import static io.github.nsfs4j.internal.enter.ProcessStart.cStrings;
+import static io.github.nsfs4j.internal.enter.ProcessStart.emptySignalMask;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.github.nsfs4j.internal.NsFile;
@@ -86,10 +87,7 @@ public final class SpawnStart {
                         rc = PosixSpawn.posix_spawn_file_actions_addchdir_np(actions, cString(arena, start.directory));
                     }
                     if (rc == 0) {
-                        rc = PosixSpawn.posix_spawnattr_setflags(attr, PosixSpawn.SETSIGMASK);
-                    }
-                    if (rc == 0) { // zeroed: the empty set
-                        rc = PosixSpawn.posix_spawnattr_setsigmask(attr, arena.allocate(PosixSpawn.SIGSET_SIZE));
+                        rc = emptySignalMask(attr, arena);
                     }
                     if (rc < 0) {
                         return rc;
