@@ -6,6 +6,7 @@ import io.github.nsfs4j.internal.enter.ExecutorCore;
 import io.github.nsfs4j.internal.enter.Job;
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.enter.ProcessStart;
+import io.github.nsfs4j.internal.enter.SpawnStart;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
@@ -129,10 +130,9 @@ public final class EnteredExecutor extends AbstractExecutorService implements Au
     public Process start(ProcessBuilder builder) throws IOException {
         NamespaceThread.checkNotInside();
         try (ProcessStart start = ProcessStart.prepare(builder)) {
-            int pid = Outcomes.<Integer, RuntimeException>of(run(start.job(core.entries(), target)));
-            return start.started(pid, core.entries());
-        } catch (Failure f) {
-            throw Failures.of(f);
+            SpawnStart spawn = new SpawnStart(start, core.entries(), target);
+            int pid = Outcomes.<Integer, RuntimeException>of(run(spawn.job()));
+            return spawn.started(pid);
         }
     }
 

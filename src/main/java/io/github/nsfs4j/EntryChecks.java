@@ -7,6 +7,7 @@ import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -26,17 +27,47 @@ final class EntryChecks {
      *
      * @param order what a thread can enter, in the kernel's order
      * @param processOnly the user and time namespaces: only a new process can join them
+     * @param launchOrder all of them, in nsenter's order (the launcher's)
      */
-    record Plan(NsFile[] order, NsFile[] processOnly, Set<NamespaceType> types, Set<NamespaceType> skipped) {}
+    record Plan(NsFile[] order, NsFile[] processOnly, NsFile[] launchOrder, Set<NamespaceType> types,
+            Set<NamespaceType> skipped) {}
 
     /** The types only a single-threaded process can join, in nsenter's order (time last). */
     static final List<NamespaceType> PROCESS_ONLY = List.of(NamespaceType.USER, NamespaceType.TIME);
 
+    /** nsenter's order, which the launcher keeps: user, cgroup, ipc, uts, net, pid, mnt, time. */
+    static final List<NamespaceType> NSENTER_ORDER = List.of(NamespaceType.USER, NamespaceType.CGROUP,
+            NamespaceType.IPC, NamespaceType.UTS, NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT,
+            NamespaceType.TIME);
+
+    /** Opens the namespaces of a set into a map by type. */
+    interface Opening {
+        void open(Map<NamespaceType, NsFile> byType) throws Failure;
+    }
+
     /**
-     * Checks every namespace, closes those that are the JVM's own, and returns the rest. On a
-     * refusal nothing is closed: the caller closes all.
+     * Opens the namespaces, checks every one, closes those that are the JVM's own, and returns
+     * the rest; on any failure, opening included, every one opened is closed.
      */
-    static Plan plan(Map<NamespaceType, NsFile> byType, String target) throws NamespaceException {
+    static Plan plan(String target, Opening opening) throws NamespaceException {
+        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
+        boolean success = false;
+        try {
+            opening.open(byType);
+            Plan plan = plan(byType, target);
+            success = true;
+            return plan;
+        } catch (Failure f) {
+            throw Failures.of(f);
+        } finally {
+            if (!success) {
+                byType.values().forEach(NsFile::close);
+            }
+        }
+    }
+
+    /** As above, for what is open: on a refusal nothing is closed (the caller closes all). */
+    private static Plan plan(Map<NamespaceType, NsFile> byType, String target) throws NamespaceException {
         try {
             Set<NamespaceType> skipped = EnumSet.noneOf(NamespaceType.class);
             for (Map.Entry<NamespaceType, NsFile> e : byType.entrySet()) {
@@ -44,20 +75,8 @@ final class EntryChecks {
                     skipped.add(e.getKey());
                 }
             }
-            List<NsFile> processOnly = new ArrayList<>();
-            for (NamespaceType type : PROCESS_ONLY) {
-                NsFile ns = byType.get(type);
-                if (ns != null && !skipped.contains(type)) {
-                    processOnly.add(ns);
-                }
-            }
-            List<NsFile> order = new ArrayList<>();
-            for (NamespaceType type : JvmNamespaces.ENTERABLE) {
-                NsFile ns = byType.get(type);
-                if (ns != null && !skipped.contains(type)) {
-                    order.add(ns);
-                }
-            }
+            List<NsFile> processOnly = entered(byType, skipped, PROCESS_ONLY);
+            List<NsFile> order = entered(byType, skipped, JvmNamespaces.ENTERABLE);
             // With a user namespace to join, the launcher enters the others after it where the JVM's own
             // capabilities do not reach (nsenter's second pass): the kernel decides, not CapEff.
             boolean user = byType.containsKey(NamespaceType.USER) && !skipped.contains(NamespaceType.USER);
@@ -68,10 +87,24 @@ final class EntryChecks {
             EnumSet<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
             order.forEach(ns -> types.add(ns.type()));
             processOnly.forEach(ns -> types.add(ns.type()));
-            return new Plan(order.toArray(NsFile[]::new), processOnly.toArray(NsFile[]::new), types, skipped);
+            return new Plan(order.toArray(NsFile[]::new), processOnly.toArray(NsFile[]::new),
+                    entered(byType, skipped, NSENTER_ORDER).toArray(NsFile[]::new), types, skipped);
         } catch (Failure f) {
             throw Failures.of(f);
         }
+    }
+
+    /** Those of {@code byType} that are not skipped, in {@code order}. */
+    private static List<NsFile> entered(Map<NamespaceType, NsFile> byType, Set<NamespaceType> skipped,
+            List<NamespaceType> order) {
+        List<NsFile> out = new ArrayList<>();
+        for (NamespaceType type : order) {
+            NsFile ns = byType.get(type);
+            if (ns != null && !skipped.contains(type)) {
+                out.add(ns);
+            }
+        }
+        return out;
     }
 
     /** The refusal of a task in a user or time namespace, before any thread is started. */

@@ -2,21 +2,16 @@ package io.github.nsfs4j;
 
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.enter.LauncherFile;
 import io.github.nsfs4j.internal.enter.NamespaceThread;
 import io.github.nsfs4j.internal.enter.PoolThread;
-import io.github.nsfs4j.internal.enter.Preload;
-import io.github.nsfs4j.internal.enter.ProcessStart;
 import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -69,16 +64,22 @@ public final class NamespaceSet implements AutoCloseable {
     private final NsFile[] entries;
     /** The user and time namespaces: only a process of nsfs4j's launcher joins them. */
     private final NsFile[] processOnly;
+    /** All of them (in nsenter's order), for {@link #isOpen} and {@link #close}. */
+    private final NsFile[] all;
     private final Set<NamespaceType> types;
     private final Set<NamespaceType> skipped;
     private final String target;
+    /** Starts processes in them: {@link #start(ProcessBuilder, ProcessOptions)}. */
+    private final ProcessStarter starter;
 
     private NamespaceSet(EntryChecks.Plan plan, String target) {
         this.entries = plan.order();
         this.processOnly = plan.processOnly();
+        this.all = plan.launchOrder();
         this.types = Collections.unmodifiableSet(plan.types());
         this.skipped = Collections.unmodifiableSet(plan.skipped());
         this.target = target;
+        this.starter = new ProcessStarter(plan, target);
     }
 
     // ---------------------------------------------------------------- making a set
@@ -152,33 +153,21 @@ public final class NamespaceSet implements AutoCloseable {
         if (namespaces.isEmpty()) {
             throw new IllegalArgumentException("no namespace given");
         }
-        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
+        Map<NamespaceType, Namespace> given = new EnumMap<>(NamespaceType.class);
         for (Namespace ns : namespaces) {
             Objects.requireNonNull(ns, "a namespace is null");
-            if (byType.containsKey(ns.type())) {
-                throw new IllegalArgumentException("two " + ns.type() + " namespaces given: " + byType.get(ns.type())
-                        + " and " + ns);
+            Namespace other = given.put(ns.type(), ns);
+            if (other != null) {
+                throw new IllegalArgumentException("two " + ns.type() + " namespaces given: " + other + " and " + ns);
             }
-            byType.put(ns.type(), null);
         }
-        List<NsFile> owned = new ArrayList<>();
-        boolean success = false;
-        try {
+        String target = describe(namespaces);
+        return new NamespaceSet(EntryChecks.plan(target, byType -> {
             for (Namespace ns : namespaces) {
                 NsFile copy = NamespaceHandle.fileOf(ns).duplicate();
-                owned.add(copy);
                 byType.put(copy.type(), copy);
             }
-            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, describe(namespaces)), describe(namespaces));
-            success = true;
-            return set;
-        } catch (Failure f) {
-            throw Failures.of(f);
-        } finally {
-            if (!success) {
-                owned.forEach(NsFile::close);
-            }
-        }
+        }), target);
     }
 
     /**
@@ -194,23 +183,12 @@ public final class NamespaceSet implements AutoCloseable {
     }
 
     private static NamespaceSet fromProcess(Pidfd process, Set<NamespaceType> types) throws NamespaceException {
-        Map<NamespaceType, NsFile> byType = new EnumMap<>(NamespaceType.class);
-        boolean success = false;
-        try {
+        String target = "process " + process.pid();
+        return new NamespaceSet(EntryChecks.plan(target, byType -> {
             for (NamespaceType type : types) {
                 byType.put(type, process.file.namespace(type));
             }
-            String target = "process " + process.pid();
-            NamespaceSet set = new NamespaceSet(EntryChecks.plan(byType, target), target);
-            success = true;
-            return set;
-        } catch (Failure f) {
-            throw Failures.of(f);
-        } finally {
-            if (!success) {
-                byType.values().forEach(NsFile::close);
-            }
-        }
+        }), target);
     }
 
     private static String describe(Collection<? extends Namespace> namespaces) {
@@ -366,76 +344,8 @@ public final class NamespaceSet implements AutoCloseable {
         Objects.requireNonNull(builder, "builder");
         Objects.requireNonNull(options, "options");
         requireOpen("start");
-        NamespaceThread.checkNotInside();
-        boolean launcher = processOnly.length > 0 || options.needsLauncher()
-                // posix_spawn gives one errno for a failed chdir and a failed exec; the launcher tells them apart
-                || builder.directory() != null && LauncherFile.unavailable() == null;
-        if (launcher) {
-            String unavailable = LauncherFile.unavailable();
-            if (unavailable != null) {
-                throw new EntryRefusedException(types + " of " + target, EntryRefusedException.Reason.LAUNCHER_UNAVAILABLE,
-                        "starting this process needs " + launcherNeed(options) + ", but " + unavailable);
-            }
-        }
-        try (ProcessStart start = ProcessStart.prepare(builder, internal(options))) {
-            Preload.forProcesses();
-            if (launcher) {
-                NsFile[] launched = nsenterOrder();
-                int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.launchJob(launched, target)));
-                return start.started(pid, launched);
-            }
-            int pid = Outcomes.<Integer, RuntimeException>of(PoolThread.run(start.job(entries, target)));
-            return start.started(pid, entries);
-        } catch (Failure f) {
-            throw Failures.of(f);
-        }
+        return starter.start(builder, options);
     }
-
-    /** What the launcher is needed for, for a refusal. */
-    private String launcherNeed(ProcessOptions options) {
-        List<String> needs = new ArrayList<>();
-        for (NsFile ns : processOnly) {
-            needs.add("joining the " + ns.type() + " namespace " + ns);
-        }
-        if (options.uid() >= 0 || options.gid() >= 0) {
-            needs.add("setting the uid or gid");
-        }
-        if (options.root() != null || options.workingDirectory() != null) {
-            needs.add("changing the root or working directory");
-        }
-        return String.join(" and ", needs) + ", which only nsfs4j's launcher can do";
-    }
-
-    private static ProcessStart.Options internal(ProcessOptions o) {
-        int closed = 0;
-        for (ProcessOptions.Stream s : o.closed()) {
-            closed |= 1 << s.ordinal();
-        }
-        return new ProcessStart.Options(o.uid(), o.gid(), o.preservesCredentials(), o.root(), o.workingDirectory(),
-                closed, o.argv0());
-    }
-
-    /** Every namespace of the set in nsenter's order: user, cgroup, ipc, uts, net, pid, mnt, time. */
-    private NsFile[] nsenterOrder() {
-        List<NsFile> order = new ArrayList<>();
-        for (NamespaceType type : NSENTER_ORDER) {
-            for (NsFile ns : entries) {
-                if (ns.type() == type) {
-                    order.add(ns);
-                }
-            }
-            for (NsFile ns : processOnly) {
-                if (ns.type() == type) {
-                    order.add(ns);
-                }
-            }
-        }
-        return order.toArray(NsFile[]::new);
-    }
-
-    private static final List<NamespaceType> NSENTER_ORDER = List.of(NamespaceType.USER, NamespaceType.CGROUP,
-            NamespaceType.IPC, NamespaceType.UTS, NamespaceType.NET, NamespaceType.PID, NamespaceType.MNT,
-            NamespaceType.TIME);
 
     /** Refuses a task where a user or time namespace is to be joined: no thread of the JVM can. */
     private void requireNoProcessOnly() throws EntryRefusedException {
@@ -456,12 +366,7 @@ public final class NamespaceSet implements AutoCloseable {
      * @return false after {@link #close()} (or if one of its handles was closed)
      */
     public boolean isOpen() {
-        for (NsFile ns : entries) {
-            if (!ns.isOpen()) {
-                return false;
-            }
-        }
-        for (NsFile ns : processOnly) {
+        for (NsFile ns : all) {
             if (!ns.isOpen()) {
                 return false;
             }
@@ -475,10 +380,7 @@ public final class NamespaceSet implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (NsFile ns : entries) {
-            ns.close();
-        }
-        for (NsFile ns : processOnly) {
+        for (NsFile ns : all) {
             ns.close();
         }
     }

@@ -55,7 +55,8 @@ public final class Preload {
         }
         synchronized (Preload.class) {
             PosixSpawn.link();
-            for (Class<?> c : new Class<?>[] {ProcessStart.class, SpawnedProcess.class, PipeStreams.class}) {
+            for (Class<?> c : new Class<?>[] {ProcessStart.class, SpawnStart.class, SpawnedProcess.class,
+                    PipeStreams.class}) {
                 load(c);
             }
             PipeStreams.load();
