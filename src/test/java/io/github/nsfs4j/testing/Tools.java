@@ -1,5 +1,7 @@
 package io.github.nsfs4j.testing;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -32,6 +34,23 @@ public final class Tools {
     public static java.nio.file.Path busybox() {
         ensure("busybox-static", () -> Commands.which("busybox") != null);
         return Commands.which("busybox");
+    }
+
+    /**
+     * podman with runc as its runtime and newuidmap/newgidmap (uidmap) for rootless containers.
+     * runc is installed first: podman depends on crun or runc, and crun is not what this
+     * machine's hybrid cgroup layout is tested with.
+     */
+    public static void podman() {
+        ensure("runc", () -> Commands.which("runc") != null || Files.isExecutable(Path.of("/usr/sbin/runc")));
+        ensure("podman", () -> Commands.which("podman") != null);
+        ensure("uidmap", () -> Files.isExecutable(Path.of("/usr/bin/newuidmap")));
+    }
+
+    /** LXC's tools ({@code lxc-start}, {@code lxc-attach}, ...), from Debian's lxc. */
+    public static void lxc() {
+        ensure("lxc", () -> Commands.which("lxc-start") != null);
+        ensure("uidmap", () -> Files.isExecutable(Path.of("/usr/bin/newuidmap")));
     }
 
     private static synchronized void ensure(String debianPackage, BooleanSupplier present) {
