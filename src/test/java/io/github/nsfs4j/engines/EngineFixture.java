@@ -2,10 +2,8 @@ package io.github.nsfs4j.engines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.github.nsfs4j.testing.Commands;
@@ -32,14 +29,6 @@ final class EngineFixture {
 
     /** The user that owns the rootless container, made by the test when missing. */
     static final String ROOTLESS_USER = "nsfs4j-rootless";
-
-    /** A finished command. */
-    record Run(List<String> command, int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return String.join(" ", command) + " -> exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
 
     /** Root, Linux namespaces, and the machine's engines usable (else the test fails under CI, or is skipped). */
     static void requireRoot() {
@@ -73,8 +62,8 @@ final class EngineFixture {
         Files.copy(busybox, dir.resolve("bin/busybox"));
         Files.setPosixFilePermissions(dir.resolve("bin/busybox"), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(dir.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
-        Run list = must(run(dir, Map.of(), List.of(busybox.toString(), "--list")));
-        for (String applet : list.out().split("\n")) {
+        Commands.Result list = must(run(dir, Map.of(), List.of(busybox.toString(), "--list")));
+        for (String applet : list.stdout().split("\n")) {
             Path link = dir.resolve("bin").resolve(applet);
             if (!applet.isBlank() && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 Files.createSymbolicLink(link, Path.of("busybox"));
@@ -87,38 +76,14 @@ final class EngineFixture {
         return dir;
     }
 
-    /** Runs {@code command} in {@code cwd} with {@code env} added, stdin from /dev/null; fails after two minutes. */
-    static Run run(Path cwd, Map<String, String> env, List<String> command) {
-        Path out = null;
-        Path err = null;
-        try {
-            out = Files.createTempFile("nsfs4j-engine-", ".out");
-            err = Files.createTempFile("nsfs4j-engine-", ".err");
-            ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile())
-                    .redirectInput(new File("/dev/null")).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor();
-                throw new AssertionError("timed out after 120 s: " + command);
-            }
-            return new Run(List.copyOf(command), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while running " + command, e);
-        } finally {
-            delete(out);
-            delete(err);
-        }
+    /** Runs {@code command} in {@code cwd} with {@code env} added, stdin from /dev/null; fails after a minute. */
+    static Commands.Result run(Path cwd, Map<String, String> env, List<String> command) {
+        return Commands.run(command, null, cwd, env);
     }
 
     /** The run, after asserting it succeeded. */
-    static Run must(Run r) {
-        assertEquals(0, r.exit(), r::toString);
+    static Commands.Result must(Commands.Result r) {
+        assertEquals(0, r.exitCode(), r::toString);
         return r;
     }
 
@@ -133,17 +98,17 @@ final class EngineFixture {
     /** The rootless user's uid, made (no home, no login shell) with 65536 subordinate uids and gids when missing. */
     static long rootlessUser() {
         Path root = Path.of("/");
-        if (run(root, Map.of(), List.of("id", "-u", ROOTLESS_USER)).exit() != 0) {
+        if (run(root, Map.of(), List.of("id", "-u", ROOTLESS_USER)).exitCode() != 0) {
             must(run(root, Map.of(), List.of("useradd", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin",
                     ROOTLESS_USER)));
         }
         subordinateIds(ROOTLESS_USER, 100000);
-        return Long.parseLong(must(run(root, Map.of(), List.of("id", "-u", ROOTLESS_USER))).out().trim());
+        return Long.parseLong(must(run(root, Map.of(), List.of("id", "-u", ROOTLESS_USER))).stdout().trim());
     }
 
     /** The rootless user's primary gid. */
     static long rootlessGroup() {
-        return Long.parseLong(must(run(Path.of("/"), Map.of(), List.of("id", "-g", ROOTLESS_USER))).out().trim());
+        return Long.parseLong(must(run(Path.of("/"), Map.of(), List.of("id", "-g", ROOTLESS_USER))).stdout().trim());
     }
 
     /**

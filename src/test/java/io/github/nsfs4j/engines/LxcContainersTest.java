@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.LsnsRelease;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Tools;
@@ -55,7 +56,7 @@ class LxcContainersTest {
         }
     }
 
-    private static EngineFixture.Run lxc(String tool, String... args) {
+    private static Commands.Result lxc(String tool, String... args) {
         List<String> cmd = new ArrayList<>(List.of(tool, "-P", work.toString()));
         cmd.addAll(List.of(args));
         return EngineFixture.run(work, Map.of(), cmd);
@@ -71,17 +72,11 @@ class LxcContainersTest {
         Files.write(work.resolve(name).resolve("config"), config);
         STARTED.add(name);
         must(lxc("lxc-start", "-d", "-n", name, "-l", "INFO", "-o", work.resolve(name + ".log").toString()));
-        return Long.parseLong(must(lxc("lxc-info", "-n", name, "-p", "-H")).out().trim());
+        return Long.parseLong(must(lxc("lxc-info", "-n", name, "-p", "-H")).stdout().trim());
     }
 
     private static void probe(String name, Probe.Container c) {
-        double uptime = Probe.hostUptime();
-        Probe.Output cli = Probe.nsfsCli(c, List.of(), work, "root", "-a");
-        Probe.assertInside(c, cli, uptime);
-        Probe.assertInside(c, Probe.nsfsApi(c), uptime);
-        Probe.Output nsenter = Probe.nsenter(c, List.of(), work, "root", "-a");
-        Probe.assertInside(c, nsenter, uptime);
-        Probe.assertSameAsNsenter(c, cli, nsenter);
+        double uptime = Probe.assertRootEntersAsNsenter(c, work);
         Probe.Output attach = Probe.Output.of("lxc-attach", "root", lxc("lxc-attach", "-n", name,
                 "--", "sh", "-c", Probe.SCRIPT));
         Probe.assertInside(c, attach, uptime);

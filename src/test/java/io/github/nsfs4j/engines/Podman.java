@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import io.github.nsfs4j.testing.Commands;
+
 /**
  * A podman of the test's own: storage, run root, temporary files and runc's state all under one
  * directory, so nothing of the host's podman is read or changed, removed by {@link #close}. Run
@@ -43,7 +45,7 @@ final class Podman implements AutoCloseable {
     }
 
     /** Runs {@code podman GLOBAL-OPTIONS ARGS}. */
-    EngineFixture.Run podman(String... args) {
+    Commands.Result podman(String... args) {
         List<String> cmd = new ArrayList<>(List.of("podman", "--root", dir.resolve("storage").toString(), "--runroot",
                 dir.resolve("x/r").toString(), "--tmpdir", dir.resolve("x/t").toString(),
                 "--cgroup-manager=cgroupfs", "--runtime", "runc", "--runtime-flag", "root=" + runcRoot(),
@@ -69,12 +71,12 @@ final class Podman implements AutoCloseable {
         must(podman("run", "-d", "--name", name, "--hostname", hostname, "--network=none", "--ulimit",
                 "nofile=" + limit + ":" + limit, "--ulimit", "nproc=" + limit + ":" + limit, image, "/bin/sleep",
                 "100000"));
-        return Long.parseLong(must(podman("inspect", "--format", "{{.State.Pid}}", name)).out().trim());
+        return Long.parseLong(must(podman("inspect", "--format", "{{.State.Pid}}", name)).stdout().trim());
     }
 
     /** The container's id (podman inspect), as runc names it. */
     String id(String name) {
-        return must(podman("inspect", "--format", "{{.Id}}", name)).out().trim();
+        return must(podman("inspect", "--format", "{{.Id}}", name)).stdout().trim();
     }
 
     /**

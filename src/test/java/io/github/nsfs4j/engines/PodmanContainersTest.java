@@ -66,13 +66,7 @@ class PodmanContainersTest {
         Probe.Container c = Probe.Container.of("podman, rootful", pid, "podbox", "podman-marker");
         assertEquals(Proc.nsLink(ProcessHandle.current().pid(), "user"), c.links().get("user"), "rootful: the host's user namespace");
 
-        double uptime = Probe.hostUptime();
-        Probe.Output cli = Probe.nsfsCli(c, List.of(), work, "root", "-a");
-        Probe.assertInside(c, cli, uptime);
-        Probe.assertInside(c, Probe.nsfsApi(c), uptime);
-        Probe.Output nsenter = Probe.nsenter(c, List.of(), work, "root", "-a");
-        Probe.assertInside(c, nsenter, uptime);
-        Probe.assertSameAsNsenter(c, cli, nsenter);
+        double uptime = Probe.assertRootEntersAsNsenter(c, work);
         Probe.Output engine = Probe.Output.of("podman exec", "root", rootful.podman("exec", "nsfs4j-rootful", "sh",
                 "-c", Probe.SCRIPT));
         Probe.assertInside(c, engine, uptime);
@@ -103,21 +97,15 @@ class PodmanContainersTest {
         assertEquals(List.of("0 " + uid + " 1", "1 " + subordinate + " 65536"),
                 uidMap.stream().map(l -> l.trim().replaceAll("\\s+", " ")).toList(), "podman's map of the user's ids");
 
-        double uptime = Probe.hostUptime();
-        Probe.Output cli = Probe.nsfsCli(c, List.of(), work, "root", "-a");
-        Probe.assertInside(c, cli, uptime);
-        Probe.assertInside(c, Probe.nsfsApi(c), uptime);
-        Probe.Output nsenter = Probe.nsenter(c, List.of(), work, "root", "-a");
-        Probe.assertInside(c, nsenter, uptime);
-        Probe.assertSameAsNsenter(c, cli, nsenter);
+        double uptime = Probe.assertRootEntersAsNsenter(c, work);
 
         String owner = EngineFixture.ROOTLESS_USER + " (uid " + uid + ")";
         List<String> asOwner = EngineFixture.as(uid, gid, List.of());
         Probe.Output ownerCli = Probe.nsfsCli(c, asOwner, rootless.dir, owner, "-a");
         Probe.assertInside(c, ownerCli, uptime);
         Probe.Output ownerAll = Probe.nsenter(c, asOwner, rootless.dir, owner, "-a");
-        assertNotEquals(0, ownerAll.run().exit(), ownerAll.run()::toString);
-        assertTrue(ownerAll.run().err().contains("Operation not permitted"), ownerAll.run()::toString);
+        assertNotEquals(0, ownerAll.run().exitCode(), ownerAll.run()::toString);
+        assertTrue(ownerAll.run().stderr().contains("Operation not permitted"), ownerAll.run()::toString);
         Probe.refused(c, ownerAll);
         List<String> types = c.differingTypeOptions();
         Probe.Output ownerNsenter = Probe.nsenter(c, asOwner, rootless.dir, owner, types.toArray(String[]::new));

@@ -78,10 +78,10 @@ final class Probe {
     }
 
     /** The output of one tool's run: its key=value lines. */
-    record Output(String tool, String runAs, EngineFixture.Run run, Map<String, String> values) {
-        static Output of(String tool, String runAs, EngineFixture.Run run) {
+    record Output(String tool, String runAs, Commands.Result run, Map<String, String> values) {
+        static Output of(String tool, String runAs, Commands.Result run) {
             Map<String, String> values = new LinkedHashMap<>();
-            for (String line : run.out().split("\n")) {
+            for (String line : run.stdout().split("\n")) {
                 int eq = line.indexOf('=');
                 if (eq > 0) {
                     values.put(line.substring(0, eq), line.substring(eq + 1));
@@ -114,7 +114,8 @@ final class Probe {
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             int exit = p.waitFor();
             return Output.of("NamespaceSet.allOf().start", "root",
-                    new EngineFixture.Run(List.of("NamespaceSet.allOf(" + c.pid() + ").start(sh -c SCRIPT)"), exit, out, err));
+                    new Commands.Result(List.of("NamespaceSet.allOf(" + c.pid() + ").start(sh -c SCRIPT)"), exit, out,
+                            err));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -133,6 +134,22 @@ final class Probe {
         return Output.of("nsenter 2.41 " + String.join(" ", options), runAs, EngineFixture.run(cwd, Map.of(), cmd));
     }
 
+    /**
+     * Root's part, the same for every container: nsfs exec -a (CLI), NamespaceSet.allOf().start
+     * (API) and nsenter 2.41 -a each run inside {@code c}, and nsfs's output equals nsenter's.
+     * Returns the host's uptime, read before, for the engine's own exec to be checked against.
+     */
+    static double assertRootEntersAsNsenter(Container c, Path cwd) {
+        double uptime = hostUptime();
+        Output cli = nsfsCli(c, List.of(), cwd, "root", "-a");
+        assertInside(c, cli, uptime);
+        assertInside(c, nsfsApi(c), uptime);
+        Output nsenter = nsenter(c, List.of(), cwd, "root", "-a");
+        assertInside(c, nsenter, uptime);
+        assertSameAsNsenter(c, cli, nsenter);
+        return uptime;
+    }
+
     /** The host's uptime now, in seconds. */
     static double hostUptime() {
         try {
@@ -149,7 +166,7 @@ final class Probe {
      * from the container's /proc, has one field and is not the init's 1. Adds the row.
      */
     static void assertInside(Container c, Output o, double hostUptime) {
-        assertEquals(0, o.run().exit(), o.run()::toString);
+        assertEquals(0, o.run().exitCode(), o.run()::toString);
         for (String link : LINKS) {
             assertEquals(c.links().get(link), o.get("ns." + link), link + " of " + o.tool() + " in " + c.name()
                     + "\n" + o.run());
@@ -172,7 +189,7 @@ final class Probe {
      * moment apart) and NSpid's number (each run is a new process; its field count must agree).
      */
     static void assertSameAsNsenter(Container c, Output nsfs, Output nsenter) {
-        assertEquals(0, nsenter.run().exit(), nsenter.run()::toString);
+        assertEquals(0, nsenter.run().exitCode(), nsenter.run()::toString);
         assertEquals(nsenter.values().keySet(), nsfs.values().keySet(), () -> nsfs.run() + "\n" + nsenter.run());
         for (String key : nsenter.values().keySet()) {
             if (key.equals("uptime")) {
@@ -192,8 +209,8 @@ final class Probe {
 
     /** A tool that refused to enter: the row says so, in the tool's own words. */
     static void refused(Container c, Output o) {
-        String why = o.run().err().strip().replace("\n", "; ").replace("|", "\\|");
-        append("| " + c.name() + " | " + o.tool() + " | " + o.runAs() + " | refused, exit " + o.run().exit() + ": `"
+        String why = o.run().stderr().strip().replace("\n", "; ").replace("|", "\\|");
+        append("| " + c.name() + " | " + o.tool() + " | " + o.runAs() + " | refused, exit " + o.run().exitCode() + ": `"
                 + why + "` |");
     }
 

@@ -50,6 +50,15 @@ public final class Commands {
 
     /** Runs a command with {@code stdin} as its standard input (null: /dev/null); fails the caller after a minute. */
     public static Result run(List<String> command, String stdin) {
+        return run(command, stdin, null, Map.of());
+    }
+
+    /**
+     * Runs a command in directory {@code cwd} (null: this JVM's) with {@code env} added to the
+     * environment and {@code stdin} as its standard input (null: /dev/null); fails the caller
+     * after a minute.
+     */
+    public static Result run(List<String> command, String stdin, Path cwd, Map<String, String> env) {
         Path in = null;
         Path out = null;
         Path err = null;
@@ -59,8 +68,13 @@ public final class Commands {
             }
             out = Files.createTempFile("nsfs4j-test-", ".out");
             err = Files.createTempFile("nsfs4j-test-", ".err");
-            Process p = new ProcessBuilder(command).redirectInput(in == null ? new File("/dev/null") : in.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(in == null ? new File("/dev/null") : in.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (cwd != null) {
+                pb.directory(cwd.toFile());
+            }
+            pb.environment().putAll(env);
+            Process p = pb.start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
