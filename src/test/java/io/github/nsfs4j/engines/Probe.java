@@ -1,6 +1,7 @@
 package io.github.nsfs4j.engines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -140,6 +141,9 @@ final class Probe {
      * Returns the host's uptime, read before, for the engine's own exec to be checked against.
      */
     static double assertRootEntersAsNsenter(Container c, Path cwd) {
+        for (String type : List.of("ipc", "mnt", "net", "pid", "uts")) { // so that "equal to the init's" means entered
+            assertNotEquals(Proc.nsLink(ProcessHandle.current().pid(), type), c.links().get(type), type);
+        }
         double uptime = hostUptime();
         Output cli = nsfsCli(c, List.of(), cwd, "root", "-a");
         assertInside(c, cli, uptime);
