@@ -122,6 +122,26 @@ public sealed interface Namespace extends AutoCloseable permits NamespaceHandle 
     }
 
     /**
+     * Opens the namespace of {@code type} whose 64-bit id ({@link #id()}, Linux 6.18) is
+     * {@code id}, without knowing where it is held: through an nsfs file handle of the id (Linux
+     * 6.19 takes the id alone). Where the kernel wants the inode as well (6.18), the inode is
+     * found by a scan ({@link NamespaceDiscovery#scan}) of what the caller can see, then the
+     * full handle opens it. A privileged caller reaches every namespace that is alive; an
+     * unprivileged one those it is in, or that the scan finds it may open. {@code nsfs exec
+     * --net=:ID} uses it.
+     *
+     * @param type the namespace type
+     * @param id the namespace's id (unsigned)
+     * @return a new handle, of the class for the type, owned by the caller
+     * @throws UnsupportedRequestException before Linux 6.18, which gives namespaces no ids
+     * @throws NoSuchNamespaceException if no namespace of that type and id is alive and reachable
+     * @throws NamespaceException for any other failure
+     */
+    static Namespace ofId(NamespaceType type, long id) throws NamespaceException {
+        return NamespaceHandle.openId(type, id);
+    }
+
+    /**
      * Opens a namespace of the process a {@link ProcessHandle} names, race-free: through a
      * pidfd ({@link Pidfd#of}), so a pid reused by another process is detected, not opened.
      *

@@ -6,11 +6,13 @@ import io.github.nsfs4j.internal.FileNames;
 import io.github.nsfs4j.internal.InitialNamespaces;
 import io.github.nsfs4j.internal.NamespaceFiles;
 import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.kernel.KernelSupport;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -57,6 +59,38 @@ abstract sealed class NamespaceHandle implements Namespace
             return of(NamespaceFiles.openChecked(FileNames.bytes(text), text, expected, -1));
         } catch (Failure f) {
             throw Failures.of(f);
+        }
+    }
+
+    /**
+     * Opens the namespace of {@code type} with the 64-bit {@code id}: an nsfs file handle of the
+     * id alone where the kernel takes one (6.19); where it wants the inode too (6.18) the inode is
+     * found by a scan of the namespaces this caller can see, and the full handle opens it.
+     */
+    static NamespaceHandle openId(NamespaceType type, long id) throws NamespaceException {
+        Objects.requireNonNull(type, "type");
+        String origin = type.procName() + " namespace id " + Long.toUnsignedString(id);
+        if (!KernelSupport.has(NsIoctl.NS_GET_ID)) {
+            throw new UnsupportedRequestException(NsIoctl.NS_GET_ID, origin); // no ids before it: names 6.18
+        }
+        try {
+            return of(FileHandles.open(type, id, 0, origin));
+        } catch (Failure idOnly) {
+            if (idOnly.kind() != Failure.Kind.GONE) {
+                throw Failures.of(idOnly);
+            }
+            // ESTALE: gone, not the caller's to open, or a kernel that wants the inode as well
+            NamespaceSnapshot seen = NamespaceDiscovery.scan(EnumSet.of(type));
+            for (DiscoveredNamespace ns : seen.namespaces()) {
+                if (ns.type() == type && ns.id().isPresent() && ns.id().getAsLong() == id) {
+                    return (NamespaceHandle) new NamespaceReference(type, id, ns.inode()).open();
+                }
+            }
+            throw Failures.of(Failure.of(Failure.Kind.GONE, "open_by_handle_at", origin, idOnly.errno(),
+                    "no such namespace: the kernel did not open it by its id, and no process, fd, bind mount"
+                            + " or socket this caller can see holds it" + (seen.isPartial()
+                                    ? " (" + seen.processesDenied() + (seen.processesDenied() == 1 ? " process" : " processes")
+                                    + " could not be inspected)" : "")));
         }
     }
 

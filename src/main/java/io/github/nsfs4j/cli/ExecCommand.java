@@ -58,8 +58,9 @@ final class ExecCommand implements Command {
                 runs it. COMMAND's stdin, stdout and stderr are nsfs's own. A namespace that is
                 already nsfs's own is skipped. Each type option may name a namespace file
                 instead, as nsenter's do (--net=FILE, or -nFILE attached): a bind mount such as
-                /run/netns/NAME, /proc/PID/ns/net, /proc/PID/fd/N; -t is then needed only for
-                the types given without one.
+                /run/netns/NAME, /proc/PID/ns/net, /proc/PID/fd/N, or :ID, the namespace's id
+                as 'nsfs ls' shows it (Linux 6.18+); -t is then needed only for the types
+                given without one.
 
                 Options:
                   -t, --target PID  the process whose namespaces to enter (or a thread id: that
@@ -223,7 +224,9 @@ final class ExecCommand implements Command {
             List<Namespace> chosen = new ArrayList<>();
             try {
                 for (Map.Entry<NamespaceType, String> e : options.files().entrySet()) {
-                    Namespace ns = Namespace.open(Path.of(e.getValue()));
+                    Namespace ns = e.getValue().startsWith(":")
+                            ? Namespace.ofId(e.getKey(), ExecOptions.namespaceId(e.getValue(), e.getKey().procName()))
+                            : Namespace.open(Path.of(e.getValue()));
                     chosen.add(ns);
                     if (ns.type() != e.getKey()) {
                         throw CliException.usage(e.getValue() + " is " + article(ns.type()) + " namespace, not "

@@ -65,6 +65,9 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
                 } else if (file.isEmpty()) {
                     throw CliException.usage("an empty file name for " + e.getKey() + "; see 'nsfs exec --help'");
                 } else {
+                    if (file.startsWith(":")) {
+                        namespaceId(file, e.getKey()); // checked now: a usage error, before any system call
+                    }
                     files.put(e.getValue(), file);
                 }
             }
@@ -150,6 +153,23 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
                     + " 'nsfs exec --help'");
         }
         return Path.of("/proc", Integer.toString(pid), procLink);
+    }
+
+    /**
+     * The namespace id of a {@code :ID} file operand ({@code --net=:4099}): an unsigned 64-bit
+     * decimal number, as {@code nsfs ls} prints it in its ID column.
+     */
+    static long namespaceId(String operand, String option) {
+        String id = operand.substring(1);
+        if (!id.isEmpty() && id.length() <= 20 && digits(id)) {
+            try {
+                return Long.parseUnsignedLong(id);
+            } catch (NumberFormatException tooBig) {
+                // falls through to the message
+            }
+        }
+        throw CliException.usage("not a namespace id for " + option + ": '" + operand + "' (':' and a number,"
+                + " as the ID column of 'nsfs ls' shows it); see 'nsfs exec --help'");
     }
 
     private static boolean digits(String value) {

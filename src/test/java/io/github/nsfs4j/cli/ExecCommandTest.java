@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.LsnsRelease;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.ThreadInNamespace;
 import io.github.nsfs4j.testing.Unshared;
 
 /**
@@ -393,55 +394,6 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         }
     }
 
-    /** A platform thread of this JVM that has joined (setns) the container's net namespace, until closed. */
-    private static final class ThreadInNet implements AutoCloseable {
-        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        final java.util.concurrent.CompletableFuture<Integer> tid = new java.util.concurrent.CompletableFuture<>();
-        final Thread thread;
-
-        ThreadInNet(long pid) {
-            thread = Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
-                    var lookup = linker.defaultLookup();
-                    var open = linker.downcallHandle(lookup.find("open").orElseThrow(), java.lang.foreign.FunctionDescriptor
-                            .of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
-                                    java.lang.foreign.ValueLayout.JAVA_INT));
-                    var setns = linker.downcallHandle(lookup.find("setns").orElseThrow(), java.lang.foreign
-                            .FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
-                                    java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT));
-                    var close = linker.downcallHandle(lookup.find("close").orElseThrow(), java.lang.foreign
-                            .FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
-                                    java.lang.foreign.ValueLayout.JAVA_INT));
-                    var gettid = linker.downcallHandle(lookup.find("gettid").orElseThrow(), java.lang.foreign
-                            .FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
-                    int fd;
-                    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                        fd = (int) open.invokeExact(arena.allocateFrom("/proc/" + pid + "/ns/net"), 0x80000);
-                    }
-                    assertTrue(fd >= 0, "open of the net namespace");
-                    int rc = (int) setns.invokeExact(fd, 0x40000000);
-                    int unused = (int) close.invokeExact(fd);
-                    assertEquals(0, rc, "setns");
-                    tid.complete((int) gettid.invokeExact());
-                    done.await(); // the thread stays in the namespace until closed; it never goes back to a pool
-                } catch (Throwable t) {
-                    tid.completeExceptionally(t);
-                }
-            });
-        }
-
-        int tid() throws Exception {
-            return tid.get(30, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            done.countDown();
-            thread.join();
-        }
-    }
-
     /**
      * -t TID: a thread id (pidfd_open answers ENOENT for one) names that thread's namespaces,
      * as util-linux 2.41's nsenter takes it: a thread of this JVM in the container's net
@@ -452,7 +404,7 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         Unshared.require(Proc.euid() == 0, "setns into a net namespace: needs root");
         Path jar = TestJar.build(tmp.resolve("jar"));
         String inside = Proc.nsLink(container.leafPid(), "net");
-        try (ThreadInNet t = new ThreadInNet(container.leafPid())) {
+        try (ThreadInNamespace t = new ThreadInNamespace(container.leafPid(), "net")) {
             String tid = Integer.toString(t.tid());
             assertEquals(inside, Files.readSymbolicLink(Path.of("/proc", tid, "ns", "net")).toString(),
                     "the kernel's truth: the thread is in the container's net namespace");

@@ -13,6 +13,7 @@ import io.github.nsfs4j.linux.Arch;
 import io.github.nsfs4j.linux.Launcher;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.ThreadInNamespace;
 import io.github.nsfs4j.testing.Unshared;
 
 import java.io.IOException;
@@ -98,6 +99,37 @@ class KernelEnterTest {
                 assertEquals(Map.of(), Proc.foreignThreads(), "nothing was entered");
             }
             return Cells.works("EntryRefusedException, nothing entered");
+        });
+    }
+
+    /**
+     * A thread id as the target ({@code nsfs exec -t TID}, Pidfd.open(TID)): a thread of this JVM
+     * that joined a child's net namespace while its process did not; the thread's pidfd
+     * (PIDFD_THREAD) gives that thread's namespace and a process started in it is there. Before
+     * the kernel has thread pidfds, refused naming the kernel needed.
+     */
+    @Test
+    void targetNamedByAThreadId() throws Exception {
+        Cells.check("enter: target named by a thread id", () -> {
+            try (Unshared child = Unshared.start("net");
+                    ThreadInNamespace thread = new ThreadInNamespace(child.leafPid(), "net")) {
+                int tid = thread.tid();
+                String inside = Proc.nsLink(child.leafPid(), "net");
+                assertEquals(inside, Proc.nsLink(tid, "net"), "the kernel's truth: the thread is in the child's net");
+                Pidfd pidfd;
+                try {
+                    pidfd = Pidfd.open(tid);
+                } catch (io.github.nsfs4j.NamespaceException e) {
+                    return Cells.refused(e);
+                }
+                try (pidfd; NamespaceSet set = NamespaceSet.of(pidfd, NamespaceType.NET)) {
+                    Process p = set.start(new ProcessBuilder("readlink", "/proc/self/ns/net"));
+                    assertEquals(inside, readLine(p), "the process started from the thread's pidfd");
+                    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+                    assertEquals(0, p.exitValue());
+                }
+            }
+            return Cells.works("PIDFD_THREAD");
         });
     }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.nsfs4j.Namespace;
 import io.github.nsfs4j.NamespaceException;
 import io.github.nsfs4j.NamespaceReference;
+import io.github.nsfs4j.NoSuchNamespaceException;
+import io.github.nsfs4j.UnsupportedRequestException;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.NsIoctl;
 import io.github.nsfs4j.testing.Proc;
@@ -108,6 +110,43 @@ class KernelIdentityTest {
             }
             assertEquals(List.of(), wrong, "isInitial() against pid " + init + "'s namespaces and a child's new ones");
             return Cells.works(init == 1 ? "vs /proc/1" : "vs the JVM's own");
+        });
+    }
+
+    /**
+     * Namespace.ofId (nsfs exec --TYPE=:ID): the namespace with that id, for every type; through
+     * a handle of the id alone where the kernel opens one (its own answer, asked raw, decides
+     * which cell is right), else a scan for the inode (fallback); before ids exist, refused
+     * naming 6.18.
+     */
+    @Test
+    void openById() throws Exception {
+        Cells.check("open by id (Namespace.ofId, exec --TYPE=:ID)", () -> {
+            long pid = child.pid(1);
+            boolean idOnly = false;
+            for (NamespaceType type : NamespaceType.values()) {
+                try (Namespace ns = Namespace.ofProcess((int) pid, type)) {
+                    if (ns.id().isEmpty()) {
+                        try (Namespace opened = Namespace.ofId(type, 1)) {
+                            throw new AssertionError("opened " + opened + " by id on a kernel without ids");
+                        } catch (UnsupportedRequestException e) {
+                            return Cells.refused(e);
+                        }
+                    }
+                    long id = ns.id().getAsLong();
+                    idOnly = RawKernel.openNsfsHandle(id, type.cloneFlag(), 0) == 0;
+                    try (Namespace byId = Namespace.ofId(type, id)) {
+                        assertEquals(ns, byId, type + " id " + id);
+                        assertEquals(Proc.nsInode(pid, type.procName()), byId.inode(), type + ": inode vs readlink");
+                    }
+                    try (Namespace gone = Namespace.ofId(type, -2)) {
+                        throw new AssertionError("opened " + gone + " by an id no namespace has");
+                    } catch (NoSuchNamespaceException expected) {
+                        // the kernel's ESTALE, then a scan that finds nothing
+                    }
+                }
+            }
+            return idOnly ? Cells.works("handle of the id alone") : Cells.fallback("scan for the inode");
         });
     }
 

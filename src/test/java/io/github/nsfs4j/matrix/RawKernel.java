@@ -38,6 +38,11 @@ final class RawKernel {
     private static final MethodHandle SYSCALL = link("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
 
+    private static final MethodHandle OPEN_BY_HANDLE_AT = link("open_by_handle_at",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), -1);
+    /** FD_NSFS_ROOT and FILEID_NSFS, from the kernel's headers (6.18). */
+    static final int FD_NSFS_ROOT = -10003, FILEID_NSFS = 0xf1;
+
     private static MethodHandle link(String name, FunctionDescriptor fd, int firstVariadic) {
         MemorySegment symbol = LINKER.defaultLookup().find(name).orElseThrow();
         return firstVariadic < 0 ? LINKER.downcallHandle(symbol, fd, CAPTURE_ERRNO)
@@ -113,6 +118,30 @@ final class RawKernel {
             MemorySegment state = arena.allocate(CAPTURE);
             long rc = (long) SYSCALL.invokeExact(state, number, a, b, c, d);
             return rc >= 0 ? rc : -(int) ERRNO.get(state, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * open_by_handle_at(FD_NSFS_ROOT, {bytes 16, FILEID_NSFS, id, cloneFlag, inode}, O_RDONLY|O_CLOEXEC):
+     * the kernel's own answer to an nsfs handle (the fd is closed): 0, or -errno.
+     */
+    static int openNsfsHandle(long id, int cloneFlag, int inode) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment handle = arena.allocate(24, 8); // struct file_handle + struct nsfs_file_handle
+            handle.set(JAVA_INT, 0, 16);
+            handle.set(JAVA_INT, 4, FILEID_NSFS);
+            handle.set(JAVA_LONG, 8, id);
+            handle.set(JAVA_INT, 16, cloneFlag);
+            handle.set(JAVA_INT, 20, inode);
+            MemorySegment state = arena.allocate(CAPTURE);
+            int fd = (int) OPEN_BY_HANDLE_AT.invokeExact(state, FD_NSFS_ROOT, handle, O_RDONLY_CLOEXEC);
+            if (fd < 0) {
+                return -(int) ERRNO.get(state, 0L);
+            }
+            close(fd);
+            return 0;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
