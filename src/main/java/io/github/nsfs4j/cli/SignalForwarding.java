@@ -15,7 +15,9 @@ import sun.misc.SignalHandler;
  * QUIT, TERM) go to COMMAND instead of ending the JVM, so that {@code kill} of nsfs reaches
  * COMMAND as it reaches a command that nsenter exec'd in place, and nsfs then exits with
  * COMMAND's status. They are taken before COMMAND starts (one that comes while it starts is
- * sent once it runs), and given back at {@link #close()}. A signal the JVM keeps for itself
+ * sent once it runs), and given back at {@link #close()}; one that came while a start failed
+ * is raised again then, so nsfs ends by it as nsenter would have (after its one line saying
+ * why nothing ran). A signal the JVM keeps for itself
  * is left to it: QUIT, its thread dump (JDK 25 refuses a handler for it, with {@code -Xrs}
  * too). Through a pidfd: never to another process that reused COMMAND's pid.
  */
@@ -26,8 +28,8 @@ final class SignalForwarding implements SignalHandler, AutoCloseable {
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
     /** COMMAND, once started; guarded by this. */
     private Pidfd command;
-    /** The last signal that came before COMMAND started, or 0; guarded by this. */
-    private int pending;
+    /** The last signal that came before COMMAND started, or null; guarded by this. */
+    private Signal pending;
 
     private SignalForwarding() {}
 
@@ -50,20 +52,22 @@ final class SignalForwarding implements SignalHandler, AutoCloseable {
      * Nothing for a process that has already ended (a quick COMMAND may be gone, even reaped).
      */
     synchronized void to(Process process) {
+        Signal waiting = pending;
+        pending = null; // COMMAND ran: from now on its status is what nsfs reports
         try {
             command = Pidfd.of(process.toHandle());
         } catch (IllegalStateException | NamespaceException e) { // reaped, or exited: nothing to forward to
             return;
         }
-        if (pending != 0) {
-            send(pending);
+        if (waiting != null) {
+            send(waiting.getNumber());
         }
     }
 
     @Override
     public synchronized void handle(Signal signal) {
         if (command == null) {
-            pending = signal.getNumber();
+            pending = signal;
         } else {
             send(signal.getNumber());
         }
@@ -82,6 +86,8 @@ final class SignalForwarding implements SignalHandler, AutoCloseable {
         previous.forEach(Signal::handle);
         if (command != null) {
             command.close();
+        } else if (pending != null) {
+            Signal.raise(pending); // COMMAND never ran: the JVM's own handling of it ends nsfs
         }
     }
 }
