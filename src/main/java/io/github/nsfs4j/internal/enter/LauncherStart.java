@@ -31,7 +31,8 @@ import java.util.List;
  * own namespaces and starts the launcher from its memfd ({@link LauncherFile}) with
  * posix_spawn; the launcher enters the namespaces itself (user and time too), sets the
  * credentials and directories, and execs the command. Its arguments: the control words (flags,
- * the report fd, uid, gid, root and working directory fds, then (fd, {@code CLONE_NEW*}) pairs),
+ * the report fd, uid, gid, root and working directory fds, a {@code cgroup.procs} fd, the
+ * highest capability number, then (fd, {@code CLONE_NEW*}) pairs),
  * the directory, the command's candidate paths and its argv. It reports a failed step through
  * a pipe, read here until its end (the exec closes it). What it needs beyond that is prepared,
  * in the JVM's own namespaces, by {@link ProcessStart}.
