@@ -95,7 +95,8 @@ final class ExecCommand implements Command {
                   -W, --wdns DIR    COMMAND's working directory, in the entered file tree
                   -e, --env         COMMAND's environment is the target's (/proc/PID/environ),
                                     not nsfs's (COMMAND is still looked up on nsfs's PATH)
-                  -c, --join-cgroup COMMAND joins the target's cgroup v2 cgroup (with -t), before
+                  -c, --join-cgroup
+                                    COMMAND joins the target's cgroup v2 cgroup (with -t) before
                                     entering anything; cgroup v1 hierarchies are left alone
                   -h, --help        show this help
 

@@ -53,6 +53,19 @@ final class LauncherAarch64 {
         a.label(done);
     }
 
+    /**
+     * capget or capset (system call {@code number}) of the header and the data in the frame; a
+     * failure is reported as the capabilities step with {@code detail}. Ends at label {@code done}.
+     */
+    private static void capabilities(Aarch64Assembler a, int number, int detail, String done) {
+        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // the header: version 3, pid 0
+        a.addImm(true, 1, SP, FRAME_CAP_DATA);              // the two data structs
+        a.syscall(number);
+        a.cbz(false, 0, done);                              // 0: done
+        failed(a, Launcher.STEP_CAPABILITIES, detail);
+        a.label(done);
+    }
+
     static MachineCode.Assembled program() {
         Aarch64Assembler a = new Aarch64Assembler();
         // ---- entry: sp points at argc, argv[0..argc-1], NULL, envp[], NULL, auxv
@@ -221,22 +234,12 @@ final class LauncherAarch64 {
         a.movk(false, 0, Launcher.CAPABILITY_VERSION_3 >>> 16, 16);
         a.str32(0, SP, FRAME_CAP_HEADER);
         a.str32(ZR, SP, FRAME_CAP_HEADER + 4);              // pid 0: this process
-        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // capget(&header, data)
-        a.addImm(true, 1, SP, FRAME_CAP_DATA);
-        a.syscall(SYS_capget);
-        a.cbz(false, 0, "caps_read");
-        failed(a, Launcher.STEP_CAPABILITIES, 0);           // detail 0: capget
-        a.label("caps_read");
+        capabilities(a, SYS_capget, 0, "caps_read");        // capget(&header, data); detail 0
         a.ldr32(1, SP, FRAME_CAP_DATA + 4);                 // data[0].permitted
         a.str32(1, SP, FRAME_CAP_DATA + 8);                 // becomes data[0].inheritable:
         a.ldr32(1, SP, FRAME_CAP_DATA + 16);                // data[1].permitted
         a.str32(1, SP, FRAME_CAP_DATA + 20);                // data[1].inheritable (ambient needs both sets)
-        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // capset(&header, data)
-        a.addImm(true, 1, SP, FRAME_CAP_DATA);
-        a.syscall(SYS_capset);
-        a.cbz(false, 0, "caps_set");
-        failed(a, Launcher.STEP_CAPABILITIES, 1);           // detail 1: capset
-        a.label("caps_set");
+        capabilities(a, SYS_capset, 1, "caps_set");         // capset(&header, data); detail 1
         a.movz(false, 20, 0, 0);                            // w20: the capability number, from 0
         a.ldr32(21, SP, FRAME_CAP_DATA);                    // w21: data[0].effective, its bit 0 the current one
         a.label("ambient");

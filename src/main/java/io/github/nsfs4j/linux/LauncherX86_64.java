@@ -60,6 +60,20 @@ final class LauncherX86_64 {
         a.label(done);
     }
 
+    /**
+     * capget or capset (system call {@code number}) of the header and the data in the frame; a
+     * failure is reported as the capabilities step with {@code detail}. Ends at label {@code done}.
+     */
+    private static void capabilities(X86_64Assembler a, int number, int detail, String done) {
+        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // the header: version 3, pid 0
+        a.lea(RSI, RSP, FRAME_CAP_DATA);                    // the two data structs
+        a.syscall(number);
+        a.test32(RAX, RAX);
+        a.jcc(E, done);                                     // 0: done
+        failed(a, Launcher.STEP_CAPABILITIES, detail);
+        a.label(done);
+    }
+
     static MachineCode.Assembled program() {
         X86_64Assembler a = new X86_64Assembler();
         // ---- entry: rsp points at argc, argv[0..argc-1], NULL, envp[], NULL, auxv
@@ -240,24 +254,12 @@ final class LauncherX86_64 {
         a.jcc(E, "no_keep_caps");                           // not asked for (or no user namespace entered)
         a.storeImm32(RSP, FRAME_CAP_HEADER, Launcher.CAPABILITY_VERSION_3); // header: version 3 (two words a set),
         a.storeImm32(RSP, FRAME_CAP_HEADER + 4, 0);         // pid 0: this process
-        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // capget(&header, data)
-        a.lea(RSI, RSP, FRAME_CAP_DATA);
-        a.syscall(SYS_capget);
-        a.test32(RAX, RAX);
-        a.jcc(E, "caps_read");
-        failed(a, Launcher.STEP_CAPABILITIES, 0);           // detail 0: capget
-        a.label("caps_read");
+        capabilities(a, SYS_capget, 0, "caps_read");        // capget(&header, data); detail 0
         a.load32(RAX, RSP, FRAME_CAP_DATA + 4);             // data[0].permitted
         a.store32(RSP, FRAME_CAP_DATA + 8, RAX);            // becomes data[0].inheritable:
         a.load32(RAX, RSP, FRAME_CAP_DATA + 16);            // data[1].permitted
         a.store32(RSP, FRAME_CAP_DATA + 20, RAX);           // data[1].inheritable (ambient needs both sets)
-        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // capset(&header, data)
-        a.lea(RSI, RSP, FRAME_CAP_DATA);
-        a.syscall(SYS_capset);
-        a.test32(RAX, RAX);
-        a.jcc(E, "caps_set");
-        failed(a, Launcher.STEP_CAPABILITIES, 1);           // detail 1: capset
-        a.label("caps_set");
+        capabilities(a, SYS_capset, 1, "caps_set");         // capset(&header, data); detail 1
         a.alu32rr(XOR, R13, R13);                           // r13d: the capability number, from 0
         a.load32(R14, RSP, FRAME_CAP_DATA);                 // r14d: data[0].effective, its bit 0 the current one
         a.label("ambient");

@@ -56,15 +56,6 @@ class ExecKeepCapsJoinCgroupTest {
         return all;
     }
 
-    private static long capability(String status, String name) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith(name + ":")) {
-                return Long.parseUnsignedLong(line.substring(name.length() + 1).trim(), 16);
-            }
-        }
-        throw new AssertionError("no " + name + " in " + status);
-    }
-
     /**
      * uid 65534 owns a user namespace (mapped to itself: it stays 65534 inside) and a net
      * namespace: with --preserve-credentials the command runs as 65534 there, so the kernel
@@ -90,13 +81,13 @@ class ExecKeepCapsJoinCgroupTest {
                 assertEquals(expected.stdout(), actual.stdout(), String.valueOf(options));
                 assertEquals("", actual.stderr(), actual::toString);
                 boolean kept = options.contains("--keep-caps");
-                long eff = capability(actual.stdout(), "CapEff");
-                assertEquals(kept ? eff : 0, capability(actual.stdout(), "CapAmb"), actual.stdout());
+                long eff = Proc.capabilities(actual.stdout(), "CapEff");
+                assertEquals(kept ? eff : 0, Proc.capabilities(actual.stdout(), "CapAmb"), actual.stdout());
                 assertTrue(!kept || eff != 0, "the user namespace's capabilities kept: " + actual.stdout());
             }
             List<String> userOnly = List.of("--preserve-credentials", "--keep-caps", "-U");
             Commands.Result nsenter = run(NOBODY, jar, true, args(pid, userOnly, "sh", "-c", CAPS));
-            assertEquals(0, capability(nsenter.stdout(), "CapAmb"), "nsenter 2.41 with -U alone: " + nsenter);
+            assertEquals(0, Proc.capabilities(nsenter.stdout(), "CapAmb"), "nsenter 2.41 with -U alone: " + nsenter);
             Commands.Result ours = run(NOBODY, jar, false, args(pid, userOnly, "sh", "-c", CAPS));
             Commands.Result withNet = run(NOBODY, jar, false, args(pid, List.of("--preserve-credentials",
                     "--keep-caps", "-U", "-n"), "sh", "-c", CAPS));

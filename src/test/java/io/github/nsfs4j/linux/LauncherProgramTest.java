@@ -175,26 +175,18 @@ class LauncherProgramTest {
         int last = Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
         String show = "grep -E '^Cap(Inh|Prm|Eff|Amb)' /proc/self/status";
         Run none = run(arch, dir, "", controlWith(0, -1, last, 0, 0, -1, -1), "", List.of("/bin/sh"), "sh", "-c", show);
-        long eff = capability(none.out(), "CapEff");
-        assertTrue(eff != 0 && capability(none.out(), "CapPrm") == eff, none::toString);
-        assertEquals(0, capability(none.out(), "CapInh") | capability(none.out(), "CapAmb"), none::toString);
+        long eff = Proc.capabilities(none.out(), "CapEff");
+        assertTrue(eff != 0 && Proc.capabilities(none.out(), "CapPrm") == eff, none::toString);
+        assertEquals(0, Proc.capabilities(none.out(), "CapInh") | Proc.capabilities(none.out(), "CapAmb"),
+                none::toString);
         for (int upTo : new int[] {last, 35, 31}) {
             Run kept = run(arch, dir, "", controlWith(Launcher.F_KEEP_CAPS, -1, upTo, 0, 0, -1, -1), "",
                     List.of("/bin/sh"), "sh", "-c", show);
             assertEquals(0, kept.exit(), kept::toString);
-            assertEquals(eff, capability(kept.out(), "CapInh"), "inheritable := permitted: " + kept);
-            assertEquals(eff & (upTo == 63 ? -1L : (1L << (upTo + 1)) - 1), capability(kept.out(), "CapAmb"),
+            assertEquals(eff, Proc.capabilities(kept.out(), "CapInh"), "inheritable := permitted: " + kept);
+            assertEquals(eff & (upTo == 63 ? -1L : (1L << (upTo + 1)) - 1), Proc.capabilities(kept.out(), "CapAmb"),
                     "every effective capability up to " + upTo + " ambient: " + kept);
         }
-    }
-
-    private static long capability(String status, String name) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith(name + ":")) {
-                return Long.parseUnsignedLong(line.substring(name.length() + 1).trim(), 16);
-            }
-        }
-        throw new AssertionError("no " + name + " in " + status);
     }
 
     /**
