@@ -47,22 +47,14 @@ final class LauncherAarch64 {
         a.ldr32(0, SP, word(Launcher.W_FLAGS));
         a.tbz(0, Integer.numberOfTrailingZeros(flag), done); // not asked for
         a.ldr32(0, SP, word(id));                           // setgid(gid), setuid(uid)
-        a.syscall(number);
-        a.cbz(false, 0, done);                              // 0: done
-        failed(a, step, 0);
-        a.label(done);
+        checked(a, number, step, 0, done);
     }
 
-    /**
-     * capget or capset (system call {@code number}) of the header and the data in the frame; a
-     * failure is reported as the capabilities step with {@code detail}. Ends at label {@code done}.
-     */
-    private static void capabilities(Aarch64Assembler a, int number, int detail, String done) {
-        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // the header: version 3, pid 0
-        a.addImm(true, 1, SP, FRAME_CAP_DATA);              // the two data structs
+    /** System call {@code number}, its arguments set: 0 goes on at label {@code done}, else fails as {@code step}. */
+    private static void checked(Aarch64Assembler a, int number, int step, int detail, String done) {
         a.syscall(number);
         a.cbz(false, 0, done);                              // 0: done
-        failed(a, Launcher.STEP_CAPABILITIES, detail);
+        failed(a, step, detail);
         a.label(done);
     }
 
@@ -171,17 +163,11 @@ final class LauncherAarch64 {
         a.label("no_root");
         a.ldrsw(0, SP, word(Launcher.W_WD_FD));             // a working directory fd, or -1
         a.tbnz(0, 31, "no_wd");
-        a.syscall(SYS_fchdir);                              // fchdir(wd)
-        a.cbz(false, 0, "no_wd");
-        failed(a, Launcher.STEP_CHDIR, 0);                  // detail 0: the fd
-        a.label("no_wd");
+        checked(a, SYS_fchdir, Launcher.STEP_CHDIR, 0, "no_wd"); // fchdir(wd); detail 0: the fd
         a.ldr(0, 19, 24);                                   // argv[2]: a directory in the new tree, or ""
         a.ldrb(1, 0, 0);
         a.cbz(false, 1, "no_dir");                          // "": none
-        a.syscall(SYS_chdir);                               // chdir(argv[2])
-        a.cbz(false, 0, "no_dir");
-        failed(a, Launcher.STEP_CHDIR, 1);                  // detail 1: the path
-        a.label("no_dir");
+        checked(a, SYS_chdir, Launcher.STEP_CHDIR, 1, "no_dir"); // chdir(argv[2]); detail 1: the path
 
         // ---- a pid namespace: fork; the parent becomes the relay
         a.ldr32(0, SP, word(Launcher.W_FLAGS));
@@ -234,12 +220,16 @@ final class LauncherAarch64 {
         a.movk(false, 0, Launcher.CAPABILITY_VERSION_3 >>> 16, 16);
         a.str32(0, SP, FRAME_CAP_HEADER);
         a.str32(ZR, SP, FRAME_CAP_HEADER + 4);              // pid 0: this process
-        capabilities(a, SYS_capget, 0, "caps_read");        // capget(&header, data); detail 0
+        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // capget(&header, data); detail 0
+        a.addImm(true, 1, SP, FRAME_CAP_DATA);
+        checked(a, SYS_capget, Launcher.STEP_CAPABILITIES, 0, "caps_read");
         a.ldr32(1, SP, FRAME_CAP_DATA + 4);                 // data[0].permitted
         a.str32(1, SP, FRAME_CAP_DATA + 8);                 // becomes data[0].inheritable:
         a.ldr32(1, SP, FRAME_CAP_DATA + 16);                // data[1].permitted
         a.str32(1, SP, FRAME_CAP_DATA + 20);                // data[1].inheritable (ambient needs both sets)
-        capabilities(a, SYS_capset, 1, "caps_set");         // capset(&header, data); detail 1
+        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // capset(&header, data); detail 1
+        a.addImm(true, 1, SP, FRAME_CAP_DATA);
+        checked(a, SYS_capset, Launcher.STEP_CAPABILITIES, 1, "caps_set");
         a.movz(false, 20, 0, 0);                            // w20: the capability number, from 0
         a.ldr32(21, SP, FRAME_CAP_DATA);                    // w21: data[0].effective, its bit 0 the current one
         a.label("ambient");

@@ -53,24 +53,15 @@ final class LauncherX86_64 {
         a.testImm32(RAX, flag);
         a.jcc(E, done);                                     // not asked for
         a.load32(RDI, RSP, word(id));                       // setgid(gid), setuid(uid)
-        a.syscall(number);
-        a.test32(RAX, RAX);
-        a.jcc(E, done);                                     // 0: done
-        failed(a, step, 0);
-        a.label(done);
+        checked(a, number, step, 0, done);
     }
 
-    /**
-     * capget or capset (system call {@code number}) of the header and the data in the frame; a
-     * failure is reported as the capabilities step with {@code detail}. Ends at label {@code done}.
-     */
-    private static void capabilities(X86_64Assembler a, int number, int detail, String done) {
-        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // the header: version 3, pid 0
-        a.lea(RSI, RSP, FRAME_CAP_DATA);                    // the two data structs
+    /** System call {@code number}, its arguments set: 0 goes on at label {@code done}, else fails as {@code step}. */
+    private static void checked(X86_64Assembler a, int number, int step, int detail, String done) {
         a.syscall(number);
         a.test32(RAX, RAX);
         a.jcc(E, done);                                     // 0: done
-        failed(a, Launcher.STEP_CAPABILITIES, detail);
+        failed(a, step, detail);
         a.label(done);
     }
 
@@ -186,20 +177,12 @@ final class LauncherX86_64 {
         a.loadSx32(RDI, RSP, word(Launcher.W_WD_FD));       // a working directory fd, or -1
         a.test32(RDI, RDI);
         a.jcc(S, "no_wd");
-        a.syscall(SYS_fchdir);                              // fchdir(wd)
-        a.test32(RAX, RAX);
-        a.jcc(E, "no_wd");
-        failed(a, Launcher.STEP_CHDIR, 0);                  // detail 0: the fd
-        a.label("no_wd");
+        checked(a, SYS_fchdir, Launcher.STEP_CHDIR, 0, "no_wd"); // fchdir(wd); detail 0: the fd
         a.load64(RDI, RBX, 24);                             // argv[2]: a directory in the new tree, or ""
         a.loadByte(RAX, RDI, 0);
         a.test32(RAX, RAX);
         a.jcc(E, "no_dir");                                 // "": none
-        a.syscall(SYS_chdir);                               // chdir(argv[2])
-        a.test32(RAX, RAX);
-        a.jcc(E, "no_dir");
-        failed(a, Launcher.STEP_CHDIR, 1);                  // detail 1: the path
-        a.label("no_dir");
+        checked(a, SYS_chdir, Launcher.STEP_CHDIR, 1, "no_dir"); // chdir(argv[2]); detail 1: the path
 
         // ---- a pid namespace: fork; the parent becomes the relay
         a.load32(RAX, RSP, word(Launcher.W_FLAGS));
@@ -254,12 +237,16 @@ final class LauncherX86_64 {
         a.jcc(E, "no_keep_caps");                           // not asked for (or no user namespace entered)
         a.storeImm32(RSP, FRAME_CAP_HEADER, Launcher.CAPABILITY_VERSION_3); // header: version 3 (two words a set),
         a.storeImm32(RSP, FRAME_CAP_HEADER + 4, 0);         // pid 0: this process
-        capabilities(a, SYS_capget, 0, "caps_read");        // capget(&header, data); detail 0
+        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // capget(&header, data); detail 0
+        a.lea(RSI, RSP, FRAME_CAP_DATA);
+        checked(a, SYS_capget, Launcher.STEP_CAPABILITIES, 0, "caps_read");
         a.load32(RAX, RSP, FRAME_CAP_DATA + 4);             // data[0].permitted
         a.store32(RSP, FRAME_CAP_DATA + 8, RAX);            // becomes data[0].inheritable:
         a.load32(RAX, RSP, FRAME_CAP_DATA + 16);            // data[1].permitted
         a.store32(RSP, FRAME_CAP_DATA + 20, RAX);           // data[1].inheritable (ambient needs both sets)
-        capabilities(a, SYS_capset, 1, "caps_set");         // capset(&header, data); detail 1
+        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // capset(&header, data); detail 1
+        a.lea(RSI, RSP, FRAME_CAP_DATA);
+        checked(a, SYS_capset, Launcher.STEP_CAPABILITIES, 1, "caps_set");
         a.alu32rr(XOR, R13, R13);                           // r13d: the capability number, from 0
         a.load32(R14, RSP, FRAME_CAP_DATA);                 // r14d: data[0].effective, its bit 0 the current one
         a.label("ambient");
