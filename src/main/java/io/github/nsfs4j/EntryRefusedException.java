@@ -40,7 +40,7 @@ public final class EntryRefusedException extends NamespaceException {
         MISSING_CAPABILITY,
         /**
          * A process start that needs nsfs4j's launcher (a user or time namespace, credentials,
-         * a root or working directory of {@link ProcessOptions}), which cannot run here: nsfs4j
+         * a root or working directory, or a cgroup of {@link ProcessOptions}), which cannot run here: nsfs4j
          * generates it for x86-64 and aarch64 only, and runs it from a memfd, which
          * {@code vm.memfd_noexec = 2} (or a security policy) forbids. The message says which.
          */

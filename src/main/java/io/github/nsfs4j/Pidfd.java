@@ -6,6 +6,7 @@ import io.github.nsfs4j.kernel.NamespaceType;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -222,6 +223,26 @@ public final class Pidfd implements AutoCloseable {
     public Map<String, String> environment() throws NamespaceException {
         try {
             return file.environment();
+        } catch (Failure f) {
+            throw Failures.of(f);
+        }
+    }
+
+    /**
+     * The process's cgroup in the cgroup v2 hierarchy ({@code /proc/<pid>/cgroup}'s
+     * {@code 0::PATH} line), as the caller's cgroup namespace names it: {@code /} is its root,
+     * a path starting with {@code /..} is outside it. Read, then checked on the pidfd, so that
+     * it is this process's. To start a process in it, as nsenter's {@code --join-cgroup}:
+     * {@code new ProcessOptions().joinCgroup(target.cgroup().orElseThrow())}.
+     *
+     * @return the path, or empty where the process is in no cgroup v2 hierarchy (cgroup v1 only)
+     * @throws NoSuchNamespaceException if the process has exited
+     * @throws ClosedNamespaceException if the pidfd is closed
+     * @throws NamespaceException for any other failure
+     */
+    public Optional<String> cgroup() throws NamespaceException {
+        try {
+            return Optional.ofNullable(file.cgroup());
         } catch (Failure f) {
             throw Failures.of(f);
         }

@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * How {@link NamespaceSet#start(ProcessBuilder, ProcessOptions)} sets up a process beyond what
- * its {@link ProcessBuilder} says, as nsenter's options do: the credentials after entering, a
- * root and a working directory, standard streams to close. Like {@code ProcessBuilder} it is a
+ * its {@link ProcessBuilder} says, as nsenter's options do: the credentials after entering (and
+ * capabilities to keep), a root and a working directory, a cgroup to join, standard streams to
+ * close. Like {@code ProcessBuilder} it is a
  * mutable set of attributes whose setters return it, for one start or many; not thread-safe.
  *
  * <pre>{@code
@@ -53,6 +54,8 @@ public final class ProcessOptions {
     private long uid = -1;
     private long gid = -1;
     private boolean preserveCredentials;
+    private boolean keepCapabilities;
+    private String cgroup;
     private Path root;
     private Path workingDirectory;
     private final EnumSet<Stream> closed = EnumSet.noneOf(Stream.class);
@@ -94,6 +97,47 @@ public final class ProcessOptions {
      */
     public ProcessOptions preserveCredentials() {
         this.preserveCredentials = true;
+        return this;
+    }
+
+    /**
+     * Lets the process keep, across its execve, the capabilities it has after entering a user
+     * namespace (nsenter's {@code --keep-caps}): its permitted capabilities are made
+     * inheritable, and each effective one ambient ({@code PR_CAP_AMBIENT_RAISE}, Linux 4.3).
+     * It has an effect only when the set enters a user namespace: a process that stays uid 0
+     * there keeps them anyway, so it matters with {@link #preserveCredentials()} or a
+     * {@link #uid} other than 0, where the kernel would drop them at the execve.
+     *
+     * @return this
+     */
+    public ProcessOptions keepCapabilities() {
+        this.keepCapabilities = true;
+        return this;
+    }
+
+    /**
+     * The cgroup v2 cgroup the process joins before it enters anything (nsenter's
+     * {@code --join-cgroup}, given the target's: {@link Pidfd#cgroup()}). nsfs4j opens its
+     * {@code cgroup.procs} file, under the {@code cgroup2} mount of the JVM's mount namespace, with
+     * the JVM's credentials, and its launcher writes itself there first; the process and, with a
+     * pid namespace, its relay are then in it. Only the v2 hierarchy is joined, also beside v1
+     * hierarchies (a hybrid layout, where nsenter 2.41 refuses): the v1 ones stay as they were.
+     * The start is refused ({@link java.nio.file.NoSuchFileException}) where no cgroup2 is
+     * mounted or the cgroup is gone, and by the kernel
+     * ({@link java.nio.file.AccessDeniedException}) where the JVM may not move itself there
+     * (write permission on {@code cgroup.procs} of the cgroup and of the common ancestor).
+     *
+     * @param path the cgroup as {@code /proc/PID/cgroup} names it in the JVM's cgroup
+     *     namespace ({@code 0::PATH}), for example {@code /system.slice/foo.service}
+     * @return this
+     * @throws IllegalArgumentException if it does not start with {@code /} or holds a NUL
+     */
+    public ProcessOptions joinCgroup(String path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a cgroup path starts with / and has no NUL, got '" + path + "'");
+        }
+        this.cgroup = path;
         return this;
     }
 
@@ -192,6 +236,24 @@ public final class ProcessOptions {
     }
 
     /**
+     * Whether the capabilities are kept across the execve after entering a user namespace.
+     *
+     * @return true after {@link #keepCapabilities()}
+     */
+    public boolean keepsCapabilities() {
+        return keepCapabilities;
+    }
+
+    /**
+     * The cgroup to join.
+     *
+     * @return the path given to {@link #joinCgroup(String)}, or null
+     */
+    public String cgroup() {
+        return cgroup;
+    }
+
+    /**
      * The root directory.
      *
      * @return the directory, or null
@@ -218,9 +280,9 @@ public final class ProcessOptions {
         return EnumSet.copyOf(closed);
     }
 
-    /** Whether only nsfs4j's launcher can do what these ask (credentials, directories). */
+    /** Whether only nsfs4j's launcher can do what these ask (credentials, directories, a cgroup). */
     boolean needsLauncher() {
-        return uid >= 0 || gid >= 0 || root != null || workingDirectory != null;
+        return uid >= 0 || gid >= 0 || root != null || workingDirectory != null || cgroup != null;
     }
 
     private static long checkId(long id, String what) {
@@ -244,6 +306,14 @@ public final class ProcessOptions {
         }
         if (preserveCredentials) {
             sb.append(sep).append("preserveCredentials");
+            sep = ", ";
+        }
+        if (keepCapabilities) {
+            sb.append(sep).append("keepCapabilities");
+            sep = ", ";
+        }
+        if (cgroup != null) {
+            sb.append(sep).append("cgroup=").append(cgroup);
             sep = ", ";
         }
         if (root != null) {

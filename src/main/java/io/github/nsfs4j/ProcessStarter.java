@@ -85,6 +85,9 @@ final class ProcessStarter {
         if (options.root() != null || options.workingDirectory() != null) {
             needs.add("changing the root or working directory");
         }
+        if (options.cgroup() != null) {
+            needs.add("joining a cgroup");
+        }
         return String.join(" and ", needs) + ", which only nsfs4j's launcher can do";
     }
 
@@ -94,6 +97,6 @@ final class ProcessStarter {
             closed |= 1 << s.ordinal();
         }
         return new ProcessStart.Options(o.uid(), o.gid(), o.preservesCredentials(), o.root(), o.workingDirectory(),
-                closed, o.argv0());
+                closed, o.argv0(), o.keepsCapabilities(), o.cgroup());
     }
 }

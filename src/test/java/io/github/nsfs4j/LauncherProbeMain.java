@@ -16,20 +16,32 @@ import java.util.TreeMap;
  * TYPES ({@code all}, a comma list such as {@code user,net}, or {@code files:PATH,PATH}) of process
  * PID, with the JVM's
  * own standard streams, and prints {@code exit N}, or the exception's class and message; then
- * whether the JVM's fds and children are as before.
+ * whether the JVM's fds and children are as before. TYPES may end with options of
+ * {@link ProcessOptions}: {@code +preserve} (preserveCredentials), {@code +keepcaps}
+ * (keepCapabilities), {@code +cgroup} (joinCgroup of PID's cgroup).
  */
 public final class LauncherProbeMain {
     private LauncherProbeMain() {}
 
     public static void main(String[] args) throws Exception {
         int pid = Integer.parseInt(args[0]);
+        String[] spec = args[1].split("\\+");
         List<String> command = Arrays.asList(args).subList(2, args.length);
         Map<Integer, String> fdsBefore = Proc.fds();
         List<Long> childrenBefore = Proc.children(ProcessHandle.current().pid());
         // namespace files need no process (PID is then ignored)
-        try (Pidfd target = args[1].startsWith("files:") ? null : Pidfd.open(pid);
-                NamespaceSet set = set(target, args[1])) {
-            Process p = set.start(new ProcessBuilder(command).inheritIO());
+        try (Pidfd target = spec[0].startsWith("files:") ? null : Pidfd.open(pid);
+                NamespaceSet set = set(target, spec[0])) {
+            ProcessOptions options = new ProcessOptions();
+            for (String option : Arrays.asList(spec).subList(1, spec.length)) {
+                switch (option) {
+                    case "preserve" -> options.preserveCredentials();
+                    case "keepcaps" -> options.keepCapabilities();
+                    case "cgroup" -> options.joinCgroup(target.cgroup().orElseThrow());
+                    default -> throw new IllegalArgumentException("no option " + option);
+                }
+            }
+            Process p = set.start(new ProcessBuilder(command).inheritIO(), options);
             System.out.println("exit " + p.waitFor());
         } catch (Exception e) {
             System.out.println(e.getClass().getSimpleName() + ": " + e.getMessage());

@@ -356,4 +356,76 @@ class NamespaceSetLauncherTest {
             p.getOutputStream().close();
         }
     }
+
+    /**
+     * keepCapabilities, by a JVM of uid 65534 that owns a user namespace mapped to itself (so
+     * it stays 65534 there with preserveCredentials): the command's four capability sets are
+     * what util-linux 2.41's nsenter --keep-caps gives, its ambient set the effective one, and
+     * nothing is left behind.
+     */
+    @Test
+    void keepCapabilitiesAsNsenterKeepsThem() throws Exception {
+        Unshared.requireCommand("setpriv");
+        try (Unshared own = Unshared.builder().prefix(NOBODY.toArray(String[]::new)).types("user", "net")
+                .mapRootUser(false).options("--map-current-user").start()) {
+            String caps = "grep -E '^Cap(Inh|Prm|Eff|Amb)' /proc/self/status";
+            List<String> nsenter = new ArrayList<>(NOBODY);
+            nsenter.addAll(io.github.nsfs4j.testing.LsnsRelease.nsenter("-t", Long.toString(own.leafPid()), "-U", "-n",
+                    "--preserve-credentials", "--keep-caps", "sh", "-c", caps));
+            Commands.Result expected = Commands.run(nsenter);
+            assertEquals(0, expected.exitCode(), expected.toString());
+            Commands.Result r = Commands.run(probe(NOBODY, own.leafPid(), "user,net+preserve+keepcaps", "sh", "-c",
+                    caps));
+            List<String> lines = r.stdout().lines().toList();
+            assertEquals(expected.stdout(), String.join("\n", lines.subList(0, 4)) + "\n", r.toString());
+            assertTrue(lines.get(3).startsWith("CapAmb:") && !lines.get(3).endsWith("0000000000000000")
+                    && lines.get(3).substring(7).equals(lines.get(2).substring(7)), "ambient = effective: " + r);
+            assertEquals(List.of("exit 0", "fds as before", "children as before"), lines.subList(4, 7), r.toString());
+        }
+    }
+
+    /**
+     * joinCgroup of the target's cgroup (Pidfd.cgroup), into all of a container's namespaces,
+     * a pid namespace among them: the command and its relay (Process.pid()) are in the
+     * target's cgroup v2 cgroup, as their /proc/PID/cgroup shows.
+     */
+    @Test
+    void joinCgroupPutsTheCommandAndItsRelayInTheTargetsCgroup() throws Exception {
+        try (io.github.nsfs4j.testing.Cgroup2 cgroup = io.github.nsfs4j.testing.Cgroup2.create();
+                Unshared target = Unshared.builder().types("mnt", "net", "pid").mountProc().start()) {
+            cgroup.add(target.leafPid());
+            try (Pidfd pidfd = Pidfd.open(target.leafPid()); NamespaceSet set = NamespaceSet.allOf(pidfd)) {
+                assertEquals(java.util.Optional.of(cgroup.path()), pidfd.cgroup(), "Pidfd.cgroup: the kernel's record");
+                Process p = set.start(new ProcessBuilder("sh", "-c", "grep ^0:: /proc/self/cgroup; read x || true"),
+                        new ProcessOptions().joinCgroup(pidfd.cgroup().orElseThrow()));
+                java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        p.getInputStream(), StandardCharsets.UTF_8));
+                String line = "0::" + cgroup.path();
+                assertEquals(line, out.readLine(), "the command");
+                assertEquals(line, io.github.nsfs4j.testing.Cgroup2.lineOf(p.pid()), "its relay");
+                List<Long> children = Proc.children(p.pid());
+                assertEquals(1, children.size(), "the relay has one child, the command: " + children);
+                assertEquals(line, io.github.nsfs4j.testing.Cgroup2.lineOf(children.get(0)), "the command, seen outside");
+                p.getOutputStream().close();
+                assertEquals(0, p.waitFor());
+                p.getInputStream().close();
+                p.getErrorStream().close();
+            }
+        }
+    }
+
+    /** joinCgroup where uid 65534 may not open cgroup.procs: AccessDeniedException naming it, nothing left behind. */
+    @Test
+    void joinCgroupRefusedLeavesNothing() throws Exception {
+        Unshared.requireCommand("setpriv");
+        try (io.github.nsfs4j.testing.Cgroup2 cgroup = io.github.nsfs4j.testing.Cgroup2.create();
+                Unshared own = Unshared.builder().prefix(NOBODY.toArray(String[]::new)).types("user", "net")
+                        .mapRootUser(true).start()) {
+            cgroup.add(own.leafPid());
+            Commands.Result r = Commands.run(probe(NOBODY, own.leafPid(), "user,net+cgroup", "true"));
+            assertEquals(List.of("AccessDeniedException: " + cgroup.dir().resolve("cgroup.procs") + ": cannot join the"
+                    + " cgroup " + cgroup.path() + ": EACCES: Permission denied", "fds as before", "children as before"),
+                    r.stdout().lines().toList(), r.toString());
+        }
+    }
 }

@@ -22,7 +22,8 @@ import io.github.nsfs4j.UserNamespace;
 
 /**
  * {@code nsfs exec -t PID [-n] [-u] [-i] [-p] [-C] [-m] [-U] [-T] [-a] [-S UID] [-G GID]
- * [--preserve-credentials] [-r] [-w] [-W DIR] [-e] [--user-parent] [-N FD] [-- COMMAND [ARG...]]}: runs
+ * [--preserve-credentials] [--keep-caps] [-r] [-w] [-W DIR] [-e] [-c] [--user-parent] [-N FD]
+ * [-- COMMAND [ARG...]]}: runs
  * COMMAND in namespaces of process PID, as {@code nsenter} does, from the JVM (through
  * {@link NamespaceSet#start}). Its options end at {@code --} or at the first operand, as
  * nsenter's do, so COMMAND's own options are never taken for ours.
@@ -50,8 +51,9 @@ final class ExecCommand implements Command {
         return """
                 Usage: nsfs exec [-t PID] [-n[FILE]] [-u[FILE]] [-i[FILE]] [-p[FILE]] [-C[FILE]]
                                  [-m[FILE]] [-U[FILE]] [-T[FILE]] [-a] [-S UID] [-G GID]
-                                 [--preserve-credentials] [-r[DIR]] [-w[DIR]] [-W DIR] [-e]
-                                 [--user-parent] [-N FD] [--] [COMMAND [ARG...]]
+                                 [--preserve-credentials] [--keep-caps] [-r[DIR]] [-w[DIR]]
+                                 [-W DIR] [-e] [-c] [--user-parent] [-N FD] [--]
+                                 [COMMAND [ARG...]]
 
                 Runs COMMAND in the named namespaces of process PID, as nsenter does, from the
                 JVM. Without COMMAND, $SHELL (else /bin/sh) runs as a login shell, as nsenter
@@ -85,6 +87,8 @@ final class ExecCommand implements Command {
                                     (default 0 with a user namespace)
                       --preserve-credentials
                                     keep nsfs's uid, gid and groups after entering a user namespace
+                      --keep-caps   COMMAND keeps the capabilities it has in the entered user
+                                    namespace (made ambient), also as a uid other than 0
                   -r, --root[=DIR]  COMMAND's root directory: DIR of nsfs's file tree, or the
                                     target's root (/proc/PID/root) without DIR
                   -w, --wd[=DIR]    COMMAND's working directory: DIR of nsfs's file tree, or the
@@ -92,6 +96,9 @@ final class ExecCommand implements Command {
                   -W, --wdns DIR    COMMAND's working directory, in the entered file tree
                   -e, --env         COMMAND's environment is the target's (/proc/PID/environ),
                                     not nsfs's (COMMAND is still looked up on nsfs's PATH)
+                  -c, --join-cgroup
+                                    COMMAND joins the target's cgroup v2 cgroup (with -t) before
+                                    entering anything; cgroup v1 hierarchies are left alone
                   -h, --help        show this help
 
                 User and time namespaces cannot be joined by a multithreaded program such as
@@ -208,6 +215,13 @@ final class ExecCommand implements Command {
             builder.directory(new File(options.directory())); // resolved after entering: nsenter's --wdns
         }
         try (Pidfd target = options.pid() > 0 ? Pidfd.open(options.pid()) : null) {
+            if (options.joinCgroup()) {
+                // -c: the target's cgroup v2 path, read now; nsfs4j opens its cgroup.procs before entering
+                String cgroup = target.cgroup().orElseThrow(() -> CliException.failure("--join-cgroup: process "
+                        + options.pid() + " is in no cgroup v2 hierarchy (cgroup v1 only), and nsfs joins only"
+                        + " the v2 one"));
+                options.processOptions().joinCgroup(cgroup);
+            }
             if (options.env()) {
                 // -e: the target's environment instead of nsfs's, read before entering, as nsenter does
                 Map<String, String> env = builder.environment();

@@ -17,11 +17,12 @@ import io.github.nsfs4j.ProcessOptions;
  * target's socket {@code netSocket} ({@code -N}, -1: none), {@code --user-parent}; COMMAND's
  * credentials and root and working directories ({@code processOptions}), its working directory
  * in the entered file tree ({@code -W}, null: none), the target's environment ({@code -e}),
- * and COMMAND itself ($SHELL as a login shell when none is given).
+ * the target's cgroup ({@code -c}), and COMMAND itself ($SHELL as a login shell when none is
+ * given).
  */
 record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String> files, boolean all,
         ProcessOptions processOptions, String directory, boolean env, boolean userParent, int netSocket,
-        List<String> command) {
+        boolean joinCgroup, List<String> command) {
 
     /** The type options, by canonical name. */
     private static final Map<String, NamespaceType> TYPE_OPTIONS = Map.of(
@@ -36,6 +37,7 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
                 .optional("--pid", "-p").optional("--cgroup", "-C").optional("--mount", "-m")
                 .optional("--user", "-U").optional("--time", "-T")
                 .option("--setuid", "-S").option("--setgid", "-G").flag("--preserve-credentials")
+                .flag("--keep-caps").flag("--join-cgroup", "-c")
                 .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e")
                 .flag("--user-parent")
                 .option("--net-socket", "-N");
@@ -121,6 +123,13 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
         if (parsed.has("--preserve-credentials")) {
             options.preserveCredentials();
         }
+        if (parsed.has("--keep-caps")) {
+            options.keepCapabilities(); // an effect only with a user namespace, as nsenter's
+        }
+        boolean joinCgroup = parsed.has("--join-cgroup");
+        if (joinCgroup && pid == 0) {
+            throw CliException.usage("--join-cgroup joins the target's cgroup: give -t PID; see 'nsfs exec --help'");
+        }
         // -r and -w alone take the target's own root and working directory, as nsenter does
         if (parsed.has("--root")) {
             options.root(directory(parsed.values("--root").getLast(), pid, "root", "--root"));
@@ -137,7 +146,7 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
             throw CliException.usage("--env takes the target's environment: give -t PID; see 'nsfs exec --help'");
         }
         return new ExecOptions(pid, types, files, all, options, wdns.isEmpty() ? null : wdns.getLast(), env,
-                userParent, netSocket, List.copyOf(command));
+                userParent, netSocket, joinCgroup, List.copyOf(command));
     }
 
     /** DIR as given, or, for the option alone, {@code /proc/PID/root} or {@code /proc/PID/cwd} of the target. */

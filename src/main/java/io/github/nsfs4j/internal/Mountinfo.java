@@ -8,20 +8,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
  * {@code /proc/PID/mountinfo}, read as bytes (a mount point is any byte string): its
- * {@code nsfs} entries (namespaces bind-mounted somewhere) and its number of mounts.
+ * {@code nsfs} entries (namespaces bind-mounted somewhere), its {@code cgroup2} ones, and its
+ * number of mounts.
  */
 public final class Mountinfo {
     private Mountinfo() {}
 
     /**
-     * One {@code nsfs} entry of {@code mountinfo}: a namespace file bind-mounted somewhere.
+     * One {@code nsfs} entry of {@code mountinfo}, a namespace file bind-mounted somewhere (or
+     * one of another type asked for).
      *
-     * @param root the root field, the namespace's link text ({@code net:[4026532177]})
+     * @param root the root field, the namespace's link text ({@code net:[4026532177]}); a
+     *     cgroup2 mount's cgroup
      * @param mountPoint where it is mounted, as bytes, mountinfo's {@code \ooo} escapes undone
      *     (a mount point is any byte string but NUL: not necessarily text in any encoding)
      */
@@ -38,6 +42,21 @@ public final class Mountinfo {
 
     /** The {@code nsfs} entries of the text of a {@code mountinfo}. */
     public static List<NsfsMount> nsfsMounts(byte[] text) {
+        return mounts(text, NSFS);
+    }
+
+    /**
+     * The {@code cgroup2} entries of the text of a {@code mountinfo}, in its order: each root
+     * field is the cgroup mounted there, as the reader's cgroup namespace names it.
+     */
+    public static List<NsfsMount> cgroup2Mounts(byte[] text) {
+        return mounts(text, CGROUP2);
+    }
+
+    private static final byte[] NSFS = {'n', 's', 'f', 's'};
+    private static final byte[] CGROUP2 = {'c', 'g', 'r', 'o', 'u', 'p', '2'};
+
+    private static List<NsfsMount> mounts(byte[] text, byte[] fstype) {
         List<NsfsMount> mounts = new ArrayList<>();
         int start = 0;
         while (start < text.length) {
@@ -45,7 +64,7 @@ public final class Mountinfo {
             if (end < 0) {
                 end = text.length;
             }
-            NsfsMount m = nsfsMount(text, start, end);
+            NsfsMount m = mount(text, start, end, fstype);
             if (m != null) {
                 mounts.add(m);
             }
@@ -56,10 +75,10 @@ public final class Mountinfo {
 
     /**
      * One line {@code ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE
-     * SUPER}: the entry if FSTYPE is nsfs, else null. Fields are separated by single spaces;
-     * a space, tab, newline or backslash inside a field is escaped, so splitting is safe.
+     * SUPER}: the entry if FSTYPE is {@code fstype}, else null. Fields are separated by single
+     * spaces; a space, tab, newline or backslash inside a field is escaped, so splitting is safe.
      */
-    private static NsfsMount nsfsMount(byte[] line, int from, int to) {
+    private static NsfsMount mount(byte[] line, int from, int to, byte[] fstype) {
         int rootFrom = 0, rootTo = 0, pointFrom = 0, pointTo = 0;
         int f = from;
         for (int field = 0; f <= to; field++) {
@@ -78,7 +97,7 @@ public final class Mountinfo {
                     return null;
                 }
                 int typeEnd = indexOf(line, (byte) ' ', type, to);
-                if (!isNsfs(line, type, typeEnd < 0 ? to : typeEnd)) {
+                if (!Arrays.equals(line, type, typeEnd < 0 ? to : typeEnd, fstype, 0, fstype.length)) {
                     return null;
                 }
                 return new NsfsMount(new String(unescape(line, rootFrom, rootTo), StandardCharsets.ISO_8859_1),
@@ -87,11 +106,6 @@ public final class Mountinfo {
             f = e + 1;
         }
         return null;
-    }
-
-    private static boolean isNsfs(byte[] line, int from, int to) {
-        return to - from == 4 && line[from] == 'n' && line[from + 1] == 's' && line[from + 2] == 'f'
-                && line[from + 3] == 's';
     }
 
     /** mountinfo's field escapes: {@code \ooo} (three octal digits) is that byte; anything else stays. */

@@ -187,33 +187,9 @@ public final class PidFile implements AutoCloseable {
      * value. The pidfd is checked after the read, so the answer is this process's.
      */
     public Map<String, String> environment() throws Failure {
-        String path = "/proc/" + pid + "/environ";
-        int fd = LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC);
-        if (fd < 0) {
-            throw Failure.errno("open", path, -fd, "cannot read the process's environment");
-        }
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(8192);
-            for (;;) {
-                long n = LibC.read(fd, buf, buf.byteSize());
-                if (n == -Errno.EINTR) {
-                    continue;
-                }
-                if (n < 0) {
-                    throw Failure.errno("read", path, (int) -n, "cannot read the process's environment");
-                }
-                if (n == 0) {
-                    break;
-                }
-                raw.write(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), 0, (int) n);
-            }
-        } finally {
-            LibC.close(fd);
-        }
+        byte[] bytes = readAll("/proc/" + pid + "/environ", "cannot read the process's environment");
         requireAlive();
         Map<String, String> env = new LinkedHashMap<>();
-        byte[] bytes = raw.toByteArray();
         int start = 0;
         for (int i = 0; i <= bytes.length; i++) {
             if (i == bytes.length || bytes[i] == 0) {
@@ -226,6 +202,49 @@ public final class PidFile implements AutoCloseable {
             }
         }
         return env;
+    }
+
+    /**
+     * The process's cgroup in the cgroup v2 hierarchy: the {@code 0::PATH} line of
+     * {@code /proc/PID/cgroup}, as the JVM's cgroup namespace names it; null where the process
+     * has none (only cgroup v1 hierarchies). The pidfd is checked after the read.
+     */
+    public String cgroup() throws Failure {
+        byte[] bytes = readAll("/proc/" + pid + "/cgroup", "cannot read the process's cgroup");
+        requireAlive();
+        for (String line : new String(bytes, LibC.PATH_CHARSET).split("\n")) {
+            if (line.startsWith("0::")) {
+                return line.substring(3);
+            }
+        }
+        return null;
+    }
+
+    /** The whole of a file of /proc, read O_CLOEXEC; {@code what} says what failed. */
+    public static byte[] readAll(String path, String what) throws Failure {
+        int fd = LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC);
+        if (fd < 0) {
+            throw Failure.errno("open", path, -fd, what);
+        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(8192);
+            for (;;) {
+                long n = LibC.read(fd, buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw Failure.errno("read", path, (int) -n, what);
+                }
+                if (n == 0) {
+                    return raw.toByteArray();
+                }
+                raw.write(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), 0, (int) n);
+            }
+        } finally {
+            LibC.close(fd);
+        }
     }
 
     /** {@code pidfd:1234}, with a mark when closed. */

@@ -19,6 +19,8 @@ final class Aarch64Assembler {
     static final int SYS_chroot = 51;
     static final int SYS_close = 57;
     static final int SYS_write = 64;
+    static final int SYS_capget = 90;
+    static final int SYS_capset = 91;
     static final int SYS_exit_group = 94;
     static final int SYS_kill = 129;
     static final int SYS_rt_sigaction = 134;
@@ -143,6 +145,12 @@ final class Aarch64Assembler {
     void ubfx(int rd, int rn, int lsb, int width) {
         code.word("ubfx " + r(false, rd, false) + ", " + r(false, rn, false) + ", #" + lsb + ", #" + width,
                 0x53000000 | lsb << 16 | (lsb + width - 1) << 10 | rn << 5 | rd);
+    }
+
+    /** lsr wd, wn, #shift (ubfm wd, wn, #shift, #31). */
+    void lsr(int rd, int rn, int shift) {
+        code.word("lsr " + r(false, rd, false) + ", " + r(false, rn, false) + ", #" + shift,
+                0x53000000 | shift << 16 | 31 << 10 | rn << 5 | rd);
     }
 
     /** neg wd, wm (sub wd, wzr, wm). */

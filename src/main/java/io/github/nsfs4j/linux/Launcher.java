@@ -15,6 +15,9 @@ import java.nio.ByteOrder;
  * <ol>
  * <li>decodes its control words ({@code argv[1]}) onto its stack, and makes the report fd
  *     close-on-exec;
+ * <li>with a {@link #W_CGROUP_FD}: writes "0" (the writing process) to that {@code cgroup.procs}
+ *     file, opened by the JVM, so that it joins that cgroup before it enters anything (with the
+ *     JVM's credentials and cgroup namespace; the relay and the command are then in it too);
  * <li>setns(2) on each namespace fd, in two passes as nsenter does: every namespace but the
  *     user namespace, then the user namespace and whatever failed before. So a privileged
  *     caller enters the others with its own capabilities, and an unprivileged owner of the user
@@ -30,6 +33,10 @@ import java.nio.ByteOrder;
  * <li>{@code setgroups(0, NULL)}, {@code setgid}, {@code setuid} as the flags say (EPERM of
  *     setgroups is accepted with {@link #F_SETGROUPS_DENIED_OK}: a user namespace whose
  *     {@code setgroups} file says "deny");
+ * <li>with {@link #F_KEEP_CAPS} (a user namespace was entered): capget(2), the inheritable set
+ *     made the permitted one, capset(2), then {@code prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE)}
+ *     of each capability up to {@link #W_CAP_LAST} in the effective set, so that the command
+ *     keeps them across its execve as an unprivileged user (nsenter's {@code --keep-caps});
  * <li>marks every fd from 3 up close-on-exec (close_range(2) with {@code CLOSE_RANGE_CLOEXEC},
  *     Linux 5.11; where that fails it closes 3 to {@link #W_MAX_FD} but the report fd, one by one);
  * <li>execve(2) of each candidate path in turn (the command looked up on the PATH, as execvp
@@ -64,10 +71,14 @@ public final class Launcher {
     public static final int W_WD_FD = 5;
     /** The highest fd to close one by one where close_range(2) cannot mark them close-on-exec. */
     public static final int W_MAX_FD = 6;
+    /** A {@code cgroup.procs} file open for writing, to join that cgroup first, or -1. */
+    public static final int W_CGROUP_FD = 7;
+    /** The highest capability number ({@code /proc/sys/kernel/cap_last_cap}, at most 63), for {@link #F_KEEP_CAPS}. */
+    public static final int W_CAP_LAST = 8;
     /** How many namespace entries follow. */
-    public static final int W_COUNT = 7;
+    public static final int W_COUNT = 9;
     /** The first entry: pairs of (fd, {@code CLONE_NEW*} type) in nsenter's order, user first. */
-    public static final int W_ENTRIES = 8;
+    public static final int W_ENTRIES = 10;
     /** At most one entry per namespace type. */
     public static final int MAX_ENTRIES = 8;
     /** Room for the decoded words on the launcher's stack: it refuses more. */
@@ -79,6 +90,8 @@ public final class Launcher {
     public static final int F_SETUID = 8;
     /** A pid namespace is entered: fork, and stay as the relay. */
     public static final int F_RELAY = 16;
+    /** Raise the effective capabilities into the ambient set after the credentials (nsenter's --keep-caps). */
+    public static final int F_KEEP_CAPS = 32;
 
     // ---------------------------------------------------------------- the report
 
@@ -94,6 +107,12 @@ public final class Launcher {
     public static final int STEP_EXEC = 8;
     /** Its arguments were malformed (a bug in nsfs4j, or someone else started it). */
     public static final int STEP_ARGUMENTS = 9;
+    /** capget(2) (detail 0) or capset(2) (detail 1) of {@link #F_KEEP_CAPS}. */
+    public static final int STEP_CAPABILITIES = 10;
+    /** {@code PR_CAP_AMBIENT_RAISE} of {@link #F_KEEP_CAPS}; the detail is the capability's number. */
+    public static final int STEP_AMBIENT = 11;
+    /** The write to {@link #W_CGROUP_FD}. */
+    public static final int STEP_CGROUP = 12;
 
     /** The exit status of a launcher that failed (the command's "not run" status, as env uses it). */
     public static final int FAILED_STATUS = 127;
@@ -104,7 +123,7 @@ public final class Launcher {
     // ---------------------------------------------------------------- the stack frame
 
     /** Bytes the launcher takes below its initial stack pointer (16-aligned). */
-    static final int FRAME = 0x100;
+    static final int FRAME = 0x110;
     /** The decoded words: {@link #MAX_WORDS} ints from the bottom of the frame. */
     static final int FRAME_WORDS = 0;
     /** {@code sigset_t} (the kernel's 8 bytes) of the signals the relay waits for. */
@@ -121,6 +140,15 @@ public final class Launcher {
     static final int FRAME_DOT = 0xd0;
     /** The relay's pid, as its child sees its parent when both are in one pid namespace. */
     static final int FRAME_RELAY_PID = 0xd8;
+    /** The capability header ({@code struct __user_cap_header_struct}: version, pid), 8 bytes. */
+    static final int FRAME_CAP_HEADER = 0xe0;
+    /** Two {@code struct __user_cap_data_struct} (effective, permitted, inheritable), 24 bytes. */
+    static final int FRAME_CAP_DATA = 0xe8;
+    /** The C string "0" written to {@code cgroup.procs}. */
+    static final int FRAME_CGROUP_PID = 0x100;
+
+    /** {@code _LINUX_CAPABILITY_VERSION_3}: two 32-bit words per set. */
+    static final int CAPABILITY_VERSION_3 = 0x20080522;
 
     /** The relay's signals as a {@code sigset_t}: HUP, INT, QUIT, TERM forwarded; CHLD its child's end. */
     static final long RELAY_SIGNALS = bit(1) | bit(2) | bit(3) | bit(15) | bit(Signals.SIGCHLD);
@@ -145,6 +173,8 @@ public final class Launcher {
         static final int WNOHANG = 1;
         static final int PR_SET_PDEATHSIG = 1;
         static final int PR_SET_NAME = 15;
+        static final int PR_CAP_AMBIENT = 47;
+        static final int PR_CAP_AMBIENT_RAISE = 2;
         static final int F_SETFD = 2;
         static final int FD_CLOEXEC = 1;
         static final int CLOSE_RANGE_CLOEXEC = 4;

@@ -2,6 +2,9 @@ package io.github.nsfs4j.linux;
 
 import static io.github.nsfs4j.linux.Aarch64Assembler.*;
 import static io.github.nsfs4j.linux.Launcher.FRAME;
+import static io.github.nsfs4j.linux.Launcher.FRAME_CAP_DATA;
+import static io.github.nsfs4j.linux.Launcher.FRAME_CAP_HEADER;
+import static io.github.nsfs4j.linux.Launcher.FRAME_CGROUP_PID;
 import static io.github.nsfs4j.linux.Launcher.FRAME_DOT;
 import static io.github.nsfs4j.linux.Launcher.FRAME_NO_SIGNALS;
 import static io.github.nsfs4j.linux.Launcher.FRAME_RELAY_SIGNALS;
@@ -44,9 +47,14 @@ final class LauncherAarch64 {
         a.ldr32(0, SP, word(Launcher.W_FLAGS));
         a.tbz(0, Integer.numberOfTrailingZeros(flag), done); // not asked for
         a.ldr32(0, SP, word(id));                           // setgid(gid), setuid(uid)
+        checked(a, number, step, 0, done);
+    }
+
+    /** System call {@code number}, its arguments set: 0 goes on at label {@code done}, else fails as {@code step}. */
+    private static void checked(Aarch64Assembler a, int number, int step, int detail, String done) {
         a.syscall(number);
         a.cbz(false, 0, done);                              // 0: done
-        failed(a, step, 0);
+        failed(a, step, detail);
         a.label(done);
     }
 
@@ -89,6 +97,19 @@ final class LauncherAarch64 {
         a.movz(false, 1, Signals.F_SETFD, 0);               // fcntl(fd, F_SETFD, FD_CLOEXEC):
         a.movz(false, 2, Signals.FD_CLOEXEC, 0);            // so the command never inherits it, and the JVM sees EOF at exec
         a.syscall(SYS_fcntl);                               // (a bad fd fails here and at the report: nothing to do about it)
+
+        // ---- the cgroup first: before any setns, with the JVM's credentials and cgroup namespace
+        a.ldrsw(0, SP, word(Launcher.W_CGROUP_FD));         // a cgroup.procs file the JVM opened, or -1
+        a.tbnz(0, 31, "no_cgroup");                         // none
+        a.movz(false, 1, '0', 0);                           // the C string "0": the writing process
+        a.str32(1, SP, FRAME_CGROUP_PID);
+        a.addImm(true, 1, SP, FRAME_CGROUP_PID);            // write(fd, "0", 1) moves this process, so the
+        a.movz(false, 2, 1, 0);                             // relay and the command are in the cgroup too
+        a.syscall(SYS_write);
+        a.cmpImm(false, 0, 1);                              // the one byte written: joined
+        a.bcond(EQ, "no_cgroup");
+        failed(a, Launcher.STEP_CGROUP, 0);
+        a.label("no_cgroup");
 
         // ---- setns, two passes: w20 the pass, x21 the entry, w22 entries left, w23 the entry's index
         a.movz(false, 20, 0, 0);                            // pass 0: every namespace but the user namespace
@@ -142,17 +163,11 @@ final class LauncherAarch64 {
         a.label("no_root");
         a.ldrsw(0, SP, word(Launcher.W_WD_FD));             // a working directory fd, or -1
         a.tbnz(0, 31, "no_wd");
-        a.syscall(SYS_fchdir);                              // fchdir(wd)
-        a.cbz(false, 0, "no_wd");
-        failed(a, Launcher.STEP_CHDIR, 0);                  // detail 0: the fd
-        a.label("no_wd");
+        checked(a, SYS_fchdir, Launcher.STEP_CHDIR, 0, "no_wd"); // fchdir(wd); detail 0: the fd
         a.ldr(0, 19, 24);                                   // argv[2]: a directory in the new tree, or ""
         a.ldrb(1, 0, 0);
         a.cbz(false, 1, "no_dir");                          // "": none
-        a.syscall(SYS_chdir);                               // chdir(argv[2])
-        a.cbz(false, 0, "no_dir");
-        failed(a, Launcher.STEP_CHDIR, 1);                  // detail 1: the path
-        a.label("no_dir");
+        checked(a, SYS_chdir, Launcher.STEP_CHDIR, 1, "no_dir"); // chdir(argv[2]); detail 1: the path
 
         // ---- a pid namespace: fork; the parent becomes the relay
         a.ldr32(0, SP, word(Launcher.W_FLAGS));
@@ -197,6 +212,51 @@ final class LauncherAarch64 {
         credential(a, Launcher.F_SETGID, SYS_setgid, Launcher.W_GID, Launcher.STEP_SETGID, "no_gid");
         // setuid(uid) last: it may drop the right to the rest
         credential(a, Launcher.F_SETUID, SYS_setuid, Launcher.W_UID, Launcher.STEP_SETUID, "no_uid");
+
+        // ---- keep the capabilities across execve: inheritable := permitted, then each effective one ambient
+        a.ldr32(0, SP, word(Launcher.W_FLAGS));
+        a.tbz(0, Integer.numberOfTrailingZeros(Launcher.F_KEEP_CAPS), "no_keep_caps"); // not asked for
+        a.movz(false, 0, Launcher.CAPABILITY_VERSION_3 & 0xffff, 0); // header: version 3 (two words a set),
+        a.movk(false, 0, Launcher.CAPABILITY_VERSION_3 >>> 16, 16);
+        a.str32(0, SP, FRAME_CAP_HEADER);
+        a.str32(ZR, SP, FRAME_CAP_HEADER + 4);              // pid 0: this process
+        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // capget(&header, data); detail 0
+        a.addImm(true, 1, SP, FRAME_CAP_DATA);
+        checked(a, SYS_capget, Launcher.STEP_CAPABILITIES, 0, "caps_read");
+        a.ldr32(1, SP, FRAME_CAP_DATA + 4);                 // data[0].permitted
+        a.str32(1, SP, FRAME_CAP_DATA + 8);                 // becomes data[0].inheritable:
+        a.ldr32(1, SP, FRAME_CAP_DATA + 16);                // data[1].permitted
+        a.str32(1, SP, FRAME_CAP_DATA + 20);                // data[1].inheritable (ambient needs both sets)
+        a.addImm(true, 0, SP, FRAME_CAP_HEADER);            // capset(&header, data); detail 1
+        a.addImm(true, 1, SP, FRAME_CAP_DATA);
+        checked(a, SYS_capset, Launcher.STEP_CAPABILITIES, 1, "caps_set");
+        a.movz(false, 20, 0, 0);                            // w20: the capability number, from 0
+        a.ldr32(21, SP, FRAME_CAP_DATA);                    // w21: data[0].effective, its bit 0 the current one
+        a.label("ambient");
+        a.ldr32(1, SP, word(Launcher.W_CAP_LAST));          // past cap_last_cap?
+        a.cmp(false, 20, 1);
+        a.bcond(GT, "no_keep_caps");                        // done
+        a.cmpImm(false, 20, 32);                            // capability 32: the second word
+        a.bcond(NE, "same_word");
+        a.ldr32(21, SP, FRAME_CAP_DATA + 12);               // w21: data[1].effective
+        a.label("same_word");
+        a.tbz(21, 0, "next_cap");                           // not effective: not raised
+        a.movz(false, 0, Signals.PR_CAP_AMBIENT, 0);        // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)
+        a.movz(false, 1, Signals.PR_CAP_AMBIENT_RAISE, 0);
+        a.mov(false, 2, 20);
+        a.movz(false, 3, 0, 0);
+        a.movz(false, 4, 0, 0);
+        a.syscall(SYS_prctl);
+        a.cbz(false, 0, "next_cap");
+        a.movz(false, 9, Launcher.STEP_AMBIENT, 0);         // report the step,
+        a.mov(false, 10, 0);                                // the -errno,
+        a.mov(false, 11, 20);                               // and the capability
+        a.b("fail");
+        a.label("next_cap");
+        a.lsr(21, 21, 1);                                   // the next capability's bit to bit 0
+        a.addImm(false, 20, 20, 1);                         // its number
+        a.b("ambient");
+        a.label("no_keep_caps");
 
         // ---- the relay's child: die with the relay; unblock the relay's signals
         a.ldr32(0, SP, word(Launcher.W_FLAGS));

@@ -1,6 +1,9 @@
 package io.github.nsfs4j.linux;
 
 import static io.github.nsfs4j.linux.Launcher.FRAME;
+import static io.github.nsfs4j.linux.Launcher.FRAME_CAP_DATA;
+import static io.github.nsfs4j.linux.Launcher.FRAME_CAP_HEADER;
+import static io.github.nsfs4j.linux.Launcher.FRAME_CGROUP_PID;
 import static io.github.nsfs4j.linux.Launcher.FRAME_DOT;
 import static io.github.nsfs4j.linux.Launcher.FRAME_NO_SIGNALS;
 import static io.github.nsfs4j.linux.Launcher.FRAME_RELAY_SIGNALS;
@@ -50,10 +53,15 @@ final class LauncherX86_64 {
         a.testImm32(RAX, flag);
         a.jcc(E, done);                                     // not asked for
         a.load32(RDI, RSP, word(id));                       // setgid(gid), setuid(uid)
+        checked(a, number, step, 0, done);
+    }
+
+    /** System call {@code number}, its arguments set: 0 goes on at label {@code done}, else fails as {@code step}. */
+    private static void checked(X86_64Assembler a, int number, int step, int detail, String done) {
         a.syscall(number);
         a.test32(RAX, RAX);
         a.jcc(E, done);                                     // 0: done
-        failed(a, step, 0);
+        failed(a, step, detail);
         a.label(done);
     }
 
@@ -97,6 +105,19 @@ final class LauncherX86_64 {
         a.movImm(RSI, Signals.F_SETFD);                     // fcntl(fd, F_SETFD, FD_CLOEXEC):
         a.movImm(RDX, Signals.FD_CLOEXEC);                  // so the command never inherits it, and the JVM sees EOF at exec
         a.syscall(SYS_fcntl);                               // (a bad fd fails here and at the report: nothing to do about it)
+
+        // ---- the cgroup first: before any setns, with the JVM's credentials and cgroup namespace
+        a.loadSx32(RDI, RSP, word(Launcher.W_CGROUP_FD));   // a cgroup.procs file the JVM opened, or -1
+        a.test32(RDI, RDI);
+        a.jcc(S, "no_cgroup");                              // none
+        a.storeImm32(RSP, FRAME_CGROUP_PID, '0');           // the C string "0": the writing process
+        a.lea(RSI, RSP, FRAME_CGROUP_PID);                  // write(fd, "0", 1) moves this process, so the
+        a.movImm(RDX, 1);                                   // relay and the command are in the cgroup too
+        a.syscall(SYS_write);
+        a.alu32(CMP, RAX, 1);                               // the one byte written: joined
+        a.jcc(E, "no_cgroup");
+        failed(a, Launcher.STEP_CGROUP, 0);
+        a.label("no_cgroup");
 
         // ---- setns, two passes: r13d the pass, r12 the entry, r14d entries left, r15d the entry's index
         a.alu32rr(XOR, R13, R13);                           // pass 0: every namespace but the user namespace
@@ -156,20 +177,12 @@ final class LauncherX86_64 {
         a.loadSx32(RDI, RSP, word(Launcher.W_WD_FD));       // a working directory fd, or -1
         a.test32(RDI, RDI);
         a.jcc(S, "no_wd");
-        a.syscall(SYS_fchdir);                              // fchdir(wd)
-        a.test32(RAX, RAX);
-        a.jcc(E, "no_wd");
-        failed(a, Launcher.STEP_CHDIR, 0);                  // detail 0: the fd
-        a.label("no_wd");
+        checked(a, SYS_fchdir, Launcher.STEP_CHDIR, 0, "no_wd"); // fchdir(wd); detail 0: the fd
         a.load64(RDI, RBX, 24);                             // argv[2]: a directory in the new tree, or ""
         a.loadByte(RAX, RDI, 0);
         a.test32(RAX, RAX);
         a.jcc(E, "no_dir");                                 // "": none
-        a.syscall(SYS_chdir);                               // chdir(argv[2])
-        a.test32(RAX, RAX);
-        a.jcc(E, "no_dir");
-        failed(a, Launcher.STEP_CHDIR, 1);                  // detail 1: the path
-        a.label("no_dir");
+        checked(a, SYS_chdir, Launcher.STEP_CHDIR, 1, "no_dir"); // chdir(argv[2]); detail 1: the path
 
         // ---- a pid namespace: fork; the parent becomes the relay
         a.load32(RAX, RSP, word(Launcher.W_FLAGS));
@@ -217,6 +230,51 @@ final class LauncherX86_64 {
         credential(a, Launcher.F_SETGID, SYS_setgid, Launcher.W_GID, Launcher.STEP_SETGID, "no_gid");
         // setuid(uid) last: it may drop the right to the rest
         credential(a, Launcher.F_SETUID, SYS_setuid, Launcher.W_UID, Launcher.STEP_SETUID, "no_uid");
+
+        // ---- keep the capabilities across execve: inheritable := permitted, then each effective one ambient
+        a.load32(RAX, RSP, word(Launcher.W_FLAGS));
+        a.testImm32(RAX, Launcher.F_KEEP_CAPS);
+        a.jcc(E, "no_keep_caps");                           // not asked for (or no user namespace entered)
+        a.storeImm32(RSP, FRAME_CAP_HEADER, Launcher.CAPABILITY_VERSION_3); // header: version 3 (two words a set),
+        a.storeImm32(RSP, FRAME_CAP_HEADER + 4, 0);         // pid 0: this process
+        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // capget(&header, data); detail 0
+        a.lea(RSI, RSP, FRAME_CAP_DATA);
+        checked(a, SYS_capget, Launcher.STEP_CAPABILITIES, 0, "caps_read");
+        a.load32(RAX, RSP, FRAME_CAP_DATA + 4);             // data[0].permitted
+        a.store32(RSP, FRAME_CAP_DATA + 8, RAX);            // becomes data[0].inheritable:
+        a.load32(RAX, RSP, FRAME_CAP_DATA + 16);            // data[1].permitted
+        a.store32(RSP, FRAME_CAP_DATA + 20, RAX);           // data[1].inheritable (ambient needs both sets)
+        a.lea(RDI, RSP, FRAME_CAP_HEADER);                  // capset(&header, data); detail 1
+        a.lea(RSI, RSP, FRAME_CAP_DATA);
+        checked(a, SYS_capset, Launcher.STEP_CAPABILITIES, 1, "caps_set");
+        a.alu32rr(XOR, R13, R13);                           // r13d: the capability number, from 0
+        a.load32(R14, RSP, FRAME_CAP_DATA);                 // r14d: data[0].effective, its bit 0 the current one
+        a.label("ambient");
+        a.cmpMem32(R13, RSP, word(Launcher.W_CAP_LAST));    // past cap_last_cap?
+        a.jcc(G, "no_keep_caps");                           // done
+        a.alu32(CMP, R13, 32);                              // capability 32: the second word
+        a.jcc(NE, "same_word");
+        a.load32(R14, RSP, FRAME_CAP_DATA + 12);            // r14d: data[1].effective
+        a.label("same_word");
+        a.testImm32(R14, 1);                                // effective?
+        a.jcc(E, "next_cap");                               // no: not raised
+        a.movImm(RDI, Signals.PR_CAP_AMBIENT);              // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)
+        a.movImm(RSI, Signals.PR_CAP_AMBIENT_RAISE);
+        a.mov32(RDX, R13);
+        a.alu32rr(XOR, R10, R10);
+        a.alu32rr(XOR, R8, R8);
+        a.syscall(SYS_prctl);
+        a.test32(RAX, RAX);
+        a.jcc(E, "next_cap");
+        a.movImm(RDI, Launcher.STEP_AMBIENT);               // report the step,
+        a.mov32(RSI, RAX);                                  // the -errno,
+        a.mov32(RDX, R13);                                  // and the capability
+        a.jmp("fail");
+        a.label("next_cap");
+        a.shift32(SHR, R14, 1);                             // the next capability's bit to bit 0
+        a.alu32(ADD, R13, 1);                               // its number
+        a.jmp("ambient");
+        a.label("no_keep_caps");
 
         // ---- the relay's child: die with the relay; unblock the relay's signals
         a.load32(RAX, RSP, word(Launcher.W_FLAGS));

@@ -30,6 +30,8 @@ final class X86_64Assembler {
     static final int SYS_setgid = 106;
     static final int SYS_getppid = 110;
     static final int SYS_setgroups = 116;
+    static final int SYS_capget = 125;
+    static final int SYS_capset = 126;
     static final int SYS_rt_sigtimedwait = 128;
     static final int SYS_prctl = 157;
     static final int SYS_chroot = 161;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.nsfs4j.testing.Cgroup2;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Tools;
@@ -44,6 +45,12 @@ class LauncherProgramTest {
 
     /** Control words: the flags, uid, gid, root fd, wd fd, then (fd, type) entries. */
     private static String control(int flags, int uid, int gid, int rootFd, int wdFd, int... entries) {
+        return controlWith(flags, -1, 0, uid, gid, rootFd, wdFd, entries);
+    }
+
+    /** As above, with a cgroup.procs fd and the last capability number. */
+    private static String controlWith(int flags, int cgroupFd, int capLast, int uid, int gid, int rootFd, int wdFd,
+            int... entries) {
         int[] words = new int[Launcher.W_ENTRIES + entries.length];
         words[Launcher.W_FLAGS] = flags;
         words[Launcher.W_REPORT_FD] = REPORT_FD;
@@ -52,6 +59,8 @@ class LauncherProgramTest {
         words[Launcher.W_ROOT_FD] = rootFd;
         words[Launcher.W_WD_FD] = wdFd;
         words[Launcher.W_MAX_FD] = 64; // where close_range cannot mark them, the loop closes 3..64
+        words[Launcher.W_CGROUP_FD] = cgroupFd;
+        words[Launcher.W_CAP_LAST] = capLast;
         words[Launcher.W_COUNT] = entries.length / 2;
         System.arraycopy(entries, 0, words, Launcher.W_ENTRIES, entries.length);
         return Launcher.control(words);
@@ -152,6 +161,53 @@ class LauncherProgramTest {
         assertEquals("0 65533 65533\n", gidOnly.out(), gidOnly::toString);
     }
 
+    /**
+     * --keep-caps as root: the command's inheritable set is its permitted one and its ambient
+     * set its effective one, up to the last capability given (so 31 and 35 stop in the first and
+     * in the second word), as the kernel shows them in /proc/self/status; without the flag both
+     * stay empty.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "AARCH64"})
+    void keepCapsMakesTheEffectiveCapabilitiesAmbient(Arch arch, @TempDir Path dir) throws Exception {
+        requireRunnable(arch);
+        Unshared.require(Proc.euid() == 0, "the full capability sets are root's");
+        int last = Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+        String show = "grep -E '^Cap(Inh|Prm|Eff|Amb)' /proc/self/status";
+        Run none = run(arch, dir, "", controlWith(0, -1, last, 0, 0, -1, -1), "", List.of("/bin/sh"), "sh", "-c", show);
+        long eff = Proc.capabilities(none.out(), "CapEff");
+        assertTrue(eff != 0 && Proc.capabilities(none.out(), "CapPrm") == eff, none::toString);
+        assertEquals(0, Proc.capabilities(none.out(), "CapInh") | Proc.capabilities(none.out(), "CapAmb"),
+                none::toString);
+        for (int upTo : new int[] {last, 35, 31}) {
+            Run kept = run(arch, dir, "", controlWith(Launcher.F_KEEP_CAPS, -1, upTo, 0, 0, -1, -1), "",
+                    List.of("/bin/sh"), "sh", "-c", show);
+            assertEquals(0, kept.exit(), kept::toString);
+            assertEquals(eff, Proc.capabilities(kept.out(), "CapInh"), "inheritable := permitted: " + kept);
+            assertEquals(eff & (upTo == 63 ? -1L : (1L << (upTo + 1)) - 1), Proc.capabilities(kept.out(), "CapAmb"),
+                    "every effective capability up to " + upTo + " ambient: " + kept);
+        }
+    }
+
+    /**
+     * The cgroup fd: the launcher writes "0" to a cgroup.procs (fd 7) before anything else, so
+     * the command is in that cgroup (its /proc/self/cgroup); a write the kernel refuses (an fd
+     * open for reading) is reported as the cgroup step with its errno, EBADF.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"X86_64", "AARCH64"})
+    void joinsTheCgroupFirst(Arch arch, @TempDir Path dir) throws Exception {
+        requireRunnable(arch);
+        try (Cgroup2 cgroup = Cgroup2.create()) {
+            Run joined = run(arch, dir, "7>" + cgroup.dir().resolve("cgroup.procs"), controlWith(0, 7, 0, 0, 0, -1, -1),
+                    "", List.of("/bin/grep"), "grep", "^0::", "/proc/self/cgroup");
+            assertEquals(new Run(0, "0::" + cgroup.path() + "\n", "", new int[0]).toString(), joined.toString());
+            Run refused = run(arch, dir, "7<" + cgroup.dir().resolve("cgroup.procs"), controlWith(0, 7, 0, 0, 0, -1, -1),
+                    "", List.of("/bin/true"), "true");
+            assertArrayEquals(new int[] {Launcher.STEP_CGROUP, 9, 0}, refused.report(), refused::toString);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Arch.class, names = {"X86_64", "AARCH64"})
     void onlyTheStandardStreamsReachTheCommand(Arch arch, @TempDir Path dir) throws Exception {
@@ -218,8 +274,10 @@ class LauncherProgramTest {
         Run r = run(arch, dir, "", "abc", "", List.of("/bin/true"), "true");
         assertEquals(127, r.exit(), r::toString);
         assertEquals(0, r.report().length, "no report fd was decoded, so none is written: " + r);
-        Run tooMany = run(arch, dir, "", Launcher.control(new int[] {0, REPORT_FD, 0, 0, -1, -1, 0, 9}), "",
-                List.of("/bin/true"), "true");
+        int[] words = new int[Launcher.W_ENTRIES];
+        words[Launcher.W_REPORT_FD] = REPORT_FD;
+        words[Launcher.W_COUNT] = 9;
+        Run tooMany = run(arch, dir, "", Launcher.control(words), "", List.of("/bin/true"), "true");
         assertArrayEquals(new int[] {Launcher.STEP_ARGUMENTS, 22, 0}, tooMany.report(), "9 entries: " + tooMany);
     }
 }

@@ -8,9 +8,11 @@ import io.github.nsfs4j.EntryRefusedException;
 import io.github.nsfs4j.NamespaceSet;
 import io.github.nsfs4j.Pidfd;
 import io.github.nsfs4j.LauncherProbeMain;
+import io.github.nsfs4j.ProcessOptions;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.linux.Arch;
 import io.github.nsfs4j.linux.Launcher;
+import io.github.nsfs4j.testing.Cgroup2;
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.ThreadInNamespace;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * the JVM is home afterwards; a process started inside is in the target's namespaces and pid
  * namespace ({@code NSpid}); user and time are refused to a task before any setns, and a
  * process started by nsfs4j's launcher is in them (by root, and by their unprivileged owner),
- * or, on an architecture without a launcher, refused saying so.
+ * or, on an architecture without a launcher, refused saying so; the launcher's --keep-caps and
+ * --join-cgroup steps against the command's own status and cgroup.
  */
 class KernelEnterTest {
     private static final List<String> TASK_TYPES = List.of("cgroup", "ipc", "mnt", "net", "uts");
@@ -216,6 +219,80 @@ class KernelEnterTest {
                         lines.subList(LAUNCHER_TYPES.size() + 1, lines.size()), r.toString());
             }
             return Cells.works("nsfs4j's launcher, user namespace in the second pass");
+        });
+    }
+
+    /** The command's capability sets from its own status, with shell builtins only (a guest may have no grep). */
+    private static final String CAPS = "while IFS= read -r l; do case $l in CapInh*|CapPrm*|CapEff*|CapAmb*) echo \"$l\";;"
+            + " esac; done < /proc/self/status";
+
+    /**
+     * --keep-caps by an unprivileged owner (a JVM as uid 65534) of a user namespace that maps
+     * 65534 to itself, with preserveCredentials: the command, 65534 inside, keeps the
+     * capabilities the user namespace gave it (capset, then PR_CAP_AMBIENT_RAISE: Linux 4.3):
+     * its ambient set is its effective one, and not empty, as its own status shows.
+     */
+    @Test
+    void keepCapabilitiesByTheOwner() throws Exception {
+        Cells.check("enter: --keep-caps (unprivileged owner)", () -> {
+            Unshared.requireCommand("setpriv");
+            List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+            try (Unshared child = Unshared.builder().prefix(nobody.toArray(String[]::new)).types("user", "net")
+                    .mapRootUser(false).options("--map-current-user").start()) {
+                List<String> cmd = new ArrayList<>(nobody);
+                cmd.addAll(Commands.javaCommand(List.of("--enable-native-access=ALL-UNNAMED"), LauncherProbeMain.class,
+                        Long.toString(child.leafPid()), "user,net+preserve+keepcaps", "sh", "-c", CAPS));
+                Commands.Result r = Commands.run(cmd);
+                assertEquals(0, r.exitCode(), r.toString());
+                List<String> lines = r.stdout().lines().toList();
+                if (!Launcher.generatedFor(Arch.RUNNING)) {
+                    return noLauncher(EntryRefusedException.Reason.LAUNCHER_UNAVAILABLE, lines.getFirst());
+                }
+                assertEquals(7, lines.size(), r.toString());
+                String eff = lines.get(2).substring("CapEff:".length());
+                assertTrue(lines.get(2).startsWith("CapEff:") && !eff.trim().matches("0+"), r.toString());
+                assertEquals("CapAmb:" + eff, lines.get(3), "ambient = effective: " + r);
+                assertEquals(lines.get(1).substring("CapPrm:".length()), lines.get(0).substring("CapInh:".length()),
+                        "inheritable = permitted: " + r);
+                assertEquals(List.of("exit 0", "fds as before", "children as before"), lines.subList(4, 7), r.toString());
+            }
+            return Cells.works("capset, PR_CAP_AMBIENT_RAISE after entering");
+        });
+    }
+
+    /**
+     * joinCgroup of the target's cgroup v2 cgroup (one made for the test under the guest's
+     * cgroup2 mount), into all of the target's namespaces, a pid namespace among them: the
+     * command and its relay are in it, as their /proc/PID/cgroup shows.
+     */
+    @Test
+    void joinCgroupOfTheTarget() throws Exception {
+        Cells.check("enter: --join-cgroup, with a relay (root)", () -> {
+            try (Cgroup2 cgroup = Cgroup2.create();
+                    Unshared child = Unshared.builder().types("mnt", "net", "pid").mountProc().start();
+                    Pidfd pidfd = Pidfd.open(child.leafPid());
+                    NamespaceSet set = NamespaceSet.allOf(pidfd)) {
+                cgroup.add(child.leafPid());
+                String line = "0::" + cgroup.path();
+                assertEquals(java.util.Optional.of(cgroup.path()), pidfd.cgroup(), "Pidfd.cgroup: the kernel's record");
+                ProcessOptions options = new ProcessOptions().joinCgroup(cgroup.path());
+                if (!Launcher.generatedFor(Arch.RUNNING)) {
+                    EntryRefusedException e = assertThrows(EntryRefusedException.class,
+                            () -> set.start(new ProcessBuilder("true"), options));
+                    return noLauncher(e.reason(), e.getMessage());
+                }
+                Process p = set.start(new ProcessBuilder("sh", "-c", "while IFS= read -r l; do case $l in 0::*)"
+                        + " echo \"$l\";; esac; done < /proc/self/cgroup; read x; exit 0"), options);
+                assertEquals(line, readLine(p), "the command's own /proc/self/cgroup");
+                assertEquals(line, Cgroup2.lineOf(p.pid()), "the relay's");
+                List<Long> commands = Proc.children(p.pid());
+                assertEquals(1, commands.size(), "the relay has one child, the command: " + commands);
+                assertEquals(line, Cgroup2.lineOf(commands.getFirst()), "the command's, seen outside");
+                p.getOutputStream().close();
+                assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the process ends");
+                assertEquals(0, p.exitValue());
+            }
+            return Cells.works("cgroup.procs opened by the JVM, written first by the launcher");
         });
     }
 

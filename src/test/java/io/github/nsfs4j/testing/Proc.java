@@ -551,4 +551,14 @@ public final class Proc {
         }
         return result;
     }
+
+    /** A capability set ({@code CapEff}, ...) from the text of a {@code status} file, as its hex says it. */
+    public static long capabilities(String statusText, String name) {
+        for (String line : statusText.split("\n")) {
+            if (line.startsWith(name + ":")) {
+                return Long.parseUnsignedLong(line.substring(name.length() + 1).trim(), 16);
+            }
+        }
+        throw new AssertionError("no " + name + " in " + statusText);
+    }
 }

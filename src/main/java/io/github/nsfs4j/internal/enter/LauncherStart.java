@@ -9,6 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
+import io.github.nsfs4j.internal.PidFile;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Errno;
@@ -21,6 +22,7 @@ import io.github.nsfs4j.linux.Structs;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,7 +31,8 @@ import java.util.List;
  * own namespaces and starts the launcher from its memfd ({@link LauncherFile}) with
  * posix_spawn; the launcher enters the namespaces itself (user and time too), sets the
  * credentials and directories, and execs the command. Its arguments: the control words (flags,
- * the report fd, uid, gid, root and working directory fds, then (fd, {@code CLONE_NEW*}) pairs),
+ * the report fd, uid, gid, root and working directory fds, a {@code cgroup.procs} fd, the
+ * highest capability number, then (fd, {@code CLONE_NEW*}) pairs),
  * the directory, the command's candidate paths and its argv. It reports a failed step through
  * a pipe, read here until its end (the exec closes it). What it needs beyond that is prepared,
  * in the JVM's own namespaces, by {@link ProcessStart}.
@@ -107,13 +110,22 @@ public final class LauncherStart {
             if (start.wdFd >= 0) {
                 inherited.add(start.wdFd);
             }
-            words[Launcher.W_FLAGS] = credentialFlags(user) | (pid ? Launcher.F_RELAY : 0);
+            if (start.cgroupFd >= 0) {
+                inherited.add(start.cgroupFd);
+            }
+            // --keep-caps has an effect only where a user namespace is entered, as in nsenter
+            boolean keepCaps = user && start.options.keepCapabilities();
+            words[Launcher.W_FLAGS] = credentialFlags(user) | (pid ? Launcher.F_RELAY : 0)
+                    | (keepCaps ? Launcher.F_KEEP_CAPS : 0);
             words[Launcher.W_REPORT_FD] = report[1];
             words[Launcher.W_UID] = (int) (start.options.uid() >= 0 ? start.options.uid() : 0);
             words[Launcher.W_GID] = (int) (start.options.gid() >= 0 ? start.options.gid() : 0);
             words[Launcher.W_ROOT_FD] = start.rootFd;
             words[Launcher.W_WD_FD] = start.wdFd;
             words[Launcher.W_MAX_FD] = CloseRange.cloexec() ? 0 : CloseRange.highestOpenFd();
+            words[Launcher.W_CGROUP_FD] = start.cgroupFd;
+            // the effective set has 64 bits: no capability above 63 can be in it
+            words[Launcher.W_CAP_LAST] = keepCaps ? Math.min(capLastCap(), 63) : 0;
             words[Launcher.W_COUNT] = launched.length;
 
             List<byte[]> args = new ArrayList<>();
@@ -168,6 +180,18 @@ public final class LauncherStart {
                 throw launchFailure(failed[0], failed[1], failed[2]);
             }
             return child;
+        }
+    }
+
+    /** The kernel's highest capability number ({@code /proc/sys/kernel/cap_last_cap}, Linux 3.2). */
+    private static int capLastCap() throws Failure {
+        String path = "/proc/sys/kernel/cap_last_cap";
+        String text = new String(PidFile.readAll(path, "cannot read the kernel's highest capability for"
+                + " --keep-caps"), StandardCharsets.US_ASCII).trim();
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw Failure.of(Failure.Kind.FAILED, "read", path, 0, "not a capability number: '" + text + "'");
         }
     }
 
@@ -263,6 +287,15 @@ public final class LauncherStart {
                             "cannot make it the working directory after entering")
                     : fileFailure(new String(start.directory, LibC.PATH_CHARSET), errno,
                             "cannot change to the directory" + (inTarget ? " in the target's mount namespace" : ""));
+            case Launcher.STEP_CAPABILITIES -> Failure.errno(detail == 0 ? "capget" : "capset", target, errno,
+                    "cannot make the permitted capabilities inheritable after entering, for --keep-caps; nothing was"
+                    + " started");
+            case Launcher.STEP_AMBIENT -> Failure.errno("prctl(PR_CAP_AMBIENT_RAISE)", target, errno,
+                    "cannot make capability " + detail + " ambient after entering, for --keep-caps; nothing was"
+                    + " started");
+            case Launcher.STEP_CGROUP -> fileFailure(start.cgroupProcs, errno, "cannot join the cgroup "
+                    + start.options.cgroup() + " (the launcher's write of its pid to it was refused); nothing was"
+                    + " started");
             case Launcher.STEP_FORK -> new IOException("fork, for the process to be in the pid namespace: "
                     + Errnos.describe(errno));
             case Launcher.STEP_EXEC -> execFailure(start.program, errno, inTarget);

@@ -4,7 +4,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.github.nsfs4j.internal.Cgroups;
 import io.github.nsfs4j.internal.Errnos;
+import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.LibC;
@@ -58,11 +60,13 @@ public final class ProcessStart implements AutoCloseable {
      * @param workingDirectory a directory of the JVM's file tree to make the working directory, or null
      * @param closedStreams bits 0 to 2: standard streams the command gets closed
      * @param argv0 the command's argv[0] in place of the program's name (still the file run), or null
+     * @param keepCapabilities after entering a user namespace, the effective capabilities made ambient
+     * @param cgroup a cgroup v2 path (as the JVM's cgroup namespace names it) to join first, or null
      */
     public record Options(long uid, long gid, boolean preserveCredentials, Path root, Path workingDirectory,
-            int closedStreams, String argv0) {
+            int closedStreams, String argv0, boolean keepCapabilities, String cgroup) {
         /** Nothing beyond the builder. */
-        public static final Options NONE = new Options(-1, -1, false, null, null, 0, null);
+        public static final Options NONE = new Options(-1, -1, false, null, null, 0, null, false, null);
     }
 
     final String program;
@@ -76,6 +80,10 @@ public final class ProcessStart implements AutoCloseable {
     private final int[] parentFds = {-1, -1, -1};
     int rootFd = -1;
     int wdFd = -1;
+    /** The {@code cgroup.procs} file of {@link Options#cgroup}, open for writing, or -1. */
+    int cgroupFd = -1;
+    /** Its path, for messages. */
+    String cgroupProcs;
     private boolean handedOver;
 
     private ProcessStart(List<String> command, ProcessBuilder builder, Options options) {
@@ -118,6 +126,9 @@ public final class ProcessStart implements AutoCloseable {
             }
             if (options.workingDirectory() != null) {
                 start.wdFd = start.openDirectory(options.workingDirectory(), "the working directory");
+            }
+            if (options.cgroup() != null) {
+                start.openCgroup(options.cgroup());
             }
             success = true;
             return start;
@@ -210,6 +221,24 @@ public final class ProcessStart implements AutoCloseable {
             throw fileFailure(dir.toString(), -fd, "cannot open " + what);
         }
         return keep(fd);
+    }
+
+    /**
+     * Opens the {@code cgroup.procs} file of cgroup v2 {@code path} for writing, here, with the
+     * JVM's credentials: since Linux 5.16 the kernel checks a write to it against the opener's
+     * credentials and cgroup namespace, and the launcher writes it before entering anything.
+     */
+    private void openCgroup(String path) throws IOException {
+        try {
+            cgroupProcs = Cgroups.procsFile(path);
+        } catch (Failure f) {
+            throw new IOException(f.getMessage(), f);
+        }
+        int fd = LibC.open(cgroupProcs, Constants.O_WRONLY | Constants.O_CLOEXEC);
+        if (fd < 0) {
+            throw fileFailure(cgroupProcs, -fd, "cannot join the cgroup " + path);
+        }
+        cgroupFd = keep(fd);
     }
 
     /** A close-on-exec pipe, both ends above 2 and kept in {@link #opened}: {read, write}. */
