@@ -25,6 +25,14 @@ final class ArchHeaders {
             "name_to_handle_at", "open_by_handle_at", "setns", "unshare", "pipe2", "read", "write", "waitid", "kill",
             "getdents64", "socket", "sendto", "recvfrom", "pidfd_open", "pidfd_getfd", "listns", "memfd_create",
             "close_range", "pidfd_send_signal");
+    /**
+     * The system calls of the launcher's generated machine code ({@code linux.X86_64Assembler},
+     * {@code linux.Aarch64Assembler}: their {@code SYS_*} numbers), by their C names.
+     */
+    static final List<String> LAUNCHER_SYSCALLS = List.of("write", "close", "rt_sigaction",
+            "rt_sigprocmask", "getpid", "clone", "execve", "wait4", "kill", "fcntl", "chdir", "fchdir", "setuid",
+            "setgid", "getppid", "setgroups", "capget", "capset", "rt_sigtimedwait", "prctl", "chroot", "exit_group",
+            "setns", "close_range");
     private static final List<String> IOC = List.of("_IOC_NONE", "_IOC_READ", "_IOC_WRITE", "_IOC_NRSHIFT",
             "_IOC_TYPESHIFT", "_IOC_SIZESHIFT", "_IOC_DIRSHIFT", "_IOC_SIZEBITS");
     private static final String SCRIPT = "no strict 'refs'; require 'syscall.ph'; require 'asm/ioctl.ph';"
@@ -36,7 +44,8 @@ final class ArchHeaders {
         if (values == null) {
             Unshared.requireCommand("perl");
             List<String> command = new ArrayList<>(List.of("perl", "-e", SCRIPT));
-            SYSCALLS.forEach(name -> command.add("SYS_" + name));
+            java.util.stream.Stream.concat(SYSCALLS.stream(), LAUNCHER_SYSCALLS.stream()).distinct()
+                    .forEach(name -> command.add("SYS_" + name));
             command.addAll(IOC);
             Commands.Result r = Commands.run(command);
             Unshared.require(r.exitCode() == 0, "perl cannot read this architecture's headers (syscall.ph, asm/ioctl.ph"

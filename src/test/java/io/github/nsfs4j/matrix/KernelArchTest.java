@@ -16,6 +16,7 @@ import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.LibC;
 import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.linux.Structs;
+import io.github.nsfs4j.linux.Launcher;
 import io.github.nsfs4j.linux.SyscallNumbers;
 import io.github.nsfs4j.testing.Proc;
 import io.github.nsfs4j.testing.Unshared;
@@ -85,6 +86,39 @@ class KernelArchTest {
             assertEquals(List.of(), wrong, arch() + ": system call numbers");
             return Cells.works(arch() + ": " + (library.size() - newer.size()) + " equal"
                     + (newer.isEmpty() ? "" : "; " + String.join(", ", newer) + " newer than the headers"));
+        });
+    }
+
+    /**
+     * The launcher's own system call numbers (its generated machine code makes them directly,
+     * not through the C layer) against this architecture's headers; where nsfs4j generates no
+     * launcher, nothing to compare.
+     */
+    @Test
+    void launcherSyscallNumbersAreTheHeaders() throws Exception {
+        Cells.check("arch: the launcher's system call numbers vs <sys/syscall.h>", () -> {
+            if (!Launcher.generatedFor(Arch.RUNNING)) {
+                return new Cells.Cell(Cells.Status.REFUSED, "no launcher for " + Arch.RUNNING);
+            }
+            String assembler = Arch.RUNNING == Arch.X86_64 ? "X86_64Assembler" : "Aarch64Assembler";
+            Map<String, Long> launcher = new LinkedHashMap<>();
+            for (Field f : Class.forName("io.github.nsfs4j.linux." + assembler).getDeclaredFields()) {
+                if (f.getName().startsWith("SYS_")) {
+                    f.setAccessible(true);
+                    launcher.put(f.getName().substring("SYS_".length()), f.getLong(null));
+                }
+            }
+            assertEquals(ArchHeaders.LAUNCHER_SYSCALLS.stream().sorted().toList(),
+                    launcher.keySet().stream().sorted().toList(), "the system calls of " + assembler);
+            List<String> wrong = new ArrayList<>();
+            launcher.forEach((name, number) -> {
+                OptionalLong header = ArchHeaders.syscall(name);
+                if (header.isEmpty() || header.getAsLong() != number) {
+                    wrong.add(name + ": launcher " + number + ", headers " + header);
+                }
+            });
+            assertEquals(List.of(), wrong, arch() + ": the launcher's system call numbers");
+            return Cells.works(arch() + ": " + launcher.size() + " equal");
         });
     }
 
