@@ -40,7 +40,8 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
                 .flag("--keep-caps").flag("--join-cgroup", "-c")
                 .optional("--root", "-r").optional("--wd", "-w").option("--wdns", "-W").flag("--env", "-e")
                 .flag("--user-parent")
-                .option("--net-socket", "-N");
+                .option("--net-socket", "-N")
+                .flag("--no-fork", "-F").flag("--follow-context", "-Z"); // nsenter's, refused in words below
     }
 
     /**
@@ -53,6 +54,15 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
     static ExecOptions of(Args parsed, boolean json) {
         if (parsed.error() != null) {
             throw parsed.error();
+        }
+        if (parsed.has("--no-fork")) {
+            throw CliException.usage("-F/--no-fork does not apply: COMMAND is always a process of its own, started"
+                    + " by the JVM, which cannot exec in its place (with -p it is a member of the target's pid"
+                    + " namespace, as nsenter without -F makes it); see 'nsfs exec --help'");
+        }
+        if (parsed.has("--follow-context")) {
+            throw CliException.usage("-Z/--follow-context does not apply: nsfs4j sets no SELinux context; run"
+                    + " COMMAND through runcon(1) for one; see 'nsfs exec --help'");
         }
         if (json || parsed.json()) {
             throw CliException.usage("exec has no --json: COMMAND's output is its own");

@@ -81,6 +81,12 @@ List.of("exec", "-t", "x", "-n", "--", "true"),
         }
         CliRun gonePid = CliRun.of("exec", "-t", gone, "-n", "--", "true");
         assertTrue(gonePid.err().contains("no such process"), gonePid::toString);
+        // nsenter's -F and -Z do not apply: refused saying why, not as unknown options
+        for (String option : List.of("-F", "--no-fork", "-Z", "--follow-context")) {
+            CliRun refused = CliRun.of("exec", "-t", pid(), "-n", option, "--", "true").assertFailure(125);
+            assertTrue(refused.err().contains("does not apply") && !refused.err().contains("unknown"),
+                    refused::toString);
+        }
     }
 
     @Test
