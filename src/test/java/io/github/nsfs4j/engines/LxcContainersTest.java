@@ -36,8 +36,11 @@ class LxcContainersTest {
     private static Path work;
     private static final List<String> STARTED = new ArrayList<>();
 
+    private static HostCgroups cgroups;
+
     @BeforeAll
     static void setUp() throws Exception {
+        cgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.lxc();
         LsnsRelease.root();
@@ -46,6 +49,16 @@ class LxcContainersTest {
 
     @AfterAll
     static void tearDown() {
+        try {
+            stopEngines();
+        } finally {
+            if (cgroups != null) {
+                cgroups.removeNew(); // what the engines left in the host's hierarchies
+            }
+        }
+    }
+
+    private static void stopEngines() {
         try {
             for (String name : STARTED) {
                 lxc("lxc-stop", "-k", "-n", name);

@@ -40,8 +40,11 @@ class LxcUnprivilegedContainerTest {
     private static DelegatedCgroups cgroups;
     private static boolean started;
 
+    private static HostCgroups cgroups;
+
     @BeforeAll
     static void setUp() throws Exception {
+        cgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.lxc();
         LsnsRelease.root();
@@ -52,6 +55,16 @@ class LxcUnprivilegedContainerTest {
 
     @AfterAll
     static void tearDown() {
+        try {
+            stopEngines();
+        } finally {
+            if (cgroups != null) {
+                cgroups.removeNew(); // what the engines left in the host's hierarchies
+            }
+        }
+    }
+
+    private static void stopEngines() {
         try {
             if (started) {
                 owner("lxc-stop", "-k", "-n", NAME);

@@ -29,8 +29,11 @@ class PodmanContainersTest {
     private static Podman rootful;
     private static Podman rootless;
 
+    private static HostCgroups cgroups;
+
     @BeforeAll
     static void setUp() throws Exception {
+        cgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.podman();
         LsnsRelease.root();
@@ -42,6 +45,16 @@ class PodmanContainersTest {
 
     @AfterAll
     static void tearDown() {
+        try {
+            stopEngines();
+        } finally {
+            if (cgroups != null) {
+                cgroups.removeNew(); // what the engines left in the host's hierarchies
+            }
+        }
+    }
+
+    private static void stopEngines() {
         try {
             if (rootful != null) {
                 rootful.close();
