@@ -76,6 +76,10 @@ abstract sealed class NamespaceHandle implements Namespace
         try {
             return of(FileHandles.open(type, id, 0, origin));
         } catch (Failure idOnly) {
+            if (idOnly.kind() == Failure.Kind.WRONG_TYPE) {
+                throw Failures.of(Failure.of(Failure.Kind.GONE, "open_by_handle_at", origin, 0, "no such namespace:"
+                        + " id " + Long.toUnsignedString(id) + " is a " + idOnly.actual().procName() + " namespace"));
+            }
             if (idOnly.kind() != Failure.Kind.GONE) {
                 throw Failures.of(idOnly);
             }

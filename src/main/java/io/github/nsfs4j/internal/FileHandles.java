@@ -46,7 +46,9 @@ public final class FileHandles {
 
     /**
      * Reopens a namespace from its handle: open_by_handle_at(2) on {@code FD_NSFS_ROOT},
-     * read-only, O_CLOEXEC; {@code origin} names it in messages.
+     * read-only, O_CLOEXEC; {@code origin} names it in messages. With {@code inode} 0 the handle
+     * carries the id alone (type and inode 0, the form the kernel's own tests use; 6.19+), and
+     * the opened file's type must be {@code type} (else a {@link Failure.Kind#WRONG_TYPE}).
      */
     public static NsFile open(NamespaceType type, long id, long inode, String origin) throws Failure {
         Downcalls.requireNativeAccess();
@@ -56,7 +58,7 @@ public final class FileHandles {
             handle.set(JAVA_INT, Structs.FILE_HANDLE_BYTES, Structs.NSFS_HANDLE_BYTES);
             handle.set(JAVA_INT, Structs.FILE_HANDLE_TYPE, Constants.FILEID_NSFS);
             handle.set(JAVA_LONG, Structs.FILE_HANDLE_NS_ID, id);
-            handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_TYPE, type.cloneFlag());
+            handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_TYPE, inode == 0 ? 0 : type.cloneFlag());
             handle.set(JAVA_INT, Structs.FILE_HANDLE_NS_INUM, (int) inode);
             fd = LibC.open_by_handle_at(Constants.FD_NSFS_ROOT, handle, NamespaceFiles.OPEN_FLAGS);
         }

@@ -40,11 +40,11 @@ class LxcUnprivilegedContainerTest {
     private static DelegatedCgroups cgroups;
     private static boolean started;
 
-    private static HostCgroups cgroups;
+    private static HostCgroups hostCgroups;
 
     @BeforeAll
     static void setUp() throws Exception {
-        cgroups = HostCgroups.snapshot();
+        hostCgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.lxc();
         LsnsRelease.root();
@@ -58,8 +58,8 @@ class LxcUnprivilegedContainerTest {
         try {
             stopEngines();
         } finally {
-            if (cgroups != null) {
-                cgroups.removeNew(); // what the engines left in the host's hierarchies
+            if (hostCgroups != null) {
+                hostCgroups.removeNew(); // what the engines left in the host's hierarchies
             }
         }
     }
