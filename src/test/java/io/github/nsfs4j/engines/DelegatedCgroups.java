@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import io.github.nsfs4j.testing.Cgroup2;
 import io.github.nsfs4j.testing.Proc;
 
 /**
@@ -79,14 +80,9 @@ final class DelegatedCgroups implements AutoCloseable {
     /** Where the hierarchy of {@code controllers} (a /proc/self/cgroup field; empty: cgroup2) is mounted. */
     private static Path mountOf(String controllers) {
         Set<String> wanted = Set.of(controllers.split(","));
-        for (String line : Proc.readLines(Path.of("/proc/self/mountinfo"))) {
-            String[] sides = line.split(" - ", 2);
-            String[] mount = sides[0].split(" ");
-            String[] fs = sides[1].split(" ");
-            boolean match = controllers.isEmpty() ? fs[0].equals("cgroup2")
-                    : fs[0].equals("cgroup") && Set.of(fs[2].split(",")).containsAll(wanted);
-            if (match && mount[3].equals("/")) {
-                return Path.of(mount[4]);
+        for (Cgroup2.Hierarchy h : Cgroup2.hierarchies()) {
+            if (controllers.isEmpty() ? h.v2() : !h.v2() && h.options().containsAll(wanted)) {
+                return h.mountPoint();
             }
         }
         throw new AssertionError("no mount of the cgroup hierarchy '" + controllers + "' in /proc/self/mountinfo");

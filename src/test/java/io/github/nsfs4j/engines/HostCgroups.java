@@ -1,6 +1,6 @@
 package io.github.nsfs4j.engines;
 
-import io.github.nsfs4j.testing.Proc;
+import io.github.nsfs4j.testing.Cgroup2;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,26 +14,30 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
- * The host's cgroup directories before a test's engines ran, so that what they leave behind is
- * removed after: rootful podman with the cgroupfs manager leaves an empty
- * {@code libpod_parent/libpod-ID} in every hierarchy per container, LXC its {@code lxc.pivot}.
- * Only directories that are new and empty of processes are removed, deepest first.
+ * A test class's extension ({@code @ExtendWith(HostCgroups.class)}) that removes the cgroup
+ * directories its engines made in the host's hierarchies and left: rootful podman with the
+ * cgroupfs manager leaves an empty {@code libpod_parent/libpod-ID} and {@code conmon} in every
+ * hierarchy, LXC its {@code lxc.pivot}. It lists them before the class's {@code @BeforeAll} and
+ * compares after its {@code @AfterAll} (which stops the engines); only directories that are
+ * new and empty of processes are removed, deepest first.
  */
-final class HostCgroups {
-    private final Set<Path> before;
+final class HostCgroups implements BeforeAllCallback, AfterAllCallback {
+    private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(HostCgroups.class);
 
-    private HostCgroups(Set<Path> before) {
-        this.before = before;
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getStore(STORE).put("before", Set.copyOf(all()));
     }
 
-    /** Every cgroup directory of every hierarchy mounted now. */
-    static HostCgroups snapshot() {
-        return new HostCgroups(new HashSet<>(all()));
-    }
-
-    /** Removes the directories made since the snapshot (a cgroup gone meanwhile is no error). */
-    void removeNew() {
+    @Override
+    public void afterAll(ExtensionContext context) {
+        @SuppressWarnings("unchecked")
+        Set<Path> before = context.getStore(STORE).get("before", Set.class);
         List<Path> made = new ArrayList<>(all());
         made.removeAll(before);
         made.sort(Comparator.comparingInt(Path::getNameCount).reversed());
@@ -62,19 +66,16 @@ final class HostCgroups {
         }
     }
 
-    private static List<Path> all() {
-        List<Path> dirs = new ArrayList<>();
-        for (String line : Proc.readLines(Path.of("/proc/self/mountinfo"))) {
-            String[] sides = line.split(" - ", 2);
-            String fs = sides[1].split(" ")[0];
-            if (fs.equals("cgroup") || fs.equals("cgroup2")) {
-                try (Stream<Path> walk = Files.walk(Path.of(sides[0].split(" ")[4]))) {
-                    walk.filter(Files::isDirectory).forEach(dirs::add);
-                } catch (NoSuchFileException | UncheckedIOException e) {
-                    // a cgroup removed while walked
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+    /** Every cgroup directory of every hierarchy mounted now. */
+    private static Set<Path> all() {
+        Set<Path> dirs = new HashSet<>();
+        for (Cgroup2.Hierarchy h : Cgroup2.hierarchies()) {
+            try (Stream<Path> walk = Files.walk(h.mountPoint())) {
+                walk.filter(Files::isDirectory).forEach(dirs::add);
+            } catch (NoSuchFileException | UncheckedIOException e) {
+                // a cgroup removed while walked
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
         return dirs;

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.LsnsRelease;
@@ -29,6 +30,7 @@ import io.github.nsfs4j.testing.Tools;
  * and {@code lxc-attach}; each result must be what the kernel shows of the init
  * ({@code lxc-info -p}), and nsfs's must equal nsenter's.
  */
+@ExtendWith(HostCgroups.class)
 class LxcContainersTest {
     /** The time namespace's clock offset, in seconds: far above any machine's uptime. */
     static final long OFFSET = 1_000_000;
@@ -36,11 +38,8 @@ class LxcContainersTest {
     private static Path work;
     private static final List<String> STARTED = new ArrayList<>();
 
-    private static HostCgroups cgroups;
-
     @BeforeAll
     static void setUp() throws Exception {
-        cgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.lxc();
         LsnsRelease.root();
@@ -49,16 +48,6 @@ class LxcContainersTest {
 
     @AfterAll
     static void tearDown() {
-        try {
-            stopEngines();
-        } finally {
-            if (cgroups != null) {
-                cgroups.removeNew(); // what the engines left in the host's hierarchies
-            }
-        }
-    }
-
-    private static void stopEngines() {
         try {
             for (String name : STARTED) {
                 lxc("lxc-stop", "-k", "-n", name);

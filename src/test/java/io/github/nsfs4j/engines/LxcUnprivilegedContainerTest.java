@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.github.nsfs4j.testing.Commands;
 import io.github.nsfs4j.testing.LsnsRelease;
@@ -30,6 +31,7 @@ import io.github.nsfs4j.testing.Tools;
  * 2.41 -a and lxc-attach as the owner and as root, each result must be what the kernel shows of
  * the init, and nsfs's must equal nsenter's.
  */
+@ExtendWith(HostCgroups.class)
 class LxcUnprivilegedContainerTest {
     private static final String NAME = "nsfs4j-unprivileged";
     private static final String MARKER = "lxc-unprivileged-marker";
@@ -40,11 +42,8 @@ class LxcUnprivilegedContainerTest {
     private static DelegatedCgroups cgroups;
     private static boolean started;
 
-    private static HostCgroups hostCgroups;
-
     @BeforeAll
     static void setUp() throws Exception {
-        hostCgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.lxc();
         LsnsRelease.root();
@@ -55,16 +54,6 @@ class LxcUnprivilegedContainerTest {
 
     @AfterAll
     static void tearDown() {
-        try {
-            stopEngines();
-        } finally {
-            if (hostCgroups != null) {
-                hostCgroups.removeNew(); // what the engines left in the host's hierarchies
-            }
-        }
-    }
-
-    private static void stopEngines() {
         try {
             if (started) {
                 owner("lxc-stop", "-k", "-n", NAME);

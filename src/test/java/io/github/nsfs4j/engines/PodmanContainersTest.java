@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.github.nsfs4j.testing.LsnsRelease;
 import io.github.nsfs4j.testing.Proc;
@@ -24,16 +25,14 @@ import io.github.nsfs4j.testing.Tools;
  * runs through nsfs, nsenter 2.41 and {@code podman exec} (and runc's own exec, rootful); each
  * result must be what the kernel shows of the init, and nsfs's must equal nsenter's.
  */
+@ExtendWith(HostCgroups.class)
 class PodmanContainersTest {
     private static Path work;
     private static Podman rootful;
     private static Podman rootless;
 
-    private static HostCgroups cgroups;
-
     @BeforeAll
     static void setUp() throws Exception {
-        cgroups = HostCgroups.snapshot();
         EngineFixture.requireRoot();
         Tools.podman();
         LsnsRelease.root();
@@ -45,16 +44,6 @@ class PodmanContainersTest {
 
     @AfterAll
     static void tearDown() {
-        try {
-            stopEngines();
-        } finally {
-            if (cgroups != null) {
-                cgroups.removeNew(); // what the engines left in the host's hierarchies
-            }
-        }
-    }
-
-    private static void stopEngines() {
         try {
             if (rootful != null) {
                 rootful.close();

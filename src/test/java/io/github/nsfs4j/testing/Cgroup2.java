@@ -3,7 +3,9 @@ package io.github.nsfs4j.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -20,20 +22,31 @@ public final class Cgroup2 implements AutoCloseable {
         this.path = path;
     }
 
-    /** Where cgroup2 is mounted, read from mountinfo's fields ("- cgroup2" after the optional ones). */
-    public static Path mountPoint() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                int dash = List.of(f).indexOf("-");
-                if (dash > 0 && f[dash + 1].equals("cgroup2") && f[3].equals("/")) {
-                    return Path.of(f[4]);
-                }
+    /**
+     * A cgroup hierarchy mounted at its root in this process's mount namespace: the v2 one
+     * ({@code cgroup2}), or a v1 one ({@code cgroup}) with its super options, its controllers
+     * among them.
+     */
+    public record Hierarchy(boolean v2, Set<String> options, Path mountPoint) {}
+
+    /** Every cgroup hierarchy mounted at its root, in mountinfo's order ("- TYPE SOURCE OPTIONS" after the optional fields). */
+    public static List<Hierarchy> hierarchies() {
+        List<Hierarchy> found = new ArrayList<>();
+        for (String line : Proc.readLines(Path.of("/proc/self/mountinfo"))) {
+            String[] sides = line.split(" - ", 2);
+            String[] mount = sides[0].split(" ");
+            String[] fs = sides[1].split(" ");
+            boolean v2 = fs[0].equals("cgroup2");
+            if ((v2 || fs[0].equals("cgroup")) && mount[3].equals("/")) {
+                found.add(new Hierarchy(v2, Set.of(fs[2].split(",")), Path.of(mount[4])));
             }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
-        return null;
+        return found;
+    }
+
+    /** Where cgroup2 is mounted, or null. */
+    public static Path mountPoint() {
+        return hierarchies().stream().filter(Hierarchy::v2).map(Hierarchy::mountPoint).findFirst().orElse(null);
     }
 
     /** A new empty cgroup; the test is skipped (or fails under CI) without root or a cgroup2 mount. */
