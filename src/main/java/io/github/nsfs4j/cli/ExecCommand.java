@@ -239,7 +239,7 @@ final class ExecCommand implements Command {
             try {
                 for (Map.Entry<NamespaceType, String> e : options.files().entrySet()) {
                     Namespace ns = e.getValue().startsWith(":")
-                            ? Namespace.ofId(e.getKey(), ExecOptions.namespaceId(e.getValue(), e.getKey().procName()))
+                            ? Namespace.ofId(e.getKey(), Long.parseUnsignedLong(e.getValue().substring(1))) // checked
                             : Namespace.open(Path.of(e.getValue()));
                     chosen.add(ns);
                     if (ns.type() != e.getKey()) {

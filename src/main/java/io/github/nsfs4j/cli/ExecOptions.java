@@ -78,7 +78,7 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
                     throw CliException.usage("an empty file name for " + e.getKey() + "; see 'nsfs exec --help'");
                 } else {
                     if (file.startsWith(":")) {
-                        namespaceId(file, e.getKey()); // checked now: a usage error, before any system call
+                        checkNamespaceId(file, e.getKey()); // a usage error, before any system call
                     }
                     files.put(e.getValue(), file);
                 }
@@ -175,14 +175,15 @@ record ExecOptions(int pid, Set<NamespaceType> types, Map<NamespaceType, String>
     }
 
     /**
-     * The namespace id of a {@code :ID} file operand ({@code --net=:4099}): an unsigned 64-bit
-     * decimal number, as {@code nsfs ls} prints it in its ID column.
+     * Checks the namespace id of a {@code :ID} file operand ({@code --net=:4099}): an unsigned
+     * 64-bit decimal number, as {@code nsfs ls} prints it in its ID column.
      */
-    static long namespaceId(String operand, String option) {
+    private static void checkNamespaceId(String operand, String option) {
         String id = operand.substring(1);
         if (!id.isEmpty() && id.length() <= 20 && digits(id)) {
             try {
-                return Long.parseUnsignedLong(id);
+                Long.parseUnsignedLong(id);
+                return;
             } catch (NumberFormatException tooBig) {
                 // falls through to the message
             }

@@ -27,14 +27,14 @@ public final class Cgroups {
             throw new NoSuchFileException(path, null, "the cgroup is outside nsfs4j's cgroup namespace, so nsfs4j"
                     + " cannot join it");
         }
-        List<Mountinfo.NsfsMount> mounts = Mountinfo.cgroup2Mounts(PidFile.readAll("/proc/self/mountinfo",
+        List<Mountinfo.Mount> mounts = Mountinfo.cgroup2Mounts(Procfs.readAll("/proc/self/mountinfo",
                 "cannot read the JVM's mounts"));
         if (mounts.isEmpty()) {
             throw new NoSuchFileException(path, null, "no cgroup v2 hierarchy is mounted in nsfs4j's mount namespace"
                     + " (no cgroup2 line in /proc/self/mountinfo), so it cannot join the cgroup; cgroup v1"
                     + " hierarchies are not joined");
         }
-        for (Mountinfo.NsfsMount m : mounts) {
+        for (Mountinfo.Mount m : mounts) {
             String root = m.root();
             String rest;
             if (root.equals("/")) {
@@ -47,7 +47,7 @@ public final class Cgroups {
             String point = new String(m.mountPoint(), LibC.PATH_CHARSET);
             return (point.equals("/") ? "" : point) + rest + "/cgroup.procs";
         }
-        Mountinfo.NsfsMount first = mounts.getFirst();
+        Mountinfo.Mount first = mounts.getFirst();
         throw new NoSuchFileException(path, null, "the cgroup is not under any cgroup2 mount nsfs4j sees (the first,"
                 + " " + new String(first.mountPoint(), LibC.PATH_CHARSET) + ", holds " + first.root()
                 + "), so it cannot join it");

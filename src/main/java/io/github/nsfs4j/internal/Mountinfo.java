@@ -21,27 +21,27 @@ public final class Mountinfo {
     private Mountinfo() {}
 
     /**
-     * One {@code nsfs} entry of {@code mountinfo}, a namespace file bind-mounted somewhere (or
-     * one of another type asked for).
+     * One entry of {@code mountinfo} of the file system type asked for: an {@code nsfs} one is a
+     * namespace file bind-mounted somewhere, a {@code cgroup2} one a cgroup v2 hierarchy.
      *
-     * @param root the root field, the namespace's link text ({@code net:[4026532177]}); a
-     *     cgroup2 mount's cgroup
+     * @param root the root field: for nsfs the namespace's link text ({@code net:[4026532177]}),
+     *     for cgroup2 the cgroup mounted there
      * @param mountPoint where it is mounted, as bytes, mountinfo's {@code \ooo} escapes undone
      *     (a mount point is any byte string but NUL: not necessarily text in any encoding)
      */
-    public record NsfsMount(String root, byte[] mountPoint) {}
+    public record Mount(String root, byte[] mountPoint) {}
 
     /**
      * The {@code nsfs} entries of a process's {@code mountinfo}, read as bytes.
      *
      * @throws IOException if it cannot be read (the process is gone, or hidden)
      */
-    public static List<NsfsMount> nsfsMounts(Path processDir) throws IOException {
+    public static List<Mount> nsfsMounts(Path processDir) throws IOException {
         return nsfsMounts(Files.readAllBytes(processDir.resolve("mountinfo")));
     }
 
     /** The {@code nsfs} entries of the text of a {@code mountinfo}. */
-    public static List<NsfsMount> nsfsMounts(byte[] text) {
+    public static List<Mount> nsfsMounts(byte[] text) {
         return mounts(text, NSFS);
     }
 
@@ -49,22 +49,22 @@ public final class Mountinfo {
      * The {@code cgroup2} entries of the text of a {@code mountinfo}, in its order: each root
      * field is the cgroup mounted there, as the reader's cgroup namespace names it.
      */
-    public static List<NsfsMount> cgroup2Mounts(byte[] text) {
+    public static List<Mount> cgroup2Mounts(byte[] text) {
         return mounts(text, CGROUP2);
     }
 
     private static final byte[] NSFS = {'n', 's', 'f', 's'};
     private static final byte[] CGROUP2 = {'c', 'g', 'r', 'o', 'u', 'p', '2'};
 
-    private static List<NsfsMount> mounts(byte[] text, byte[] fstype) {
-        List<NsfsMount> mounts = new ArrayList<>();
+    private static List<Mount> mounts(byte[] text, byte[] fstype) {
+        List<Mount> mounts = new ArrayList<>();
         int start = 0;
         while (start < text.length) {
             int end = indexOf(text, (byte) '\n', start, text.length);
             if (end < 0) {
                 end = text.length;
             }
-            NsfsMount m = mount(text, start, end, fstype);
+            Mount m = mount(text, start, end, fstype);
             if (m != null) {
                 mounts.add(m);
             }
@@ -78,7 +78,7 @@ public final class Mountinfo {
      * SUPER}: the entry if FSTYPE is {@code fstype}, else null. Fields are separated by single
      * spaces; a space, tab, newline or backslash inside a field is escaped, so splitting is safe.
      */
-    private static NsfsMount mount(byte[] line, int from, int to, byte[] fstype) {
+    private static Mount mount(byte[] line, int from, int to, byte[] fstype) {
         int rootFrom = 0, rootTo = 0, pointFrom = 0, pointTo = 0;
         int f = from;
         for (int field = 0; f <= to; field++) {
@@ -100,7 +100,7 @@ public final class Mountinfo {
                 if (!Arrays.equals(line, type, typeEnd < 0 ? to : typeEnd, fstype, 0, fstype.length)) {
                     return null;
                 }
-                return new NsfsMount(new String(unescape(line, rootFrom, rootTo), StandardCharsets.ISO_8859_1),
+                return new Mount(new String(unescape(line, rootFrom, rootTo), StandardCharsets.ISO_8859_1),
                         unescape(line, pointFrom, pointTo));
             }
             f = e + 1;

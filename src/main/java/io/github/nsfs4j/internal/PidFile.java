@@ -8,10 +8,7 @@ import io.github.nsfs4j.linux.ProcessCalls;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.kernel.PidfdIoctl;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -187,7 +184,7 @@ public final class PidFile implements AutoCloseable {
      * value. The pidfd is checked after the read, so the answer is this process's.
      */
     public Map<String, String> environment() throws Failure {
-        byte[] bytes = readAll("/proc/" + pid + "/environ", "cannot read the process's environment");
+        byte[] bytes = Procfs.readAll("/proc/" + pid + "/environ", "cannot read the process's environment");
         requireAlive();
         Map<String, String> env = new LinkedHashMap<>();
         int start = 0;
@@ -210,7 +207,7 @@ public final class PidFile implements AutoCloseable {
      * has none (only cgroup v1 hierarchies). The pidfd is checked after the read.
      */
     public String cgroup() throws Failure {
-        byte[] bytes = readAll("/proc/" + pid + "/cgroup", "cannot read the process's cgroup");
+        byte[] bytes = Procfs.readAll("/proc/" + pid + "/cgroup", "cannot read the process's cgroup");
         requireAlive();
         for (String line : new String(bytes, LibC.PATH_CHARSET).split("\n")) {
             if (line.startsWith("0::")) {
@@ -218,33 +215,6 @@ public final class PidFile implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    /** The whole of a file of /proc, read O_CLOEXEC; {@code what} says what failed. */
-    public static byte[] readAll(String path, String what) throws Failure {
-        int fd = LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC);
-        if (fd < 0) {
-            throw Failure.errno("open", path, -fd, what);
-        }
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(8192);
-            for (;;) {
-                long n = LibC.read(fd, buf, buf.byteSize());
-                if (n == -Errno.EINTR) {
-                    continue;
-                }
-                if (n < 0) {
-                    throw Failure.errno("read", path, (int) -n, what);
-                }
-                if (n == 0) {
-                    return raw.toByteArray();
-                }
-                raw.write(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), 0, (int) n);
-            }
-        } finally {
-            LibC.close(fd);
-        }
     }
 
     /** {@code pidfd:1234}, with a mark when closed. */

@@ -1,8 +1,15 @@
 package io.github.nsfs4j.internal;
 
 import io.github.nsfs4j.kernel.NamespaceType;
+import io.github.nsfs4j.linux.Constants;
+import io.github.nsfs4j.linux.Errno;
+import io.github.nsfs4j.linux.LibC;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -265,5 +272,35 @@ public final class Procfs {
                     "cannot read the caller's credentials (is /proc mounted?)");
         }
         return status;
+    }
+
+    /**
+     * The whole of a file of /proc (or /proc/sys), read through its own O_CLOEXEC fd, for files
+     * read once per call rather than per process of a scan; {@code what} says what failed.
+     */
+    public static byte[] readAll(String path, String what) throws Failure {
+        int fd = LibC.open(path, Constants.O_RDONLY | Constants.O_CLOEXEC);
+        if (fd < 0) {
+            throw Failure.errno("open", path, -fd, what);
+        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(8192);
+            for (;;) {
+                long n = LibC.read(fd, buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw Failure.errno("read", path, (int) -n, what);
+                }
+                if (n == 0) {
+                    return raw.toByteArray();
+                }
+                raw.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+            }
+        } finally {
+            LibC.close(fd);
+        }
     }
 }

@@ -80,7 +80,7 @@ final class ScanMounts {
             return;
         }
         byte[] root = null;
-        for (Mountinfo.NsfsMount m : Mountinfo.nsfsMounts(text)) {
+        for (Mountinfo.Mount m : Mountinfo.nsfsMounts(text)) {
             NamespaceType type = Procfs.typeOfLink(m.root());
             if (type == null) {
                 long inode = Procfs.anyInode(m.root()); // on nsfs: a namespace, of a type we do not know

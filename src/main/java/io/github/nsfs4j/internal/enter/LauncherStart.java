@@ -9,7 +9,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import io.github.nsfs4j.internal.Errnos;
 import io.github.nsfs4j.internal.Failure;
 import io.github.nsfs4j.internal.NsFile;
-import io.github.nsfs4j.internal.PidFile;
+import io.github.nsfs4j.internal.Procfs;
 import io.github.nsfs4j.kernel.NamespaceType;
 import io.github.nsfs4j.linux.Constants;
 import io.github.nsfs4j.linux.Errno;
@@ -186,7 +186,7 @@ public final class LauncherStart {
     /** The kernel's highest capability number ({@code /proc/sys/kernel/cap_last_cap}, Linux 3.2). */
     private static int capLastCap() throws Failure {
         String path = "/proc/sys/kernel/cap_last_cap";
-        String text = new String(PidFile.readAll(path, "cannot read the kernel's highest capability for"
+        String text = new String(Procfs.readAll(path, "cannot read the kernel's highest capability for"
                 + " --keep-caps"), StandardCharsets.US_ASCII).trim();
         try {
             return Integer.parseInt(text);
